@@ -1,0 +1,715 @@
+/*
+ * pactd.conf and roster.conf, read with libinih. Every key of pactd.conf is
+ * declared once in options[] with its type, range and default; every error
+ * is collected as "file:line: reason" so that an operator sees them all.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+enum opt_type { O_STR, O_PATH, O_ADDR, O_FROM, O_URL, O_BOOL, O_INT, O_ENUM,
+    O_LANG, O_TZ };
+
+struct option {
+	const char *section;
+	const char *key;
+	enum opt_type type;
+	size_t off;
+	const char *dflt;	/* NULL: required */
+	long min, max;		/* O_INT */
+	const char *const *choices; /* O_ENUM, index stored */
+};
+
+static const char *const majority_choices[] = { "simple", "absolute", NULL };
+static const char *const vote_auth_choices[] = { "token", "dmarc",
+    "token+dmarc", NULL };
+
+#define S(f) offsetof(struct config, f)
+static const struct option options[] = {
+	{ "pact", "name", O_STR, S(name), "Cybersikkerhedspagten", 0, 0, NULL },
+	{ "pact", "address", O_ADDR, S(address), NULL, 0, 0, NULL },
+	{ "pact", "subaddress_separator", O_STR, S(subaddress_separator), "+",
+	    0, 0, NULL },
+	{ "pact", "default_language", O_LANG, S(default_language), "da", 0, 0,
+	    NULL },
+	{ "pact", "timezone", O_TZ, S(timezone), "Europe/Copenhagen", 0, 0,
+	    NULL },
+	{ "pact", "database", O_PATH, S(database), "/var/lib/pactd/pactd.db",
+	    0, 0, NULL },
+	{ "pact", "roster", O_PATH, S(roster_path), "/etc/pactd/roster.conf",
+	    0, 0, NULL },
+	{ "pact", "templates", O_PATH, S(templates),
+	    "/usr/share/pactd/templates", 0, 0, NULL },
+
+	{ "imap", "url", O_URL, S(imap_url), NULL, 0, 0, NULL },
+	{ "imap", "starttls", O_BOOL, S(imap_starttls), "no", 0, 0, NULL },
+	{ "imap", "user", O_STR, S(imap_user), "", 0, 0, NULL },
+	{ "imap", "password_file", O_PATH, S(imap_password_file),
+	    "/etc/pactd/imap.password", 0, 0, NULL },
+	{ "imap", "ca_file", O_PATH, S(imap_ca_file), "", 0, 0, NULL },
+	{ "imap", "mailbox", O_STR, S(imap_mailbox), "INBOX", 0, 0, NULL },
+	{ "imap", "idle", O_BOOL, S(imap_idle), "yes", 0, 0, NULL },
+	{ "imap", "poll_interval", O_INT, S(poll_interval), "60", 1, 86400,
+	    NULL },
+
+	{ "smtp", "url", O_URL, S(smtp_url), NULL, 0, 0, NULL },
+	{ "smtp", "starttls", O_BOOL, S(smtp_starttls), "no", 0, 0, NULL },
+	{ "smtp", "user", O_STR, S(smtp_user), "", 0, 0, NULL },
+	{ "smtp", "password_file", O_PATH, S(smtp_password_file),
+	    "/etc/pactd/smtp.password", 0, 0, NULL },
+	{ "smtp", "ca_file", O_PATH, S(smtp_ca_file), "", 0, 0, NULL },
+	{ "smtp", "from", O_FROM, S(smtp_from), NULL, 0, 0, NULL },
+
+	{ "folders", "processed", O_STR, S(folder_processed),
+	    "pactd/Processed", 0, 0, NULL },
+	{ "folders", "rejected", O_STR, S(folder_rejected), "pactd/Rejected",
+	    0, 0, NULL },
+	{ "folders", "quarantine", O_STR, S(folder_quarantine),
+	    "pactd/Quarantine", 0, 0, NULL },
+	{ "folders", "ignored", O_STR, S(folder_ignored), "pactd/Ignored", 0,
+	    0, NULL },
+
+	{ "rules", "majority", O_ENUM, S(majority), "simple", 0, 0,
+	    majority_choices },
+	{ "rules", "quorum", O_INT, S(quorum), "0", 0, 1000, NULL },
+	{ "rules", "voting_days", O_INT, S(voting_days), "14", 1, 365, NULL },
+	{ "rules", "reminder_days", O_INT, S(reminder_days), "3", 0, 365,
+	    NULL },
+	{ "rules", "consultation_days", O_INT, S(consultation_days), "30", 1,
+	    365, NULL },
+
+	{ "meetings", "cadence_months", O_INT, S(cadence_months), "6", 1, 60,
+	    NULL },
+	{ "meetings", "default_duration_minutes", O_INT,
+	    S(default_duration_minutes), "180", 1, 1440, NULL },
+	{ "meetings", "invite_advisory_board", O_BOOL,
+	    S(invite_advisory_board), "no", 0, 0, NULL },
+
+	{ "security", "vote_auth", O_ENUM, S(vote_auth), "token", 0, 0,
+	    vote_auth_choices },
+	{ "security", "trusted_authserv_id", O_STR, S(trusted_authserv_id),
+	    "mx.example.test", 0, 0, NULL },
+	{ "security", "max_message_bytes", O_INT, S(max_message_bytes),
+	    "10485760", 1024, 1073741824, NULL },
+	{ "security", "reply_rate_per_hour", O_INT, S(reply_rate_per_hour),
+	    "20", 1, 100000, NULL },
+
+	{ "page", "output_dir", O_PATH, S(output_dir), "/var/lib/pactd/public",
+	    0, 0, NULL },
+	{ "page", "base_url", O_STR, S(base_url), "https://example.test/pagt",
+	    0, 0, NULL },
+};
+#undef S
+
+/* State while one file is read. */
+struct parse {
+	struct config *conf;
+	const char *file;
+	FILE *fp;
+	int line;
+	int section_line;	/* where the current [section] began */
+	struct strv *errors;
+	unsigned char seen[nitems(options)];
+	char *lastsection;
+	char *lastkey;
+	struct party *party;	/* roster: the [party X] being read */
+	struct group *group;
+};
+
+static void
+parse_error(struct parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+parse_error(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strv_addn(p->errors, xasprintf("%s:%d: %s", p->file, p->line, s));
+	free(s);
+}
+
+/* fgets for inih that counts lines, so that errors carry their number. */
+static char *
+parse_reader(char *str, int num, void *arg)
+{
+	struct parse *p = arg;
+	int c;
+	int n = 0;
+	int toolong = 0;
+
+	c = getc(p->fp);
+	if (c == EOF)
+		return NULL;
+	p->line++;
+	while (c != EOF && c != '\n') {
+		if (c == '\0')
+			c = ' ';
+		if (n < num - 2)
+			str[n++] = (char)c;
+		else
+			toolong = 1;
+		c = getc(p->fp);
+	}
+	str[n++] = '\n';
+	str[n] = '\0';
+	if (str[strspn(str, " \t")] == '[')
+		p->section_line = p->line;
+	if (toolong)
+		parse_error(p, "line longer than %d characters", num - 2);
+	return str;
+}
+
+int
+addr_valid(const char *a)
+{
+	const char *at = strchr(a, '@');
+	const char *p;
+
+	if (at == NULL || at == a || strchr(at + 1, '@') != NULL)
+		return 0;
+	if (strlen(a) > 254 || at[1] == '\0' || strchr(at + 1, '.') == NULL)
+		return 0;
+	for (p = a; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || strchr("<>()[]\\,;:\"", *p))
+			return 0;
+	return at[strlen(at) - 1] != '.';
+}
+
+int
+person_parse(const char *s, struct person *pp)
+{
+	const char *lt = strchr(s, '<');
+	char *addr, *name = NULL;
+
+	if (lt != NULL) {
+		const char *gt = strchr(lt, '>');
+
+		if (gt == NULL || str_trim((char *)gt + 1)[0] != '\0')
+			return -1;
+		addr = xstrndup(lt + 1, gt - lt - 1);
+		name = xstrndup(s, lt - s);
+		char *t = str_trim(name);
+		size_t tl = strlen(t);
+
+		if (tl >= 2 && t[0] == '"' && t[tl - 1] == '"') {
+			t[tl - 1] = '\0';
+			t++;
+		}
+		memmove(name, t, strlen(t) + 1);
+		if (*name == '\0') {
+			free(name);
+			name = NULL;
+		}
+	} else
+		addr = xstrdup(s);
+	memmove(addr, str_trim(addr), strlen(str_trim(addr)) + 1);
+	str_lower(addr);
+	if (!addr_valid(addr)) {
+		free(addr);
+		free(name);
+		return -1;
+	}
+	pp->addr = addr;
+	pp->name = name;
+	return 0;
+}
+
+void
+person_free(struct person *pp)
+{
+	free(pp->name);
+	free(pp->addr);
+}
+
+static char **
+opt_str(struct config *c, const struct option *o)
+{
+	return (char **)((char *)c + o->off);
+}
+
+static int *
+opt_int(struct config *c, const struct option *o)
+{
+	return (int *)((char *)c + o->off);
+}
+
+/* Check and store one value; returns an error text or NULL. */
+static char *
+opt_set(struct config *c, const struct option *o, const char *v)
+{
+	char *end;
+	long n;
+	struct person pp;
+	char *tz;
+
+	switch (o->type) {
+	case O_BOOL:
+		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+		    !strcmp(v, "1") || !strcasecmp(v, "on"))
+			*opt_int(c, o) = 1;
+		else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+		    !strcmp(v, "0") || !strcasecmp(v, "off"))
+			*opt_int(c, o) = 0;
+		else
+			return xasprintf("'%s' is not yes or no", v);
+		return NULL;
+	case O_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0)
+			return xasprintf("'%s' is not a number", v);
+		if (n < o->min || n > o->max)
+			return xasprintf("%ld is out of range (%ld to %ld)", n,
+			    o->min, o->max);
+		*opt_int(c, o) = (int)n;
+		return NULL;
+	case O_ENUM:
+		for (int i = 0; o->choices[i] != NULL; i++)
+			if (!strcasecmp(v, o->choices[i])) {
+				*opt_int(c, o) = i;
+				return NULL;
+			}
+		return xasprintf("'%s' is not one of %s%s%s", v,
+		    o->choices[0], o->choices[2] ? ", " : " or ",
+		    o->choices[2] ? "token or token+dmarc" : o->choices[1]);
+	case O_LANG:
+		if (strcmp(v, "da") != 0 && strcmp(v, "en") != 0)
+			return xasprintf("'%s' is not a language (da or en)", v);
+		break;
+	case O_ADDR:
+		if (!addr_valid(v))
+			return xasprintf("'%s' is not a mail address", v);
+		break;
+	case O_FROM:
+		if (person_parse(v, &pp) != 0)
+			return xasprintf("'%s' is not 'Name <address>' or an "
+			    "address", v);
+		person_free(&pp);
+		break;
+	case O_URL:
+		if (strncmp(v, "imap://", 7) && strncmp(v, "imaps://", 8) &&
+		    strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
+			return xasprintf("'%s' is not an imap://, imaps://, "
+			    "smtp:// or smtps:// URL", v);
+		if (strcmp(o->section, "imap") == 0 && v[0] != 'i')
+			return xasprintf("'%s' is not an imap:// or imaps:// "
+			    "URL", v);
+		if (strcmp(o->section, "smtp") == 0 && v[0] != 's')
+			return xasprintf("'%s' is not an smtp:// or smtps:// "
+			    "URL", v);
+		break;
+	case O_TZ:
+		tz = xasprintf("/usr/share/zoneinfo/%s", v);
+		if (strstr(v, "..") != NULL || access(tz, R_OK) != 0) {
+			free(tz);
+			return xasprintf("unknown time zone '%s'", v);
+		}
+		free(tz);
+		break;
+	case O_STR:
+	case O_PATH:
+		break;
+	}
+	free(*opt_str(c, o));
+	*opt_str(c, o) = xstrdup(v);
+	return NULL;
+}
+
+/* inih handler for pactd.conf. */
+static int
+conf_handler(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct parse *p = arg;
+	char *err;
+	size_t i;
+
+	for (i = 0; i < nitems(options); i++)
+		if (!strcmp(options[i].section, section) &&
+		    !strcmp(options[i].key, key))
+			break;
+	if (i == nitems(options)) {
+		if (*section == '\0')
+			parse_error(p, "key '%s' outside a section", key);
+		else
+			parse_error(p, "unknown key '%s' in [%s]", key,
+			    section);
+		return 1;
+	}
+	if (p->seen[i]) {
+		parse_error(p, "[%s] %s given twice", section, key);
+		return 1;
+	}
+	p->seen[i] = 1;
+	if ((err = opt_set(p->conf, &options[i], value)) != NULL) {
+		parse_error(p, "[%s] %s: %s", section, key, err);
+		free(err);
+	}
+	return 1;
+}
+
+static void
+group_add(struct parse *p, struct group *g, const char *v)
+{
+	struct person pp;
+
+	if (person_parse(v, &pp) != 0) {
+		parse_error(p, "'%s' is not 'Name <address>' or an address", v);
+		return;
+	}
+	g->members = xrealloc(g->members, (g->nmembers + 1) * sizeof pp);
+	g->members[g->nmembers++] = pp;
+}
+
+/* Start a [party ID] section. */
+static void
+roster_party(struct parse *p, const char *section)
+{
+	struct roster *r = &p->conf->roster;
+	const char *id = section + 6;
+	struct party *pt;
+
+	while (*id == ' ')
+		id++;
+	for (size_t i = 0; i < r->nparties; i++)
+		if (!strcasecmp(r->parties[i].id, id)) {
+			parse_error(p, "party '%s' defined twice", id);
+			p->party = &r->parties[i];
+			return;
+		}
+	r->parties = xrealloc(r->parties, (r->nparties + 1) * sizeof *pt);
+	pt = &r->parties[r->nparties++];
+	memset(pt, 0, sizeof *pt);
+	pt->id = xstrdup(id);
+	pt->line = p->section_line;
+	p->party = pt;
+}
+
+static void
+roster_party_key(struct parse *p, struct party *pt, const char *key,
+    const char *value)
+{
+	struct group g = { 0 };
+
+	if (!strcmp(key, "name")) {
+		free(pt->name);
+		pt->name = xstrdup(value);
+	} else if (!strcmp(key, "lang")) {
+		if (strcmp(value, "da") && strcmp(value, "en"))
+			parse_error(p, "'%s' is not a language (da or en)",
+			    value);
+		else {
+			free(pt->lang);
+			pt->lang = xstrdup(value);
+		}
+	} else if (!strcmp(key, "delegate")) {
+		g.members = pt->delegates;
+		g.nmembers = pt->ndelegates;
+		group_add(p, &g, value);
+		pt->delegates = g.members;
+		pt->ndelegates = g.nmembers;
+	} else
+		parse_error(p, "unknown key '%s' in a party (name, delegate, "
+		    "lang)", key);
+}
+
+static void
+roster_group_key(struct parse *p, struct group *g, const char *key,
+    const char *value)
+{
+	if (!strcmp(key, "name")) {
+		free(g->name);
+		g->name = xstrdup(value);
+	} else if (!strcmp(key, "lang")) {
+		if (strcmp(value, "da") && strcmp(value, "en"))
+			parse_error(p, "'%s' is not a language (da or en)",
+			    value);
+		else {
+			free(g->lang);
+			g->lang = xstrdup(value);
+		}
+	} else if (!strcmp(key, "member"))
+		group_add(p, g, value);
+	else
+		parse_error(p, "unknown key '%s' (name, member, lang)", key);
+}
+
+/* inih handler for roster.conf. */
+static int
+roster_handler(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct parse *p = arg;
+	struct roster *r = &p->conf->roster;
+
+	if (p->lastsection == NULL || strcmp(p->lastsection, section) != 0) {
+		free(p->lastsection);
+		p->lastsection = xstrdup(section);
+		p->party = NULL;
+		if (!strncmp(section, "party ", 6) && section[6] != '\0')
+			roster_party(p, section);
+	}
+	if (p->party != NULL)
+		roster_party_key(p, p->party, key, value);
+	else if (!strcmp(section, "advisory"))
+		roster_group_key(p, &r->advisory, key, value);
+	else if (!strcmp(section, "secretariat"))
+		roster_group_key(p, &r->secretariat, key, value);
+	else if (*section == '\0')
+		parse_error(p, "key '%s' outside a section", key);
+	else
+		parse_error(p, "unknown section [%s] (party NAME, advisory, "
+		    "secretariat)", section);
+	return 1;
+}
+
+/* Run inih over one file with line counting. */
+static int
+parse_file(struct parse *p, const char *file, ini_handler h)
+{
+	int rc;
+
+	p->file = file;
+	p->line = 0;
+	if ((p->fp = fopen(file, "r")) == NULL) {
+		strv_addn(p->errors, xasprintf("%s: %s", file,
+		    strerror(errno)));
+		return -1;
+	}
+	rc = ini_parse_stream(parse_reader, p, h, p);
+	fclose(p->fp);
+	if (rc > 0) {
+		p->line = rc;
+		parse_error(p, "syntax error (expected [section] or "
+		    "key = value)");
+	}
+	return 0;
+}
+
+/* Every address on the roster once, and checks across the file. */
+static void
+roster_check(struct parse *p)
+{
+	struct roster *r = &p->conf->roster;
+	struct strv seen = { 0 };
+
+	p->line = 0;
+	if (r->nparties == 0)
+		strv_addn(p->errors, xasprintf("%s: no [party NAME] section",
+		    p->file));
+	for (size_t i = 0; i < r->nparties; i++) {
+		struct party *pt = &r->parties[i];
+
+		if (pt->name == NULL)
+			pt->name = xstrdup(pt->id);
+		if (pt->ndelegates == 0)
+			strv_addn(p->errors, xasprintf("%s:%d: party '%s' "
+			    "has no delegate", p->file, pt->line, pt->id));
+		for (size_t j = 0; j < pt->ndelegates; j++) {
+			if (strv_contains_case(&seen, pt->delegates[j].addr))
+				strv_addn(p->errors, xasprintf("%s: %s is a "
+				    "delegate twice", p->file,
+				    pt->delegates[j].addr));
+			strv_add(&seen, pt->delegates[j].addr);
+		}
+	}
+	if (r->secretariat.nmembers == 0)
+		strv_addn(p->errors, xasprintf("%s: [secretariat] has no "
+		    "member", p->file));
+	strv_free(&seen);
+}
+
+/* Fill defaults and report required keys that are missing. */
+static void
+conf_defaults(struct parse *p)
+{
+	for (size_t i = 0; i < nitems(options); i++) {
+		const struct option *o = &options[i];
+		char *err;
+
+		if (p->seen[i])
+			continue;
+		if (o->dflt == NULL) {
+			strv_addn(p->errors, xasprintf("%s: [%s] %s is "
+			    "required", p->file, o->section, o->key));
+			continue;
+		}
+		if ((err = opt_set(p->conf, o, o->dflt)) != NULL) {
+			strv_addn(p->errors, xasprintf("%s: [%s] %s default: "
+			    "%s", p->file, o->section, o->key, err));
+			free(err);
+		}
+	}
+}
+
+/* A relative roster/database path is taken relative to the config file. */
+static void
+conf_relative(struct config *c, char **path)
+{
+	const char *slash = strrchr(c->path, '/');
+	char *n;
+
+	if (**path == '/' || **path == '\0' || slash == NULL)
+		return;
+	n = xasprintf("%.*s/%s", (int)(slash - c->path), c->path, *path);
+	free(*path);
+	*path = n;
+}
+
+struct config *
+config_load(const char *path, struct strv *errors)
+{
+	struct config *c = xcalloc(1, sizeof *c);
+	struct parse p;
+	size_t before = errors->n;
+
+	memset(&p, 0, sizeof p);
+	p.conf = c;
+	p.errors = errors;
+	c->path = xstrdup(path);
+	if (parse_file(&p, path, conf_handler) == 0)
+		conf_defaults(&p);
+	if (errors->n == before) {
+		conf_relative(c, &c->roster_path);
+		conf_relative(c, &c->database);
+		conf_relative(c, &c->templates);
+		conf_relative(c, &c->output_dir);
+		conf_relative(c, &c->imap_password_file);
+		conf_relative(c, &c->smtp_password_file);
+		conf_relative(c, &c->imap_ca_file);
+		conf_relative(c, &c->smtp_ca_file);
+		if (parse_file(&p, c->roster_path, roster_handler) == 0)
+			roster_check(&p);
+	}
+	free(p.lastsection);
+	if (errors->n != before) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+group_free(struct group *g)
+{
+	for (size_t i = 0; i < g->nmembers; i++)
+		person_free(&g->members[i]);
+	free(g->members);
+	free(g->name);
+	free(g->lang);
+}
+
+void
+config_free(struct config *c)
+{
+	struct roster *r;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < nitems(options); i++)
+		if (options[i].type != O_INT && options[i].type != O_BOOL &&
+		    options[i].type != O_ENUM)
+			free(*opt_str(c, &options[i]));
+	r = &c->roster;
+	for (size_t i = 0; i < r->nparties; i++) {
+		struct group g = { r->parties[i].name, r->parties[i].lang,
+		    r->parties[i].delegates, r->parties[i].ndelegates };
+
+		group_free(&g);
+		free(r->parties[i].id);
+	}
+	free(r->parties);
+	group_free(&r->advisory);
+	group_free(&r->secretariat);
+	if (c->imap_password != NULL)
+		explicit_bzero(c->imap_password, strlen(c->imap_password));
+	if (c->smtp_password != NULL)
+		explicit_bzero(c->smtp_password, strlen(c->smtp_password));
+	free(c->imap_password);
+	free(c->smtp_password);
+	free(c->path);
+	free(c);
+}
+
+/* Read one secret: the credential systemd passes, else password_file. */
+static int
+secret_read(const char *cred, const char *file, char **out,
+    struct strv *errors, struct strv *warnings)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *path = NULL, line[1024];
+	struct stat st;
+	FILE *fp;
+
+	if (dir != NULL) {
+		path = xasprintf("%s/%s", dir, cred);
+		if (access(path, R_OK) != 0) {
+			free(path);
+			path = NULL;
+		}
+	}
+	if (path == NULL)
+		path = xstrdup(file);
+	if ((fp = fopen(path, "r")) == NULL) {
+		strv_addn(errors, xasprintf("%s: %s", path, strerror(errno)));
+		free(path);
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 044) != 0 &&
+	    dir == NULL)
+		strv_addn(warnings, xasprintf("%s: password file is readable "
+		    "by others (chmod 600 it)", path));
+	if (fgets(line, sizeof line, fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	line[strcspn(line, "\r\n")] = '\0';
+	*out = xstrdup(line);
+	explicit_bzero(line, sizeof line);
+	free(path);
+	return 0;
+}
+
+int
+config_load_secrets(struct config *c, struct strv *errors,
+    struct strv *warnings)
+{
+	int rc = 0;
+
+	if (*c->imap_user != '\0' && secret_read("imap-password",
+	    c->imap_password_file, &c->imap_password, errors, warnings) != 0)
+		rc = -1;
+	if (*c->smtp_user != '\0' && secret_read("smtp-password",
+	    c->smtp_password_file, &c->smtp_password, errors, warnings) != 0)
+		rc = -1;
+	return rc;
+}
+
+void
+config_dump_defaults(void)
+{
+	const char *sect = "";
+
+	for (size_t i = 0; i < nitems(options); i++) {
+		if (strcmp(sect, options[i].section) != 0) {
+			sect = options[i].section;
+			printf("%s[%s]\n", i ? "\n" : "", sect);
+		}
+		printf("%s = %s\n", options[i].key,
+		    options[i].dflt ? options[i].dflt : "");
+	}
+}

@@ -1,0 +1,114 @@
+/* pactd.conf and roster.conf (SPEC section 8). */
+#ifndef PACTD_CONFIG_H
+#define PACTD_CONFIG_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+enum majority { MAJORITY_SIMPLE, MAJORITY_ABSOLUTE };
+enum vote_auth { VOTE_AUTH_TOKEN, VOTE_AUTH_DMARC, VOTE_AUTH_TOKEN_DMARC };
+
+struct person {
+	char *name;		/* display name or NULL */
+	char *addr;		/* lower case */
+};
+
+struct party {
+	char *id;		/* "DI" from [party DI] */
+	char *name;
+	char *lang;		/* NULL: default_language */
+	struct person *delegates;
+	size_t ndelegates;
+	int line;
+};
+
+struct group {
+	char *name;
+	char *lang;
+	struct person *members;
+	size_t nmembers;
+};
+
+struct roster {
+	struct party *parties;
+	size_t nparties;
+	struct group advisory;
+	struct group secretariat;
+};
+
+struct config {
+	char *path;
+
+	char *name;
+	char *address;
+	char *subaddress_separator;
+	char *default_language;
+	char *timezone;
+	char *database;
+	char *roster_path;
+	char *templates;
+
+	char *imap_url;
+	int imap_starttls;
+	char *imap_user;
+	char *imap_password_file;
+	char *imap_ca_file;
+	char *imap_mailbox;
+	int imap_idle;
+	int poll_interval;
+
+	char *smtp_url;
+	int smtp_starttls;
+	char *smtp_user;
+	char *smtp_password_file;
+	char *smtp_ca_file;
+	char *smtp_from;
+
+	char *folder_processed;
+	char *folder_rejected;
+	char *folder_quarantine;
+	char *folder_ignored;
+
+	int majority;
+	int quorum;
+	int voting_days;
+	int reminder_days;
+	int consultation_days;
+
+	int cadence_months;
+	int default_duration_minutes;
+	int invite_advisory_board;
+
+	int vote_auth;
+	char *trusted_authserv_id;
+	int max_message_bytes;
+	int reply_rate_per_hour;
+
+	char *output_dir;
+	char *base_url;
+
+	char *imap_password;	/* read by config_load_secrets */
+	char *smtp_password;
+
+	struct roster roster;
+};
+
+/* Load both files. Returns NULL and fills errors ("file:line: reason")
+ * when anything is wrong. */
+struct config *config_load(const char *path, struct strv *errors);
+void config_free(struct config *);
+
+/* Read the two passwords; warnings for files others can read. */
+int config_load_secrets(struct config *, struct strv *errors,
+    struct strv *warnings);
+
+/* Parse "Name <addr>" or "addr"; returns 0 when valid. */
+int person_parse(const char *, struct person *);
+void person_free(struct person *);
+int addr_valid(const char *);
+
+/* Print every key with its default, for the man page and --help. */
+void config_dump_defaults(void);
+
+#endif

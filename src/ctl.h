@@ -1,0 +1,38 @@
+/* pactctl's commands: one function each, in ctl_*.c files. */
+#ifndef PACTD_CTL_H
+#define PACTD_CTL_H
+
+#include "config.h"
+#include "json.h"
+#include "store.h"
+
+#define CTL_OK		0
+#define CTL_FAIL	1	/* the command ran and found a problem */
+#define CTL_USAGE	64
+#define CTL_DATAERR	65	/* no such reference */
+#define CTL_UNAVAILABLE	69
+#define CTL_CONFIG	78
+
+struct ctl {
+	struct config *conf;
+	struct store *store;
+	int json;
+};
+
+struct ctl_cmd {
+	const char *name;
+	const char *usage;
+	int minargs, maxargs;
+	int (*exec)(struct ctl *, int, char **);
+	int writes;
+};
+
+/* Print a finished JSON document or plain text. */
+void ctl_print_json(struct json *);
+void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
+
+int ctl_outbox(struct ctl *, int, char **);
+int ctl_log(struct ctl *, int, char **);
+int ctl_verify_log(struct ctl *, int, char **);
+
+#endif

@@ -1,0 +1,639 @@
+/*
+ * The IMAP session, as an explicit state machine:
+ *
+ *   DISCONNECTED -> CONNECTED (greeting, TLS verified) -> AUTHENTICATED
+ *   -> SELECTED <-> IDLING, and back to DISCONNECTED on any error.
+ *
+ * TLS certificates are verified here with GnuTLS against the system's
+ * trust store or [imap] ca_file, before the password is sent; libetpan
+ * itself does not verify them.
+ */
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <libetpan/libetpan.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "imap.h"
+#include "log.h"
+#include "util.h"
+
+enum imap_state { IMAP_DISCONNECTED, IMAP_CONNECTED, IMAP_AUTHENTICATED,
+    IMAP_SELECTED, IMAP_IDLING };
+
+struct imap {
+	const struct config *conf;
+	mailimap *session;
+	enum imap_state state;
+	char *host;
+	uint16_t port;
+	int tls;		/* implicit TLS (imaps://) */
+	char delim;		/* the server's hierarchy delimiter */
+	uint32_t uidvalidity;
+	int has_move, has_uidplus, has_idle;
+};
+
+static const char *
+strstate(enum imap_state s)
+{
+	static const char *const names[] = { "disconnected", "connected",
+	    "authenticated", "selected", "idling" };
+
+	return names[s];
+}
+
+static void
+enter_state(struct imap *im, enum imap_state s)
+{
+	log_debug("imap %s:%u: %s -> %s", im->host ? im->host : "?",
+	    im->port, strstate(im->state), strstate(s));
+	im->state = s;
+}
+
+/* Parse imap[s]://host[:port][/]. */
+static int
+imap_parse_url(struct imap *im, const char *url, char **cause)
+{
+	const char *p = url + (strncmp(url, "imaps://", 8) == 0 ? 8 : 7);
+	const char *colon, *end;
+	char *e;
+	long port;
+
+	im->tls = strncmp(url, "imaps://", 8) == 0;
+	end = p + strcspn(p, "/");
+	colon = memchr(p, ':', end - p);
+	free(im->host);
+	im->host = xstrndup(p, (colon ? colon : end) - p);
+	port = im->tls ? 993 : 143;
+	if (colon != NULL) {
+		port = strtol(colon + 1, &e, 10);
+		if (e != end || port < 1 || port > 65535) {
+			*cause = xasprintf("%s: bad port", url);
+			return -1;
+		}
+	}
+	if (*im->host == '\0') {
+		*cause = xasprintf("%s: no host", url);
+		return -1;
+	}
+	im->port = (uint16_t)port;
+	return 0;
+}
+
+struct imap *
+imap_new(const struct config *c)
+{
+	struct imap *im = xcalloc(1, sizeof *im);
+
+	im->conf = c;
+	im->delim = '/';
+	return im;
+}
+
+void
+imap_free(struct imap *im)
+{
+	if (im == NULL)
+		return;
+	imap_disconnect(im);
+	free(im->host);
+	free(im);
+}
+
+int
+imap_connected(const struct imap *im)
+{
+	return im->state >= IMAP_SELECTED;
+}
+
+uint32_t
+imap_uidvalidity(const struct imap *im)
+{
+	return im->uidvalidity;
+}
+
+void
+imap_disconnect(struct imap *im)
+{
+	if (im->session != NULL) {
+		if (im->state >= IMAP_AUTHENTICATED && im->state != IMAP_IDLING)
+			mailimap_logout(im->session);
+		mailimap_free(im->session);
+		im->session = NULL;
+	}
+	if (im->state != IMAP_DISCONNECTED)
+		enter_state(im, IMAP_DISCONNECTED);
+}
+
+/* libetpan's words for its error codes, with the server's last reply. */
+static char *
+imap_error(struct imap *im, const char *what, int r)
+{
+	const char *resp = NULL;
+
+	if (im->session != NULL && im->session->imap_response != NULL)
+		resp = im->session->imap_response;
+	return xasprintf("%s:%u: %s failed (libetpan error %d%s%s)", im->host,
+	    im->port, what, r, resp ? ", server said: " : "", resp ? resp : "");
+}
+
+static void
+tls_callback(struct mailstream_ssl_context *ctx, void *arg)
+{
+	mailstream_ssl_set_server_name(ctx, arg);
+}
+
+/* Check the server's certificate chain against the trust store and the
+ * host name. */
+static int
+tls_verify(struct imap *im, char **cause)
+{
+	carray *chain = mailstream_get_certificate_chain(
+	    im->session->imap_stream);
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0, status = 0;
+	int rc = -1, r;
+	gnutls_typed_vdata_st vd[2];
+
+	if (chain == NULL || carray_count(chain) == 0) {
+		*cause = xasprintf("%s: no TLS certificate", im->host);
+		goto out;
+	}
+	n = carray_count(chain);
+	crts = xcalloc(n, sizeof *crts);
+	for (unsigned i = 0; i < n; i++) {
+		MMAPString *der = carray_get(chain, i);
+		gnutls_datum_t d = { (unsigned char *)der->str, der->len };
+
+		gnutls_x509_crt_init(&crts[i]);
+		if (gnutls_x509_crt_import(crts[i], &d, GNUTLS_X509_FMT_DER)) {
+			*cause = xasprintf("%s: unreadable TLS certificate",
+			    im->host);
+			goto out;
+		}
+	}
+	gnutls_x509_trust_list_init(&tl, 0);
+	if (*im->conf->imap_ca_file != '\0')
+		r = gnutls_x509_trust_list_add_trust_file(tl,
+		    im->conf->imap_ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+	else
+		r = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+	if (r <= 0) {
+		*cause = xasprintf("%s: no CA certificates in %s", im->host,
+		    *im->conf->imap_ca_file ? im->conf->imap_ca_file :
+		    "the system trust store");
+		goto out;
+	}
+	vd[0].type = GNUTLS_DT_DNS_HOSTNAME;
+	vd[0].data = (unsigned char *)im->host;
+	vd[0].size = 0;
+	vd[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
+	vd[1].data = (unsigned char *)GNUTLS_KP_TLS_WWW_SERVER;
+	vd[1].size = 0;
+	r = gnutls_x509_trust_list_verify_crt2(tl, crts, n, vd, 2, 0, &status,
+	    NULL);
+	if (r < 0 || status != 0) {
+		gnutls_datum_t msg = { NULL, 0 };
+
+		gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &msg, 0);
+		*cause = xasprintf("%s: TLS certificate not trusted: %s",
+		    im->host, msg.data ? (char *)msg.data : gnutls_strerror(r));
+		gnutls_free(msg.data);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (unsigned i = 0; crts != NULL && i < n; i++)
+		if (crts[i] != NULL)
+			gnutls_x509_crt_deinit(crts[i]);
+	free(crts);
+	if (tl != NULL)
+		gnutls_x509_trust_list_deinit(tl, 1);
+	if (chain != NULL)
+		mailstream_certificate_chain_free(chain);
+	return rc;
+}
+
+/* TCP (and TLS) up to the greeting, TLS verified. */
+static int
+imap_open(struct imap *im, char **cause)
+{
+	int r;
+
+	im->session = mailimap_new(0, NULL);
+	mailimap_set_timeout(im->session, 60);
+	if (im->tls)
+		r = mailimap_ssl_connect_with_callback(im->session, im->host,
+		    im->port, tls_callback, im->host);
+	else
+		r = mailimap_socket_connect(im->session, im->host, im->port);
+	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		*cause = imap_error(im, "connect", r);
+		return -1;
+	}
+	if (!im->tls && im->conf->imap_starttls) {
+		r = mailimap_socket_starttls_with_callback(im->session,
+		    tls_callback, im->host);
+		if (r != MAILIMAP_NO_ERROR) {
+			*cause = imap_error(im, "STARTTLS", r);
+			return -1;
+		}
+	}
+	if ((im->tls || im->conf->imap_starttls) && tls_verify(im, cause) != 0)
+		return -1;
+	enter_state(im, IMAP_CONNECTED);
+	return 0;
+}
+
+/* LOGIN, then learn what the server can do. */
+static int
+imap_login(struct imap *im, char **cause)
+{
+	const struct config *c = im->conf;
+	struct mailimap_capability_data *caps = NULL;
+	int r;
+
+	r = mailimap_login(im->session, c->imap_user,
+	    c->imap_password ? c->imap_password : "");
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "LOGIN", r);
+		return -1;
+	}
+	if (mailimap_capability(im->session, &caps) == MAILIMAP_NO_ERROR)
+		mailimap_capability_data_free(caps);
+	im->has_move = mailimap_has_extension(im->session, "MOVE");
+	im->has_uidplus = mailimap_has_extension(im->session, "UIDPLUS");
+	im->has_idle = mailimap_has_idle(im->session);
+	enter_state(im, IMAP_AUTHENTICATED);
+	return 0;
+}
+
+/* The server's hierarchy delimiter, from LIST "" "". */
+static void
+imap_learn_delim(struct imap *im)
+{
+	clist *list = NULL;
+
+	if (mailimap_list(im->session, "", "", &list) != MAILIMAP_NO_ERROR)
+		return;
+	if (list != NULL && clist_begin(list) != NULL) {
+		struct mailimap_mailbox_list *mb =
+		    clist_content(clist_begin(list));
+
+		if (mb->mb_delimiter != 0)
+			im->delim = mb->mb_delimiter;
+	}
+	if (list != NULL)
+		mailimap_list_result_free(list);
+}
+
+/* The configured folder name with the server's delimiter. */
+static char *
+imap_folder(struct imap *im, const char *folder)
+{
+	char *f = xstrdup(folder);
+
+	for (char *p = f; *p != '\0'; p++)
+		if (*p == '/')
+			*p = im->delim;
+	return f;
+}
+
+/* Create a folder and its parents unless they exist. */
+static void
+imap_create(struct imap *im, const char *folder)
+{
+	char *f = imap_folder(im, folder);
+	clist *list = NULL;
+	int exists = 0;
+
+	if (mailimap_list(im->session, "", f, &list) == MAILIMAP_NO_ERROR &&
+	    list != NULL)
+		exists = clist_begin(list) != NULL;
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (!exists) {
+		if (mailimap_create(im->session, f) == MAILIMAP_NO_ERROR)
+			log_info("imap: created folder %s", f);
+		else
+			log_warnx("imap: cannot create folder %s: %s", f,
+			    im->session->imap_response ?
+			    im->session->imap_response : "");
+	}
+	free(f);
+}
+
+static int
+imap_select(struct imap *im, char **cause)
+{
+	int r = mailimap_select(im->session, im->conf->imap_mailbox);
+
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "SELECT", r);
+		return -1;
+	}
+	im->uidvalidity = im->session->imap_selection_info ?
+	    im->session->imap_selection_info->sel_uidvalidity : 0;
+	enter_state(im, IMAP_SELECTED);
+	return 0;
+}
+
+int
+imap_connect(struct imap *im, char **cause)
+{
+	const struct config *c = im->conf;
+
+	imap_disconnect(im);
+	if (imap_parse_url(im, c->imap_url, cause) != 0 ||
+	    imap_open(im, cause) != 0 || imap_login(im, cause) != 0) {
+		imap_disconnect(im);
+		return -1;
+	}
+	imap_learn_delim(im);
+	imap_create(im, c->folder_processed);
+	imap_create(im, c->folder_rejected);
+	imap_create(im, c->folder_quarantine);
+	imap_create(im, c->folder_ignored);
+	if (imap_select(im, cause) != 0) {
+		imap_disconnect(im);
+		return -1;
+	}
+	log_info("imap: connected to %s:%u%s, %s selected (uidvalidity %u%s%s)",
+	    im->host, im->port, im->tls ? " (TLS)" : c->imap_starttls ?
+	    " (STARTTLS)" : "", c->imap_mailbox, im->uidvalidity,
+	    im->has_idle ? ", IDLE" : "", im->has_move ? ", MOVE" : "");
+	return 0;
+}
+
+static struct mailimap_set *
+uid_set(uint32_t uid)
+{
+	return mailimap_set_new_single(uid);
+}
+
+int
+imap_uids(struct imap *im, uint32_t **uids, size_t *n, char **cause)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_all();
+	clist *res = NULL;
+	clistiter *it;
+	int r;
+
+	*uids = NULL;
+	*n = 0;
+	r = mailimap_uid_search(im->session, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID SEARCH", r);
+		imap_disconnect(im);
+		return -1;
+	}
+	*uids = xcalloc(clist_count(res) + 1, sizeof **uids);
+	for (it = clist_begin(res); it != NULL; it = clist_next(it))
+		(*uids)[(*n)++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(res);
+	/* Servers answer in ascending order, but nothing requires it. */
+	for (size_t i = 1; i < *n; i++)
+		for (size_t j = i; j > 0 && (*uids)[j - 1] > (*uids)[j]; j--) {
+			uint32_t t = (*uids)[j];
+
+			(*uids)[j] = (*uids)[j - 1];
+			(*uids)[j - 1] = t;
+		}
+	return 0;
+}
+
+/* One UID FETCH with the given attributes; the message's att list. */
+static int
+imap_fetch_atts(struct imap *im, uint32_t uid,
+    struct mailimap_fetch_type *ft, clist **res, char **cause)
+{
+	struct mailimap_set *set = uid_set(uid);
+	int r;
+
+	r = mailimap_uid_fetch(im->session, set, ft, res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID FETCH", r);
+		imap_disconnect(im);
+		return -1;
+	}
+	return 0;
+}
+
+/* Walk a fetch result for the item with this UID. */
+static void
+imap_scan(clist *res, uint32_t want, uint32_t *size, char **body,
+    size_t *len)
+{
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		uint32_t uid = 0, sz = 0;
+		struct mailimap_msg_att_body_section *sec = NULL;
+
+		for (clistiter *a = clist_begin(ma->att_list); a;
+		    a = clist_next(a)) {
+			struct mailimap_msg_att_item *item = clist_content(a);
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			switch (item->att_data.att_static->att_type) {
+			case MAILIMAP_MSG_ATT_UID:
+				uid = item->att_data.att_static->att_data.att_uid;
+				break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE:
+				sz = item->att_data.att_static->att_data.
+				    att_rfc822_size;
+				break;
+			case MAILIMAP_MSG_ATT_BODY_SECTION:
+				sec = item->att_data.att_static->att_data.
+				    att_body_section;
+				break;
+			}
+		}
+		if (uid != want)
+			continue;
+		if (size != NULL)
+			*size = sz;
+		if (body != NULL && sec != NULL && sec->sec_body_part != NULL) {
+			*body = xstrndup(sec->sec_body_part, sec->sec_length);
+			*len = sec->sec_length;
+		}
+	}
+}
+
+int
+imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
+    size_t *len, int *toobig, char **cause)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_section *section;
+	clist *res = NULL;
+	uint32_t size = 0;
+	int found;
+
+	*raw = NULL;
+	*len = 0;
+	*toobig = 0;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_rfc822_size());
+	if (imap_fetch_atts(im, uid, ft, &res, cause) != 0)
+		return -1;
+	found = 0;
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
+		found = 1;
+	imap_scan(res, uid, &size, NULL, NULL);
+	mailimap_fetch_list_free(res);
+	if (!found)
+		return 1;
+	*toobig = max > 0 && size > max;
+	section = *toobig ? mailimap_section_new_header() :
+	    mailimap_section_new(NULL);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_body_peek_section(section));
+	if (imap_fetch_atts(im, uid, ft, &res, cause) != 0)
+		return -1;
+	imap_scan(res, uid, NULL, raw, len);
+	mailimap_fetch_list_free(res);
+	return *raw == NULL ? 1 : 0;
+}
+
+/* COPY, \Deleted, UID EXPUNGE: MOVE for servers without it. */
+static int
+imap_copy_delete(struct imap *im, struct mailimap_set *set, const char *f,
+    char **cause)
+{
+	struct mailimap_flag_list *fl;
+	struct mailimap_store_att_flags *sf;
+	int r;
+
+	if ((r = mailimap_uid_copy(im->session, set, f)) != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID COPY", r);
+		return -1;
+	}
+	fl = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+	r = mailimap_uid_store(im->session, set, sf);
+	mailimap_store_att_flags_free(sf);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID STORE", r);
+		return -1;
+	}
+	r = im->has_uidplus ? mailimap_uid_expunge(im->session, set) :
+	    mailimap_expunge(im->session);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "EXPUNGE", r);
+		return -1;
+	}
+	return 0;
+}
+
+int
+imap_move(struct imap *im, uint32_t uid, const char *folder, char **cause)
+{
+	struct mailimap_set *set = uid_set(uid);
+	char *f = imap_folder(im, folder);
+	int r, rc = 0;
+
+	if (im->has_move) {
+		r = mailimap_uid_move(im->session, set, f);
+		if (r != MAILIMAP_NO_ERROR) {
+			*cause = imap_error(im, "UID MOVE", r);
+			rc = -1;
+		}
+	} else
+		rc = imap_copy_delete(im, set, f, cause);
+	mailimap_set_free(set);
+	free(f);
+	if (rc != 0)
+		imap_disconnect(im);
+	return rc;
+}
+
+/* Sleep on the signal pipe only: the polling way. */
+static enum imap_wake
+imap_sleep(struct imap *im, int timeout_ms, int sigfd, char **cause)
+{
+	struct pollfd pfd = { sigfd, POLLIN, 0 };
+	int poll_ms = im->conf->poll_interval * 1000;
+	int r;
+
+	if (timeout_ms < 0 || timeout_ms > poll_ms)
+		timeout_ms = poll_ms;
+	r = poll(&pfd, 1, timeout_ms);
+	if (r > 0)
+		return IMAP_WAKE_SIGNAL;
+	if (r < 0 && errno != EINTR) {
+		*cause = xasprintf("poll: %s", strerror(errno));
+		return IMAP_WAKE_ERROR;
+	}
+	if (mailimap_noop(im->session) != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "NOOP", -1);
+		imap_disconnect(im);
+		return IMAP_WAKE_ERROR;
+	}
+	return timeout_ms == poll_ms ? IMAP_WAKE_MAIL : IMAP_WAKE_TIMEOUT;
+}
+
+/* IDLE until the server speaks, a signal comes or the timeout ends. */
+static enum imap_wake
+imap_idle(struct imap *im, int timeout_ms, int sigfd, char **cause)
+{
+	struct pollfd pfd[2];
+	enum imap_wake w = IMAP_WAKE_TIMEOUT;
+	int r;
+
+	/* RFC 2177: re-issue IDLE at least every 29 minutes. */
+	if (timeout_ms < 0 || timeout_ms > 25 * 60 * 1000)
+		timeout_ms = 25 * 60 * 1000;
+	if ((r = mailimap_idle(im->session)) != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "IDLE", r);
+		imap_disconnect(im);
+		return IMAP_WAKE_ERROR;
+	}
+	enter_state(im, IMAP_IDLING);
+	/* Dovecot may send "* n EXISTS" in the packet with "+ idling";
+	 * libetpan then holds it in its buffer and poll() would not see it. */
+	if (im->session->imap_stream->read_buffer_len > 0)
+		w = IMAP_WAKE_MAIL;
+	else {
+		pfd[0].fd = mailimap_idle_get_fd(im->session);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sigfd;
+		pfd[1].events = POLLIN;
+		r = poll(pfd, 2, timeout_ms);
+		if (r > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			w = IMAP_WAKE_MAIL;
+		else if (r > 0)
+			w = IMAP_WAKE_SIGNAL;
+	}
+	if ((r = mailimap_idle_done(im->session)) != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "IDLE DONE", r);
+		imap_disconnect(im);
+		return IMAP_WAKE_ERROR;
+	}
+	enter_state(im, IMAP_SELECTED);
+	return w;
+}
+
+enum imap_wake
+imap_wait(struct imap *im, int timeout_ms, int sigfd, char **cause)
+{
+	if (im->conf->imap_idle && im->has_idle)
+		return imap_idle(im, timeout_ms, sigfd, cause);
+	return imap_sleep(im, timeout_ms, sigfd, cause);
+}

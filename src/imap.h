@@ -1,0 +1,41 @@
+/* The pact's mailbox over IMAP (libetpan): connect, list, fetch, move,
+ * wait for new mail with IDLE or by polling. */
+#ifndef PACTD_IMAP_H
+#define PACTD_IMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct imap;
+
+enum imap_wake { IMAP_WAKE_MAIL, IMAP_WAKE_TIMEOUT, IMAP_WAKE_SIGNAL,
+    IMAP_WAKE_ERROR };
+
+struct imap *imap_new(const struct config *);
+void imap_free(struct imap *);
+
+/* Connect, verify TLS, log in, create the folders, select the mailbox. */
+int imap_connect(struct imap *, char **cause);
+void imap_disconnect(struct imap *);
+int imap_connected(const struct imap *);
+
+uint32_t imap_uidvalidity(const struct imap *);
+
+/* Every UID in the selected mailbox, ascending. */
+int imap_uids(struct imap *, uint32_t **uids, size_t *n, char **cause);
+
+/* The raw message; when it is larger than max, only its header and
+ * *toobig = 1. Returns 1 when the message has gone meanwhile. */
+int imap_fetch(struct imap *, uint32_t uid, size_t max, char **raw,
+    size_t *len, int *toobig, char **cause);
+
+/* Move to a folder (named with '/', the server's delimiter is used). */
+int imap_move(struct imap *, uint32_t uid, const char *folder, char **cause);
+
+/* Wait for new mail, a signal (readable sigfd) or the timeout. */
+enum imap_wake imap_wait(struct imap *, int timeout_ms, int sigfd,
+    char **cause);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Submission kinds: one file each (kind_help.c, kind_overview.c, ...), one
+ * row each in the table of kinds.c. A handler reads the submission, does
+ * its work in the caller's transaction and says what to answer.
+ */
+#ifndef PACTD_KIND_H
+#define PACTD_KIND_H
+
+#include <time.h>
+
+#include "body.h"
+#include "mime.h"
+#include "pact.h"
+#include "roster.h"
+#include "subject.h"
+#include "template.h"
+
+struct submission {
+	struct pact *pact;
+	const struct mail *mail;
+	const char *msgkey;
+	struct subject subj;
+	char *newtext;
+	struct fields fields;
+	struct sender from;
+	const char *lang;	/* of the reply */
+	time_t now;
+};
+
+enum verdict { VERDICT_ACCEPTED, VERDICT_ANSWERED, VERDICT_REJECTED };
+
+struct answer {
+	enum verdict verdict;
+	char *ref;		/* the reference given, owned */
+	const char *template;	/* reply template, "help.txt" */
+	struct tvars *vars;	/* common variables already set */
+	struct strv problems;	/* each in the reply's language */
+	struct strv warnings;
+};
+
+#define ROLE_BIT(r)	(1u << (r))
+#define ROLES_ANYONE	(ROLE_BIT(ROLE_DELEGATE) | ROLE_BIT(ROLE_ASSOCIATE) | \
+    ROLE_BIT(ROLE_ADVISORY) | ROLE_BIT(ROLE_SECRETARIAT))
+
+struct kind {
+	enum keyword kw;
+	const char *name;	/* for logs, processed.kind and form files */
+	unsigned roles;		/* who may send it */
+	int has_form;		/* templates/LANG/form-NAME.txt exists */
+	int (*handle)(struct submission *, struct answer *, char **cause);
+};
+
+const struct kind *kind_find(enum keyword);
+const struct kind *kind_table(size_t *n);
+
+/* A message in the reply's language: Danish or English. */
+const char *tr(const struct submission *, const char *da, const char *en);
+
+/* Render the fill-in form for a kind in a language into *out. */
+int kind_form(const struct config *, const char *lang, const struct kind *,
+    char **out, char **cause);
+
+int kind_help(struct submission *, struct answer *, char **);
+int kind_overview(struct submission *, struct answer *, char **);
+
+#endif

@@ -1,0 +1,32 @@
+/* The outbox: mail waits in the database until the SMTP server took it. */
+#ifndef PACTD_OUTBOX_H
+#define PACTD_OUTBOX_H
+
+#include <signal.h>
+#include <time.h>
+
+#include "config.h"
+#include "message.h"
+#include "smtp.h"
+#include "store.h"
+
+/* Queue a mail inside the caller's transaction. */
+int outbox_queue(struct store *, const struct config *,
+    const struct outmail *, const char *kind, const char *ref,
+    const char *cause_key, time_t now, char **cause);
+
+/* Replies queued to rcpt within the hour before now. */
+int outbox_recent_replies(struct store *, const char *rcpt, time_t now);
+
+/* Mail left 'sending' by a killed run goes back to the queue. */
+int outbox_recover(struct store *, char **cause);
+
+/* Send what is due. Returns the number sent, or -1 with *cause when the
+ * store failed; a server that is down only delays mail. */
+int outbox_run(struct store *, struct smtp *, volatile sig_atomic_t *stop,
+    char **cause);
+
+/* When the next queued mail is due, or 0 when none waits. */
+time_t outbox_next_due(struct store *);
+
+#endif

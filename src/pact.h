@@ -1,0 +1,21 @@
+/* What every part of the daemon shares while it runs. */
+#ifndef PACTD_PACT_H
+#define PACTD_PACT_H
+
+#include <signal.h>
+#include <time.h>
+
+#include "config.h"
+#include "imap.h"
+#include "smtp.h"
+#include "store.h"
+
+struct pact {
+	struct config *conf;
+	struct store *store;
+	struct imap *imap;
+	struct smtp *smtp;
+	volatile sig_atomic_t *stop;
+};
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * pactctl: the operator's view of pactd's database. A table of commands,
+ * each {name, usage, exec}; with --json each prints one JSON document.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "config.h"
+#include "ctl.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG	"/etc/pactd/pactd.conf"
+
+static const struct ctl_cmd cmds[] = {
+	{ "outbox", "outbox", 0, 0, ctl_outbox, 0 },
+	{ "log", "log", 0, 0, ctl_log, 0 },
+	{ "verify-log", "verify-log", 0, 0, ctl_verify_log, 0 },
+};
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: pactctl [-c FILE] [--json] COMMAND\n"
+	    "commands:\n");
+	for (size_t i = 0; i < nitems(cmds); i++)
+		fprintf(stderr, "  %s\n", cmds[i].usage);
+	exit(CTL_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = DEFAULT_CONFIG;
+	struct ctl ctl;
+	struct strv errors = { 0 };
+	const struct ctl_cmd *cmd = NULL;
+	char *cause = NULL;
+	int ch, rc;
+
+	memset(&ctl, 0, sizeof ctl);
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'j': ctl.json = 1; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	for (size_t i = 0; i < nitems(cmds); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			cmd = &cmds[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "pactctl: unknown command '%s'\n", argv[0]);
+		usage();
+	}
+	if (argc - 1 < cmd->minargs || argc - 1 > cmd->maxargs) {
+		fprintf(stderr, "usage: pactctl [-c FILE] [--json] %s\n",
+		    cmd->usage);
+		return CTL_USAGE;
+	}
+	log_init("pactctl", 0);
+	if (clock_init(&cause) != 0) {
+		fprintf(stderr, "pactctl: %s\n", cause);
+		return CTL_USAGE;
+	}
+	if ((ctl.conf = config_load(path, &errors)) == NULL) {
+		for (size_t i = 0; i < errors.n; i++)
+			fprintf(stderr, "pactctl: %s\n", errors.v[i]);
+		strv_free(&errors);
+		return CTL_CONFIG;
+	}
+	setenv("TZ", ctl.conf->timezone, 1);
+	tzset();
+	if ((ctl.store = store_open(ctl.conf->database, !cmd->writes,
+	    &cause)) == NULL) {
+		fprintf(stderr, "pactctl: %s\n", cause);
+		free(cause);
+		config_free(ctl.conf);
+		return CTL_UNAVAILABLE;
+	}
+	rc = cmd->exec(&ctl, argc - 1, argv + 1);
+	store_close(ctl.store);
+	config_free(ctl.conf);
+	return rc;
+}

@@ -1,0 +1,339 @@
+/*
+ * pactd: the pact's mail daemon. One loop: read the mailbox, run what is
+ * due, send the outbox, then wait in IDLE (or sleep until the next poll)
+ * until mail comes, a timer is due or a signal arrives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "imap.h"
+#include "log.h"
+#include "outbox.h"
+#include "pact.h"
+#include "process.h"
+#include "smtp.h"
+#include "store.h"
+#include "util.h"
+
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_UNAVAILABLE	69
+#define EX_TEMPFAIL	75
+#define EX_CONFIG	78
+
+#define DEFAULT_CONFIG	"/etc/pactd/pactd.conf"
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+static int sigpipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+	if (sigpipe[1] != -1 && write(sigpipe[1], "x", 1) == -1) {
+		/* the pipe is full: a wake-up is pending anyway */
+	}
+	errno = saved;
+}
+
+static void
+signals_setup(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+sigpipe_drain(void)
+{
+	char buf[64];
+
+	while (read(sigpipe[0], buf, sizeof buf) > 0)
+		;
+}
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: pactd [-c FILE] [--once] [--check-config] "
+	    "[-f] [-v]\n");
+	exit(EX_USAGE);
+}
+
+/* Load config and roster, printing every error; NULL when any. */
+static struct config *
+load_config(const char *path, int secrets)
+{
+	struct strv errors = { 0 }, warnings = { 0 };
+	struct config *c = config_load(path, &errors);
+
+	if (c != NULL && secrets)
+		config_load_secrets(c, &errors, &warnings);
+	for (size_t i = 0; i < warnings.n; i++)
+		log_warnx("%s", warnings.v[i]);
+	for (size_t i = 0; i < errors.n; i++)
+		log_warnx("%s", errors.v[i]);
+	if (errors.n > 0) {
+		config_free(c);
+		c = NULL;
+	}
+	strv_free(&errors);
+	strv_free(&warnings);
+	return c;
+}
+
+/* Times are shown in the pact's zone. */
+static void
+set_timezone(const struct config *c)
+{
+	setenv("TZ", c->timezone, 1);
+	tzset();
+}
+
+/* SIGHUP: new files replace the old only when they are good. */
+static void
+reload(struct pact *p)
+{
+	struct config *c;
+
+	sd_notify(0, "RELOADING=1\nSTATUS=Reloading configuration");
+	if ((c = load_config(p->conf->path, 1)) == NULL) {
+		log_warnx("reload: keeping the old configuration");
+	} else {
+		if (strcmp(c->database, p->conf->database) != 0)
+			log_warnx("reload: database path changes need a "
+			    "restart; keeping %s", p->conf->database);
+		free(c->database);
+		c->database = xstrdup(p->conf->database);
+		imap_free(p->imap);
+		smtp_free(p->smtp);
+		config_free(p->conf);
+		p->conf = c;
+		set_timezone(c);
+		p->imap = imap_new(c);
+		p->smtp = smtp_new(c);
+		log_info("reload: configuration and roster read again");
+	}
+	sd_notify(0, "READY=1\nSTATUS=Running");
+}
+
+/* Send what is due; a store failure is reported. */
+static int
+run_outbox(struct pact *p)
+{
+	char *cause = NULL;
+	int n = outbox_run(p->store, p->smtp, p->stop, &cause);
+
+	if (n < 0) {
+		log_warnx("outbox: %s", cause);
+		free(cause);
+	}
+	return n;
+}
+
+/* One pass: mail in, outbox out. Exit-status style result. */
+static int
+pass(struct pact *p)
+{
+	char *cause = NULL;
+	int down, n;
+
+	if (!imap_connected(p->imap) && imap_connect(p->imap, &cause) != 0) {
+		log_warnx("imap: %s", cause);
+		free(cause);
+		return EX_UNAVAILABLE;
+	}
+	n = process_mailbox(p, &down, &cause);
+	if (n < 0) {
+		log_warnx("%s: %s", down ? "imap" : "store", cause);
+		free(cause);
+		run_outbox(p);
+		return down ? EX_UNAVAILABLE : EX_TEMPFAIL;
+	}
+	if (n > 0)
+		log_debug("pass: %d message(s)", n);
+	if (run_outbox(p) < 0)
+		return EX_TEMPFAIL;
+	return EX_OK;
+}
+
+/* --once: everything new, then exit. */
+static int
+run_once(struct pact *p)
+{
+	int rc = pass(p);
+	time_t due;
+
+	if (rc == EX_OK && (due = outbox_next_due(p->store)) != 0 &&
+	    due <= clock_now()) {
+		log_warnx("outbox: mail still waits for the SMTP server");
+		rc = EX_UNAVAILABLE;
+	}
+	imap_disconnect(p->imap);
+	return rc;
+}
+
+/* How long to wait: until the next outbox retry, at most a minute. */
+static int
+wait_ms(struct pact *p)
+{
+	time_t due = outbox_next_due(p->store), now = clock_now();
+	long ms = 60 * 1000;
+
+	if (due != 0) {
+		if (due <= now)
+			return 0;
+		if ((due - now) * 1000 < ms)
+			ms = (due - now) * 1000;
+	}
+	return (int)ms;
+}
+
+/* Wait for something to do; reconnects are the caller's. */
+static void
+wait_for_work(struct pact *p, int *backoff)
+{
+	char *cause = NULL;
+	enum imap_wake w;
+
+	if (!imap_connected(p->imap)) {
+		struct pollfd pfd = { sigpipe[0], POLLIN, 0 };
+
+		log_info("imap: retrying in %d s", *backoff);
+		sd_notifyf(0, "STATUS=IMAP unreachable; retrying in %d s",
+		    *backoff);
+		poll(&pfd, 1, *backoff * 1000);
+		sigpipe_drain();
+		*backoff = *backoff < 30 ? *backoff * 2 : 60;
+		return;
+	}
+	*backoff = 1;
+	sd_notify(0, "WATCHDOG=1\nSTATUS=Waiting for mail");
+	w = imap_wait(p->imap, wait_ms(p), sigpipe[0], &cause);
+	if (w == IMAP_WAKE_ERROR) {
+		log_warnx("imap: %s", cause);
+		free(cause);
+	}
+	sigpipe_drain();
+}
+
+/* -f: the daemon's loop until SIGTERM. */
+static int
+run_loop(struct pact *p)
+{
+	int ready = 0, backoff = 1;
+
+	while (!stop_flag) {
+		if (reload_flag) {
+			reload_flag = 0;
+			reload(p);
+		}
+		if (pass(p) == EX_OK && !ready) {
+			sd_notify(0, "READY=1\nSTATUS=Running");
+			log_info("ready");
+			ready = 1;
+		}
+		if (stop_flag)
+			break;
+		wait_for_work(p, &backoff);
+	}
+	sd_notify(0, "STOPPING=1");
+	log_info("stopping");
+	imap_disconnect(p->imap);
+	return EX_OK;
+}
+
+static int
+check_config(const char *path)
+{
+	struct config *c = load_config(path, 1);
+
+	if (c == NULL)
+		return EX_CONFIG;
+	printf("%s: ok (%zu founding parties, %zu advisory board members, "
+	    "%zu secretariat members)\n", path, c->roster.nparties,
+	    c->roster.advisory.nmembers, c->roster.secretariat.nmembers);
+	config_free(c);
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = DEFAULT_CONFIG;
+	int ch, once = 0, check = 0, fg = 0, verbose = 0, rc;
+	struct pact p;
+	char *cause = NULL;
+
+	while ((ch = getopt_long(argc, argv, "c:fvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'o': once = 1; break;
+		case 'n': check = 1; break;
+		case 'f': fg = 1; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("pactd", verbose);
+	if (clock_init(&cause) != 0) {
+		log_warnx("%s", cause);
+		return EX_USAGE;
+	}
+	if (check)
+		return check_config(path);
+	memset(&p, 0, sizeof p);
+	if ((p.conf = load_config(path, 1)) == NULL)
+		return EX_CONFIG;
+	set_timezone(p.conf);
+	if ((p.store = store_open(p.conf->database, 0, &cause)) == NULL ||
+	    outbox_recover(p.store, &cause) != 0) {
+		log_warnx("%s", cause);
+		return EX_TEMPFAIL;
+	}
+	p.imap = imap_new(p.conf);
+	p.smtp = smtp_new(p.conf);
+	p.stop = &stop_flag;
+	signals_setup();
+	if (!once && !fg && daemon(1, 1) == -1)
+		fatal("daemon");
+	rc = once ? run_once(&p) : run_loop(&p);
+	imap_free(p.imap);
+	smtp_free(p.smtp);
+	store_close(p.store);
+	config_free(p.conf);
+	return rc;
+}

@@ -1,0 +1,456 @@
+/*
+ * The heart of the mail loop. A message's effect, the mails it causes and
+ * the record that it was seen commit together; the MOVE comes after, so a
+ * kill in between only leaves an answered message in INBOX, which the next
+ * pass recognises by its key and moves without answering again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "body.h"
+#include "clock.h"
+#include "fault.h"
+#include "kind.h"
+#include "log.h"
+#include "mime.h"
+#include "outbox.h"
+#include "process.h"
+#include "screen.h"
+#include "util.h"
+
+enum outcome { OUTCOME_PROCESSED, OUTCOME_REJECTED, OUTCOME_QUARANTINE,
+    OUTCOME_IGNORED };
+
+static const char *const outcome_names[] = { "processed", "rejected",
+    "quarantine", "ignored" };
+
+static const char *
+outcome_folder(const struct config *c, enum outcome o)
+{
+	const char *folders[] = { c->folder_processed, c->folder_rejected,
+	    c->folder_quarantine, c->folder_ignored };
+
+	return folders[o];
+}
+
+static int
+outcome_parse(const char *s)
+{
+	for (size_t i = 0; i < nitems(outcome_names); i++)
+		if (strcmp(s, outcome_names[i]) == 0)
+			return (int)i;
+	return OUTCOME_PROCESSED;
+}
+
+/* What the decision about one message came to. */
+struct decision {
+	enum outcome outcome;
+	const char *kind;
+	char *ref;
+	char *reason;
+};
+
+/* The Message-ID, or a digest of the whole message when it has none. */
+static char *
+message_key(const struct mail *m, const char *raw, size_t len)
+{
+	char hex[65];
+
+	if (m != NULL && m->message_id != NULL && *m->message_id != '\0' &&
+	    strlen(m->message_id) < 900)
+		return xstrdup(m->message_id);
+	sha256_hex(raw, len, hex);
+	return xasprintf("sha256:%s", hex);
+}
+
+/* The outcome of a message already processed, or -1. */
+static int
+already_processed(struct store *s, const char *key)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT outcome FROM processed "
+	    "WHERE msgkey = ?");
+	int o = -1;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = outcome_parse((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return o;
+}
+
+static int
+record_processed(struct store *s, const char *key, const struct mail *m,
+    const struct decision *d, time_t now, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO processed(msgkey, "
+	    "message_id, sender, subject, kind, ref, outcome, reason, at) "
+	    "VALUES(?,?,?,?,?,?,?,?,?)");
+	char *detail;
+	int rc;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m ? m->message_id : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m ? m->from_addr : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m ? m->subject : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, d->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, outcome_names[d->outcome], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, d->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	if (store_exec_stmt(s, st, cause) != 0)
+		return -1;
+	detail = xasprintf("from %s: %s%s%s%s", m && m->from_addr ?
+	    m->from_addr : "(unknown)", outcome_names[d->outcome],
+	    d->kind ? " " : "", d->kind ? d->kind : "",
+	    d->reason ? " " : "");
+	if (d->reason != NULL) {
+		char *t = xasprintf("%s(%s)", detail, d->reason);
+
+		free(detail);
+		detail = t;
+	}
+	rc = audit_append(s, "mail processed", d->ref, key, detail, cause);
+	free(detail);
+	return rc;
+}
+
+/* Render a reply template: a "Subject:" line, a blank line, the text. */
+static int
+reply_render(const struct config *c, const char *lang, const char *name,
+    const struct tvars *v, char **subject, char **body, char **cause)
+{
+	char *out, *nl;
+
+	if (template_render(c->templates, lang, name, v, TEMPLATE_TEXT, &out,
+	    cause) != 0)
+		return -1;
+	if (strncmp(out, "Subject: ", 9) != 0 ||
+	    (nl = strchr(out, '\n')) == NULL) {
+		*cause = xasprintf("%s/%s/%s: first line must be 'Subject: ...'",
+		    c->templates, lang, name);
+		free(out);
+		return -1;
+	}
+	*subject = xstrndup(out + 9, nl - out - 9);
+	str_trim(*subject);
+	while (*nl == '\n')
+		nl++;
+	*body = xstrdup(nl);
+	free(out);
+	return 0;
+}
+
+/* Queue a reply to the sender, unless the hourly limit is reached. */
+static int
+reply_queue(struct pact *p, const struct mail *m, const char *addr,
+    const char *name, const char *lang, const char *tmpl,
+    const struct tvars *v, const char *ref, const char *key, time_t now,
+    char **cause)
+{
+	const struct config *c = p->conf;
+	struct outmail om;
+	char *subject, *body;
+	int rc;
+
+	if (outbox_recent_replies(p->store, addr, now) >=
+	    c->reply_rate_per_hour) {
+		log_warnx("<%s>: no reply to %s: %d replies in the last hour",
+		    key, addr, c->reply_rate_per_hour);
+		return audit_append(p->store, "reply suppressed", ref, key,
+		    "reply_rate_per_hour reached", cause);
+	}
+	if (reply_render(c, lang, tmpl, v, &subject, &body, cause) != 0)
+		return -1;
+	memset(&om, 0, sizeof om);
+	om.to_addr = addr;
+	om.to_name = name;
+	om.subject = subject;
+	om.body = body;
+	om.in_reply_to = m->message_id;
+	om.references = m->references;
+	rc = outbox_queue(p->store, c, &om, "reply", ref, key, now, cause);
+	free(subject);
+	free(body);
+	return rc;
+}
+
+/* The variables every reply template may use. */
+static void
+common_vars(struct pact *p, const struct submission *sub, struct tvars *v)
+{
+	const struct config *c = p->conf;
+	static const char *const roles[] = { NULL, "is_delegate",
+	    "is_associate", "is_advisory", "is_secretariat" };
+
+	tvars_set(v, "pact_name", c->name);
+	tvars_set(v, "pact_address", c->address);
+	tvars_set(v, "name", sub->from.name ? sub->from.name : sub->from.addr);
+	tvars_set(v, "address", sub->from.addr);
+	tvars_set(v, "org", sub->from.org);
+	tvars_set(v, "subject", sub->mail->subject);
+	if (roles[sub->from.role] != NULL)
+		tvars_set(v, roles[sub->from.role], "yes");
+}
+
+/* Fill the reply variables that depend on the answer. */
+static int
+answer_vars(struct pact *p, struct submission *sub, const struct kind *k,
+    struct answer *ans, char **cause)
+{
+	char *form;
+
+	tvars_set(ans->vars, "ref", ans->ref);
+	for (size_t i = 0; i < ans->problems.n; i++)
+		tvars_add_string(ans->vars, "problems", ans->problems.v[i]);
+	for (size_t i = 0; i < ans->warnings.n; i++)
+		tvars_add_string(ans->vars, "warnings", ans->warnings.v[i]);
+	if (ans->warnings.n > 0)
+		tvars_set(ans->vars, "has_warnings", "yes");
+	if (ans->verdict != VERDICT_REJECTED || k == NULL || !k->has_form ||
+	    !(k->roles & ROLE_BIT(sub->from.role)))
+		return 0;
+	if (kind_form(p->conf, sub->lang, k, &form, cause) != 0)
+		return -1;
+	tvars_set(ans->vars, "form", form);
+	free(form);
+	return 0;
+}
+
+/* Read and run a submission from someone on the roster. */
+static int
+decide_submission(struct pact *p, struct submission *sub,
+    struct decision *d, char **cause)
+{
+	const struct kind *k = kind_find(sub->subj.kw);
+	struct answer ans;
+	int rc = -1;
+
+	memset(&ans, 0, sizeof ans);
+	ans.vars = tvars_new();
+	common_vars(p, sub, ans.vars);
+	if (k == NULL)
+		k = kind_find(KW_HELP);
+	d->kind = k->name;
+	if (sub->mail->problem != NULL) {
+		ans.verdict = VERDICT_REJECTED;
+		strv_addn(&ans.problems, xasprintf("%s: %s", tr(sub,
+		    "Beskeden kunne ikke læses", "The message could not be "
+		    "read"), sub->mail->problem));
+	} else if (!(k->roles & ROLE_BIT(sub->from.role))) {
+		ans.verdict = VERDICT_REJECTED;
+		strv_addn(&ans.problems, xasprintf(tr(sub, "%s må ikke sendes "
+		    "af dig (din rolle: %s)", "%s may not be sent by you (your "
+		    "role: %s)"), keyword_name(k->kw, sub->lang),
+		    role_name(sub->from.role)));
+	} else if (k->handle(sub, &ans, cause) != 0)
+		goto out;
+	if (ans.verdict == VERDICT_REJECTED) {
+		ans.template = "rejected.txt";
+		d->reason = xstrdup(ans.problems.n ? ans.problems.v[0] : "");
+	}
+	d->outcome = ans.verdict == VERDICT_REJECTED ? OUTCOME_REJECTED :
+	    OUTCOME_PROCESSED;
+	d->ref = ans.ref ? xstrdup(ans.ref) : NULL;
+	if (answer_vars(p, sub, k, &ans, cause) != 0)
+		goto out;
+	rc = reply_queue(p, sub->mail, sub->from.addr, sub->from.name,
+	    sub->lang, ans.template, ans.vars, ans.ref, sub->msgkey, sub->now,
+	    cause);
+out:
+	tvars_free(ans.vars);
+	free(ans.ref);
+	strv_free(&ans.problems);
+	strv_free(&ans.warnings);
+	return rc;
+}
+
+/* A stranger: quarantined; answered only when DMARC vouches for From. */
+static int
+decide_stranger(struct pact *p, const struct mail *m, const char *key,
+    struct decision *d, time_t now, char **cause)
+{
+	const struct config *c = p->conf;
+	struct tvars *v;
+	int rc = 0;
+
+	d->outcome = OUTCOME_QUARANTINE;
+	d->reason = xstrdup("sender not on the roster");
+	if (m->from_addr == NULL ||
+	    !screen_dmarc_pass(m, c->trusted_authserv_id))
+		return 0;
+	v = tvars_new();
+	tvars_set(v, "pact_name", c->name);
+	tvars_set(v, "pact_address", c->address);
+	tvars_set(v, "subject", m->subject);
+	rc = reply_queue(p, m, m->from_addr, m->from_name, c->default_language,
+	    "not-on-roster.txt", v, NULL, key, now, cause);
+	tvars_free(v);
+	return rc;
+}
+
+static int
+decide(struct pact *p, const struct mail *m, const char *key,
+    struct decision *d, time_t now, char **cause)
+{
+	struct submission sub;
+	const char *why;
+	int rc;
+
+	if (m == NULL) {
+		d->outcome = OUTCOME_QUARANTINE;
+		d->reason = xstrdup("no readable header");
+		return 0;
+	}
+	if ((why = screen_automatic(m)) != NULL) {
+		d->outcome = OUTCOME_IGNORED;
+		d->reason = xstrdup(why);
+		return 0;
+	}
+	memset(&sub, 0, sizeof sub);
+	roster_lookup(p->conf, p->store, m->from_addr, &sub.from);
+	if (sub.from.role == ROLE_NONE) {
+		sender_free(&sub.from);
+		return decide_stranger(p, m, key, d, now, cause);
+	}
+	sub.pact = p;
+	sub.mail = m;
+	sub.msgkey = key;
+	sub.now = now;
+	subject_parse(m->subject, &sub.subj);
+	sub.newtext = body_new_text(m->text);
+	body_fields(sub.newtext, &sub.fields);
+	sub.lang = sub.subj.lang ? sub.subj.lang : sub.from.lang ?
+	    sub.from.lang : p->conf->default_language;
+	rc = decide_submission(p, &sub, d, cause);
+	subject_free(&sub.subj);
+	fields_free(&sub.fields);
+	free(sub.newtext);
+	sender_free(&sub.from);
+	return rc;
+}
+
+int
+process_message(struct pact *p, const char *raw, size_t len, int toobig,
+    const char **folder, char **cause)
+{
+	const struct config *c = p->conf;
+	struct mail *m = mail_parse(raw, len, toobig ? 0 : (size_t)c->max_message_bytes);
+	struct decision d;
+	time_t now = clock_now();
+	char *key = message_key(m, raw, len);
+	int seen, rc = -1;
+
+	memset(&d, 0, sizeof d);
+	if (m != NULL && toobig && m->problem == NULL)
+		m->problem = xasprintf("larger than %d bytes",
+		    c->max_message_bytes);
+	if (store_begin(p->store, cause) != 0)
+		goto out;
+	if ((seen = already_processed(p->store, key)) >= 0) {
+		store_rollback(p->store);
+		log_info("<%s>: already processed (%s)", key,
+		    outcome_names[seen]);
+		*folder = outcome_folder(c, seen);
+		rc = 0;
+		goto out;
+	}
+	if (decide(p, m, key, &d, now, cause) != 0 ||
+	    record_processed(p->store, key, m, &d, now, cause) != 0 ||
+	    store_commit(p->store, cause) != 0) {
+		store_rollback(p->store);
+		goto out;
+	}
+	log_info("<%s> from %s: %s%s%s%s%s", key, m && m->from_addr ?
+	    m->from_addr : "?", outcome_names[d.outcome], d.kind ? " " : "",
+	    d.kind ? d.kind : "", d.ref ? " " : "", d.ref ? d.ref : "");
+	*folder = outcome_folder(c, d.outcome);
+	rc = 0;
+out:
+	free(d.ref);
+	free(d.reason);
+	free(key);
+	mail_free(m);
+	return rc;
+}
+
+/* A new UIDVALIDITY means the server renumbered the mailbox: UIDs start
+ * afresh; the message keys still stop old mail from running again. */
+static void
+check_uidvalidity(struct pact *p)
+{
+	char *old = store_meta_get(p->store, "uidvalidity");
+	char now[32], *cause = NULL;
+
+	snprintf(now, sizeof now, "%u", imap_uidvalidity(p->imap));
+	if (old != NULL && strcmp(old, now) != 0)
+		log_warnx("imap: UIDVALIDITY changed from %s to %s; reading "
+		    "the mailbox afresh", old, now);
+	if (old == NULL || strcmp(old, now) != 0) {
+		if (store_meta_set(p->store, "uidvalidity", now, &cause) != 0 ||
+		    store_meta_set(p->store, "last_uid", "0", &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+	free(old);
+}
+
+static void
+note_uid(struct pact *p, uint32_t uid)
+{
+	char *last = store_meta_get(p->store, "last_uid");
+	char buf[32], *cause = NULL;
+
+	if (last == NULL || strtoul(last, NULL, 10) < uid) {
+		snprintf(buf, sizeof buf, "%u", uid);
+		if (store_meta_set(p->store, "last_uid", buf, &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+	free(last);
+}
+
+int
+process_mailbox(struct pact *p, int *imap_down, char **cause)
+{
+	uint32_t *uids;
+	size_t n;
+	int done = 0;
+
+	*imap_down = 1;
+	check_uidvalidity(p);
+	if (imap_uids(p->imap, &uids, &n, cause) != 0)
+		return -1;
+	for (size_t i = 0; i < n && (p->stop == NULL || !*p->stop); i++) {
+		const char *folder;
+		char *raw;
+		size_t len;
+		int toobig, r;
+
+		r = imap_fetch(p->imap, uids[i], p->conf->max_message_bytes,
+		    &raw, &len, &toobig, cause);
+		if (r < 0)
+			goto fail;
+		if (r > 0)
+			continue;	/* gone meanwhile */
+		r = process_message(p, raw, len, toobig, &folder, cause);
+		free(raw);
+		if (r != 0) {
+			*imap_down = 0;
+			goto fail;
+		}
+		fault_point("after-commit");
+		if (imap_move(p->imap, uids[i], folder, cause) != 0)
+			goto fail;
+		note_uid(p, uids[i]);
+		done++;
+	}
+	free(uids);
+	return done;
+fail:
+	free(uids);
+	return -1;
+}

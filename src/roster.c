@@ -1,0 +1,102 @@
+/* Looking senders up in the roster. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "roster.h"
+#include "util.h"
+
+const char *
+role_name(enum role r)
+{
+	static const char *const names[] = { "none", "delegate", "associate",
+	    "advisory", "secretariat" };
+
+	return names[r];
+}
+
+static const struct person *
+group_find(const struct person *v, size_t n, const char *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(v[i].addr, addr) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Active associate members' contacts live in the database. */
+static int
+roster_associate(struct store *s, const char *addr, struct sender *who)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (s == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT ref, organisation, contact_name "
+	    "FROM associates WHERE contact_addr = ? AND state = 'active'", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;	/* no such table yet */
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		who->associate_ref = store_col(st, 0);
+		who->org = store_col(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			who->name = store_col(st, 2);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+void
+roster_lookup(const struct config *c, struct store *s, const char *addr,
+    struct sender *who)
+{
+	const struct roster *r = &c->roster;
+	const struct person *p;
+
+	memset(who, 0, sizeof *who);
+	who->addr = addr;
+	if (addr == NULL)
+		return;
+	for (size_t i = 0; i < r->nparties; i++) {
+		const struct party *pt = &r->parties[i];
+
+		if ((p = group_find(pt->delegates, pt->ndelegates, addr))) {
+			who->role = ROLE_DELEGATE;
+			who->party = pt;
+			who->org = xstrdup(pt->name);
+			who->name = p->name ? xstrdup(p->name) : NULL;
+			who->lang = pt->lang;
+			return;
+		}
+	}
+	if ((p = group_find(r->secretariat.members, r->secretariat.nmembers,
+	    addr))) {
+		who->role = ROLE_SECRETARIAT;
+		who->org = r->secretariat.name ? xstrdup(r->secretariat.name) :
+		    NULL;
+		who->name = p->name ? xstrdup(p->name) : NULL;
+		who->lang = r->secretariat.lang;
+		return;
+	}
+	if ((p = group_find(r->advisory.members, r->advisory.nmembers, addr))) {
+		who->role = ROLE_ADVISORY;
+		who->org = r->advisory.name ? xstrdup(r->advisory.name) : NULL;
+		who->name = p->name ? xstrdup(p->name) : NULL;
+		who->lang = r->advisory.lang;
+		return;
+	}
+	if (roster_associate(s, addr, who))
+		who->role = ROLE_ASSOCIATE;
+}
+
+void
+sender_free(struct sender *who)
+{
+	free(who->name);
+	free(who->org);
+	free(who->associate_ref);
+	memset(who, 0, sizeof *who);
+}

@@ -1,0 +1,145 @@
+/*
+ * SMTP with libcurl. One easy handle lives for a run of the outbox so that
+ * curl reuses the connection; a server that limits mails per session
+ * (OpenSMTPD answers the 101st MAIL FROM with 452) gets a fresh one.
+ */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "smtp.h"
+#include "util.h"
+
+struct smtp {
+	const struct config *conf;
+	CURL *curl;
+	char *from;	/* envelope sender: the pact's address */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t
+smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nmemb;
+
+	if (n > u->len - u->off)
+		n = u->len - u->off;
+	memcpy(ptr, u->data + u->off, n);
+	u->off += n;
+	return n;
+}
+
+struct smtp *
+smtp_new(const struct config *c)
+{
+	static int inited;
+	struct smtp *s = xcalloc(1, sizeof *s);
+
+	if (!inited) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		inited = 1;
+	}
+	s->conf = c;
+	s->from = xasprintf("<%s>", c->address);
+	return s;
+}
+
+void
+smtp_free(struct smtp *s)
+{
+	if (s == NULL)
+		return;
+	if (s->curl != NULL)
+		curl_easy_cleanup(s->curl);
+	free(s->from);
+	free(s);
+}
+
+/* Set the options that stay the same for every mail. */
+static void
+smtp_setup(struct smtp *s)
+{
+	const struct config *c = s->conf;
+	CURL *h = s->curl;
+
+	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, s->from);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->smtp_starttls)
+		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (*c->smtp_ca_file != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->smtp_ca_file);
+	if (*c->smtp_user != '\0') {
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD,
+		    c->smtp_password ? c->smtp_password : "");
+	}
+}
+
+/* One attempt; returns the curl code and the last SMTP reply code. */
+static CURLcode
+smtp_try(struct smtp *s, const char *rcpt, const char *data, size_t len,
+    int fresh, long *code)
+{
+	struct curl_slist *rcpts = NULL;
+	struct upload u = { data, len, 0 };
+	char *to = xasprintf("<%s>", rcpt);
+	CURLcode rc;
+
+	if (s->curl == NULL) {
+		if ((s->curl = curl_easy_init()) == NULL)
+			fatalx("curl_easy_init");
+		smtp_setup(s);
+	}
+	rcpts = curl_slist_append(rcpts, to);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, (long)fresh);
+	s->errbuf[0] = '\0';
+	rc = curl_easy_perform(s->curl);
+	*code = 0;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpts);
+	free(to);
+	return rc;
+}
+
+enum smtp_result
+smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
+    char **cause)
+{
+	CURLcode rc;
+	long code;
+
+	rc = smtp_try(s, rcpt, data, len, 0, &code);
+	if (rc != CURLE_OK && code != 0 && code < 500) {
+		/* 421/452: the session is used up; a new one may take it. */
+		rc = smtp_try(s, rcpt, data, len, 1, &code);
+	}
+	if (rc == CURLE_OK)
+		return SMTP_OK;
+	*cause = xasprintf("%s%s%s (SMTP %ld)", curl_easy_strerror(rc),
+	    s->errbuf[0] ? ": " : "", s->errbuf, code);
+	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED)
+		return SMTP_PERMFAIL;
+	/* A connection in an unknown state is not reused. */
+	curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+	return SMTP_TEMPFAIL;
+}

@@ -1,0 +1,357 @@
+/*
+ * SQLite in WAL mode with synchronous=FULL, so that a commit survives a
+ * power cut; migrations by PRAGMA user_version; BEGIN IMMEDIATE so that a
+ * writer never deadlocks with a reading pactctl.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* Each step moves the schema from version i to i+1. Never edit a step
+ * that has shipped; add one. */
+static const char *const migrations[] = {
+	/* 1: the mail loop. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE refseq (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
+	"CREATE TABLE processed ("
+	"  id INTEGER PRIMARY KEY,"
+	"  msgkey TEXT NOT NULL UNIQUE,"
+	"  message_id TEXT,"
+	"  uidvalidity INTEGER, uid INTEGER,"
+	"  sender TEXT, subject TEXT,"
+	"  kind TEXT, ref TEXT,"
+	"  outcome TEXT NOT NULL,"	/* processed|rejected|quarantine|ignored */
+	"  reason TEXT,"
+	"  at INTEGER NOT NULL);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  rcpt TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"		/* reply|ballot|reminder|invite|... */
+	"  ref TEXT,"
+	"  subject TEXT NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  auto_reply INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'queued',"	/* queued|sending|sent|failed|bounced */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  cause TEXT);"
+	"CREATE INDEX outbox_due ON outbox(state, next_try);"
+	"CREATE INDEX outbox_rcpt ON outbox(rcpt, created);"
+	"CREATE TABLE log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  ref TEXT, message_id TEXT,"
+	"  detail TEXT NOT NULL,"
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);",
+
+	/* 2: the pact's workflow. */
+	"CREATE TABLE declarations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ref TEXT NOT NULL UNIQUE,"
+	"  party TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  motivation TEXT NOT NULL,"
+	"  objectives TEXT NOT NULL,"	/* one item a line */
+	"  contribution TEXT,"
+	"  sender TEXT,"
+	"  submitted INTEGER NOT NULL);"
+	"CREATE TABLE nominations ("
+	"  ref TEXT PRIMARY KEY,"
+	"  party TEXT NOT NULL,"
+	"  organisation TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  cvr TEXT NOT NULL,"
+	"  contact_name TEXT,"
+	"  contact_addr TEXT NOT NULL,"
+	"  dialogue TEXT NOT NULL,"
+	"  initiatives TEXT NOT NULL,"
+	"  fit TEXT NOT NULL,"
+	"  sender TEXT,"
+	"  submitted INTEGER NOT NULL);"
+	"CREATE TABLE ballots ("
+	"  ref TEXT PRIMARY KEY,"
+	"  state TEXT NOT NULL DEFAULT 'open',"
+	"  opened INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL,"
+	"  closed INTEGER,"
+	"  reminded INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE tokens ("
+	"  token TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"		/* vote|comment|rsvp */
+	"  ref TEXT NOT NULL,"
+	"  party TEXT,"
+	"  addr TEXT);"
+	"CREATE TABLE votes ("
+	"  ref TEXT NOT NULL,"
+	"  party TEXT NOT NULL,"
+	"  vote TEXT NOT NULL,"		/* yes|no|abstain */
+	"  voter TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  msgkey TEXT,"
+	"  PRIMARY KEY(ref, party));"
+	"CREATE TABLE associates ("
+	"  ref TEXT PRIMARY KEY,"
+	"  organisation TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  cvr TEXT NOT NULL,"
+	"  contact_name TEXT,"
+	"  contact_addr TEXT,"
+	"  nominated_by TEXT NOT NULL,"
+	"  approved INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'active',"
+	"  withdrawn INTEGER);"
+	"CREATE TABLE initiatives ("
+	"  ref TEXT PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  purposes TEXT NOT NULL,"	/* "1,3" */
+	"  partners TEXT,"
+	"  link TEXT,"
+	"  by_party TEXT,"
+	"  by_associate TEXT,"
+	"  by_name TEXT NOT NULL,"
+	"  sender TEXT,"
+	"  submitted INTEGER NOT NULL);"
+	"CREATE TABLE statuses ("
+	"  ref TEXT PRIMARY KEY,"
+	"  year INTEGER NOT NULL,"
+	"  text TEXT,"
+	"  pdf TEXT,"
+	"  deadline INTEGER NOT NULL,"
+	"  submitted INTEGER NOT NULL,"
+	"  published INTEGER);"
+	"CREATE TABLE comments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  status_ref TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  by_addr TEXT,"
+	"  by_name TEXT,"
+	"  text TEXT NOT NULL,"
+	"  submitted INTEGER NOT NULL);"
+	"CREATE TABLE meetings ("
+	"  ref TEXT PRIMARY KEY,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  title TEXT,"
+	"  start INTEGER NOT NULL,"
+	"  end INTEGER NOT NULL,"
+	"  location TEXT NOT NULL,"
+	"  agenda TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'scheduled',"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE attendees ("
+	"  ref TEXT NOT NULL,"
+	"  addr TEXT NOT NULL,"
+	"  name TEXT,"
+	"  partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION',"
+	"  PRIMARY KEY(ref, addr));",
+};
+
+static int
+store_version(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "PRAGMA user_version");
+	int v = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Bring the schema up to date, one transaction a step. */
+static int
+store_migrate(struct store *s, char **cause)
+{
+	int v = store_version(s);
+	char *sql;
+
+	if (v > (int)nitems(migrations)) {
+		*cause = xasprintf("%s: schema version %d is newer than this "
+		    "pactd (%zu)", s->path, v, nitems(migrations));
+		return -1;
+	}
+	for (; v < (int)nitems(migrations); v++) {
+		if (store_begin(s, cause) != 0)
+			return -1;
+		sql = xasprintf("%s; PRAGMA user_version = %d;",
+		    migrations[v], v + 1);
+		if (store_exec(s, sql, cause) != 0) {
+			free(sql);
+			store_rollback(s);
+			return -1;
+		}
+		free(sql);
+		if (store_commit(s, cause) != 0)
+			return -1;
+		log_info("database %s: schema version %d", s->path, v + 1);
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, int readonly, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	int flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path, s->db ?
+		    sqlite3_errmsg(s->db) : "cannot open");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (!readonly && (store_exec(s, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cause) != 0 ||
+	    store_migrate(s, cause) != 0)) {
+		store_close(s);
+		return NULL;
+	}
+	if (readonly && store_version(s) == 0) {
+		*cause = xasprintf("%s: not a pactd database (run pactd "
+		    "first)", path);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->db != NULL)
+		sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+int
+store_exec(struct store *s, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", s->path, err ? err :
+		    sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_begin(struct store *s, char **cause)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", cause);
+}
+
+int
+store_commit(struct store *s, char **cause)
+{
+	if (store_exec(s, "COMMIT", cause) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *
+store_prepare(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatalx("sql: %s: %s", sqlite3_errmsg(s->db), sql);
+	return st;
+}
+
+int
+store_exec_stmt(struct store *s, sqlite3_stmt *st, char **cause)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+char *
+store_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
+char *
+store_meta_get(struct store *s, const char *key)
+{
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT value FROM meta WHERE key = ?");
+	char *v = NULL;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = store_col(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value,
+    char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO meta(key, value) "
+	    "VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return store_exec_stmt(s, st, cause);
+}
+
+char *
+store_next_ref(struct store *s, time_t now, char **cause)
+{
+	struct tm tm;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	gmtime_r(&now, &tm);
+	st = store_prepare(s, "INSERT INTO refseq(year, last) VALUES(?, 1) "
+	    "ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last");
+	sqlite3_bind_int(st, 1, tm.tm_year + 1900);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n == 0) {
+		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	return xasprintf("PAGT-%04d-%04d", tm.tm_year + 1900, n);
+}

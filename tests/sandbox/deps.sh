@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Debian packages that pactd and its tests need, only those
+# missing. libcurl4-gnutls-dev because libetpan-dev depends on it.
+set -e
+PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libsqlite3-dev
+libical-dev libinih-dev libcmocka-dev libsystemd-dev libgnutls28-dev sqlite3
+dovecot-imapd dovecot-lmtpd opensmtpd python3 python3-icalendar python3-vobject
+tzdata openssl"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get install -y -q $missing >/dev/null 2>&1 ||
+	{ $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q $missing >/dev/null; }

@@ -1,0 +1,354 @@
+/* Subject parsing: prefixes, tags, keywords, automatic replies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "subject.h"
+
+struct kwcase {
+	const char	*subject;
+	enum keyword	 kw;
+	const char	*lang;
+	const char	*rest;
+};
+
+static const struct kwcase kwcases[] = {
+	{ "ERKLÆRING", KW_DECLARATION, "da", "ERKLÆRING" },
+	{ "Erklæring fra DI", KW_DECLARATION, "da", "Erklæring fra DI" },
+	{ "erklæring", KW_DECLARATION, "da", "erklæring" },
+	{ "ERKLAERING", KW_DECLARATION, "da", "ERKLAERING" },
+	{ "Erklaering: DI", KW_DECLARATION, "da", "Erklaering: DI" },
+	{ "DECLARATION", KW_DECLARATION, "en", "DECLARATION" },
+	{ "declaration - DI", KW_DECLARATION, "en", "declaration - DI" },
+	{ "INDSTILLING", KW_NOMINATION, "da", "INDSTILLING" },
+	{ "Indstilling: Firma A/S", KW_NOMINATION, "da",
+	    "Indstilling: Firma A/S" },
+	{ "NOMINATION", KW_NOMINATION, "en", "NOMINATION" },
+	{ "INITIATIV", KW_INITIATIVE, "da", "INITIATIV" },
+	{ "Initiativ: ny portal", KW_INITIATIVE, "da", "Initiativ: ny portal" },
+	{ "INITIATIVE", KW_INITIATIVE, "en", "INITIATIVE" },
+	{ "initiative: new portal", KW_INITIATIVE, "en",
+	    "initiative: new portal" },
+	{ "Initiativer 2026", KW_NONE, NULL, "Initiativer 2026" },
+	{ "ÅRSSTATUS 2026", KW_STATUS, "da", "ÅRSSTATUS 2026" },
+	{ "årsstatus", KW_STATUS, "da", "årsstatus" },
+	{ "AARSSTATUS", KW_STATUS, "da", "AARSSTATUS" },
+	{ "Aarsstatus 2026", KW_STATUS, "da", "Aarsstatus 2026" },
+	{ "ANNUAL STATUS", KW_STATUS, "en", "ANNUAL STATUS" },
+	{ "Annual  status 2026", KW_STATUS, "en", "Annual  status 2026" },
+	{ "Annual", KW_NONE, NULL, "Annual" },
+	{ "KOMMENTAR", KW_COMMENT, "da", "KOMMENTAR" },
+	{ "Kommentar til årsstatus", KW_COMMENT, "da",
+	    "Kommentar til årsstatus" },
+	{ "COMMENT", KW_COMMENT, "en", "COMMENT" },
+	{ "MØDE", KW_MEETING, "da", "MØDE" },
+	{ "møde: halvårligt møde", KW_MEETING, "da", "møde: halvårligt møde" },
+	{ "MOEDE", KW_MEETING, "da", "MOEDE" },
+	{ "Moede i juni", KW_MEETING, "da", "Moede i juni" },
+	{ "Mødeindkaldelse", KW_NONE, NULL, "Mødeindkaldelse" },
+	{ "MØDER", KW_NONE, NULL, "MØDER" },
+	{ "MEETING", KW_MEETING, "en", "MEETING" },
+	{ "Meeting: spring", KW_MEETING, "en", "Meeting: spring" },
+	{ "Meetings", KW_NONE, NULL, "Meetings" },
+	{ "UDMELDELSE", KW_WITHDRAWAL, "da", "UDMELDELSE" },
+	{ "WITHDRAWAL", KW_WITHDRAWAL, "en", "WITHDRAWAL" },
+	{ "OVERBLIK", KW_OVERVIEW, "da", "OVERBLIK" },
+	{ "overview", KW_OVERVIEW, "en", "overview" },
+	{ "HJÆLP", KW_HELP, "da", "HJÆLP" },
+	{ "hjælp", KW_HELP, "da", "hjælp" },
+	{ "HJAELP", KW_HELP, "da", "HJAELP" },
+	{ "Help!", KW_HELP, "en", "Help!" },
+	{ "HELP", KW_HELP, "en", "HELP" },
+	{ "", KW_NONE, NULL, "" },
+	{ "   ", KW_NONE, NULL, "" },
+	{ "Hej", KW_NONE, NULL, "Hej" },
+	{ "Erklæringen", KW_NONE, NULL, "Erklæringen" },
+};
+
+static void
+test_keywords(void **state)
+{
+	struct subject sj;
+	size_t i;
+
+	for (i = 0; i < nitems(kwcases); i++) {
+		subject_parse(kwcases[i].subject, &sj);
+		if (sj.kw != kwcases[i].kw)
+			fail_msg("\"%s\": kw %d, want %d", kwcases[i].subject,
+			    sj.kw, kwcases[i].kw);
+		if (kwcases[i].lang == NULL)
+			assert_null(sj.lang);
+		else
+			assert_string_equal(sj.lang, kwcases[i].lang);
+		assert_string_equal(sj.rest, kwcases[i].rest);
+		assert_null(sj.ref);
+		assert_int_equal(sj.tags.n, 0);
+		subject_free(&sj);
+	}
+}
+
+struct prefcase {
+	const char	*subject;
+	enum keyword	 kw;
+	const char	*rest;
+	const char	*tags;	/* joined with "|" */
+};
+
+static const struct prefcase prefcases[] = {
+	{ "Re: ERKLÆRING", KW_DECLARATION, "ERKLÆRING", "" },
+	{ "SV: Re: [PAGT-2026-0007] Ja", KW_NONE, "Ja", "PAGT-2026-0007" },
+	{ "Sv:Erklæring", KW_DECLARATION, "Erklæring", "" },
+	{ "RE : INDSTILLING", KW_NOMINATION, "INDSTILLING", "" },
+	{ "AW: WG: Fwd: Fw: VS: Vedr.: INITIATIV", KW_INITIATIVE, "INITIATIV",
+	    "" },
+	{ "vedr.: møde", KW_MEETING, "møde", "" },
+	{ "fwd:fw:re:sv: help", KW_HELP, "help", "" },
+	{ "[EXTERNAL] Re: [PAGT-2026-0007] SV: Nej", KW_NONE, "Nej",
+	    "EXTERNAL|PAGT-2026-0007" },
+	{ "Re: [EXTERNAL] SV: [PAGT-2026-0012] INITIATIVE", KW_INITIATIVE,
+	    "INITIATIVE", "EXTERNAL|PAGT-2026-0012" },
+	{ "[ EXTERNAL ][pagt-2026-0001]OVERBLIK", KW_OVERVIEW, "OVERBLIK",
+	    "EXTERNAL|PAGT-2026-0001" },
+	{ "Re[2]: Re(3): HJÆLP", KW_HELP, "HJÆLP", "" },
+	{ "  Re:   ", KW_NONE, "", "" },
+	{ "Rejse: ERKLÆRING", KW_NONE, "Rejse: ERKLÆRING", "" },
+	{ "[unterminated ERKLÆRING", KW_NONE, "[unterminated ERKLÆRING", "" },
+	{ "SV: [PAGT-2026-0007] Afstemning: indstilling af Firma A/S",
+	    KW_NONE, "Afstemning: indstilling af Firma A/S",
+	    "PAGT-2026-0007" },
+};
+
+static void
+check_tags(const struct subject *sj, const char *want)
+{
+	char joined[512] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < sj->tags.n; i++) {
+		n += (size_t)snprintf(joined + n, sizeof joined - n, "%s%s",
+		    i ? "|" : "", sj->tags.v[i]);
+		assert_true(n < sizeof joined);
+	}
+	assert_string_equal(joined, want);
+}
+
+static void
+test_prefixes(void **state)
+{
+	struct subject sj;
+	size_t i;
+
+	for (i = 0; i < nitems(prefcases); i++) {
+		subject_parse(prefcases[i].subject, &sj);
+		if (sj.kw != prefcases[i].kw)
+			fail_msg("\"%s\": kw %d, want %d",
+			    prefcases[i].subject, sj.kw, prefcases[i].kw);
+		assert_string_equal(sj.rest, prefcases[i].rest);
+		check_tags(&sj, prefcases[i].tags);
+		subject_free(&sj);
+	}
+}
+
+struct refcase {
+	const char	*subject;
+	enum keyword	 kw;
+	const char	*lang;
+	const char	*ref;
+};
+
+static const struct refcase refcases[] = {
+	{ "MØDE ÆNDRING PAGT-2026-0007", KW_MEETING_UPDATE, "da",
+	    "PAGT-2026-0007" },
+	{ "møde ændring pagt-2026-0007", KW_MEETING_UPDATE, "da",
+	    "PAGT-2026-0007" },
+	{ "MOEDE AENDRING PAGT-2026-0007", KW_MEETING_UPDATE, "da",
+	    "PAGT-2026-0007" },
+	{ "MEETING UPDATE PAGT-2026-0012", KW_MEETING_UPDATE, "en",
+	    "PAGT-2026-0012" },
+	{ "Meeting  update: PAGT-2026-0012 new room", KW_MEETING_UPDATE, "en",
+	    "PAGT-2026-0012" },
+	{ "MØDE AFLYS PAGT-2026-0007", KW_MEETING_CANCEL, "da",
+	    "PAGT-2026-0007" },
+	{ "MØDE AFLYS [PAGT-2026-0007]", KW_MEETING_CANCEL, "da",
+	    "PAGT-2026-0007" },
+	{ "MEETING CANCEL PAGT-2027-0001", KW_MEETING_CANCEL, "en",
+	    "PAGT-2027-0001" },
+	{ "Re: [PAGT-2026-0009] MØDE AFLYS", KW_MEETING_CANCEL, "da",
+	    "PAGT-2026-0009" },
+	{ "MØDE ÆNDRING", KW_MEETING_UPDATE, "da", NULL },
+	{ "MØDE ÆNDRING PAGT-26-7", KW_MEETING_UPDATE, "da", NULL },
+	{ "MØDE ÆNDRING PAGT-2026-00071234", KW_MEETING_UPDATE, "da", NULL },
+	{ "MØDE ÆNDRINGER", KW_MEETING, "da", NULL },
+	{ "MEETING: update", KW_MEETING, "en", NULL },
+};
+
+static void
+test_refs(void **state)
+{
+	struct subject sj;
+	size_t i;
+
+	for (i = 0; i < nitems(refcases); i++) {
+		subject_parse(refcases[i].subject, &sj);
+		if (sj.kw != refcases[i].kw)
+			fail_msg("\"%s\": kw %d, want %d",
+			    refcases[i].subject, sj.kw, refcases[i].kw);
+		assert_string_equal(sj.lang, refcases[i].lang);
+		if (refcases[i].ref == NULL)
+			assert_null(sj.ref);
+		else
+			assert_string_equal(sj.ref, refcases[i].ref);
+		subject_free(&sj);
+	}
+}
+
+static void
+test_ref_tag(void **state)
+{
+	struct subject sj;
+
+	subject_parse("SV: [EXTERNAL] [PAGT-2026-0007] [PAGT-2026-0008] Ja", &sj);
+	assert_string_equal(subject_ref_tag(&sj), "PAGT-2026-0007");
+	subject_free(&sj);
+	subject_parse("[EXTERNAL] [PAGT-2026] Ja", &sj);
+	assert_null(subject_ref_tag(&sj));
+	subject_free(&sj);
+	subject_parse(NULL, &sj);
+	assert_int_equal(sj.kw, KW_NONE);
+	assert_string_equal(sj.rest, "");
+	assert_null(subject_ref_tag(&sj));
+	subject_free(&sj);
+
+	assert_true(subject_is_ref("PAGT-2026-0007"));
+	assert_true(subject_is_ref("pagt-2026-0007"));
+	assert_false(subject_is_ref("PAGT-2026-007"));
+	assert_false(subject_is_ref("PAGT-2026-0007x"));
+	assert_false(subject_is_ref("PAGT-20x6-0007"));
+	assert_false(subject_is_ref(""));
+}
+
+static void
+test_autoreply(void **state)
+{
+	static const char *yes[] = {
+		"Autosvar: [PAGT-2026-0007] Afstemning",
+		"Automatisk svar: Afstemning",
+		"Automatic reply: Ballot",
+		"Out of Office: Ballot",
+		"Out of office: ballot",
+		"OUT OF OFFICE",
+		"out of office",
+		"  Fraværende: Afstemning",
+		"FRAVÆRENDE",
+		"Fravaerende",
+		"AUTOSVAR",
+	};
+	static const char *no[] = {
+		"Re: Out of office", "Ja", "", "Automat", "Out of the office",
+		"SV: [PAGT-2026-0007] Ja",
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(yes); i++)
+		if (!subject_is_autoreply(yes[i]))
+			fail_msg("\"%s\" should be automatic", yes[i]);
+	for (i = 0; i < nitems(no); i++)
+		if (subject_is_autoreply(no[i]))
+			fail_msg("\"%s\" should not be automatic", no[i]);
+	assert_false(subject_is_autoreply(NULL));
+}
+
+static void
+test_keyword_name(void **state)
+{
+	assert_string_equal(keyword_name(KW_DECLARATION, "da"), "ERKLÆRING");
+	assert_string_equal(keyword_name(KW_DECLARATION, "en"), "DECLARATION");
+	assert_string_equal(keyword_name(KW_NOMINATION, NULL), "INDSTILLING");
+	assert_string_equal(keyword_name(KW_INITIATIVE, "da"), "INITIATIV");
+	assert_string_equal(keyword_name(KW_INITIATIVE, "en"), "INITIATIVE");
+	assert_string_equal(keyword_name(KW_STATUS, "da"), "ÅRSSTATUS");
+	assert_string_equal(keyword_name(KW_STATUS, "en"), "ANNUAL STATUS");
+	assert_string_equal(keyword_name(KW_COMMENT, "da"), "KOMMENTAR");
+	assert_string_equal(keyword_name(KW_MEETING, "da"), "MØDE");
+	assert_string_equal(keyword_name(KW_MEETING_UPDATE, "da"),
+	    "MØDE ÆNDRING");
+	assert_string_equal(keyword_name(KW_MEETING_UPDATE, "en"),
+	    "MEETING UPDATE");
+	assert_string_equal(keyword_name(KW_MEETING_CANCEL, "da"), "MØDE AFLYS");
+	assert_string_equal(keyword_name(KW_MEETING_CANCEL, "en"),
+	    "MEETING CANCEL");
+	assert_string_equal(keyword_name(KW_WITHDRAWAL, "da"), "UDMELDELSE");
+	assert_string_equal(keyword_name(KW_OVERVIEW, "en"), "OVERVIEW");
+	assert_string_equal(keyword_name(KW_HELP, "da"), "HJÆLP");
+	assert_string_equal(keyword_name(KW_HELP, "en"), "HELP");
+	assert_string_equal(keyword_name(KW_NONE, "da"), "");
+}
+
+static void
+test_fold(void **state)
+{
+	assert_int_equal(fold_prefix("Målsætninger:", "MAALSAETNINGER"),
+	    strlen("Målsætninger"));
+	assert_int_equal(fold_prefix("MAALSAETNINGER", "Målsætninger"),
+	    strlen("MAALSAETNINGER"));
+	assert_int_equal(fold_prefix("ØÆÅ", "øæå"), strlen("ØÆÅ"));
+	assert_int_equal(fold_prefix("Møde", "MØDE ÆNDRING"), 0);
+	assert_int_equal(fold_prefix("MØD", "MØDE"), 0);
+	assert_int_equal(fold_prefix("\xc3", "A"), 0);
+	assert_int_equal(fold_prefix("é", "É"), strlen("é"));
+}
+
+/* Long and junk subjects end without harm. */
+static void
+test_hostile(void **state)
+{
+	struct subject sj;
+	size_t n = 1 << 20, i;
+	char *s = xmalloc(n + 1);
+
+	for (i = 0; i < n; i++)
+		s[i] = "Re: "[i % 4];
+	s[n] = '\0';
+	subject_parse(s, &sj);
+	assert_int_equal(sj.kw, KW_NONE);
+	subject_free(&sj);
+	for (i = 0; i < n; i++)
+		s[i] = "[[x]"[i % 4];
+	subject_parse(s, &sj);
+	subject_free(&sj);
+	memset(s, '[', n);
+	subject_parse(s, &sj);
+	subject_free(&sj);
+	for (i = 0; i < n; i++)
+		s[i] = (char)(1 + (i * 7919) % 255);
+	subject_parse(s, &sj);
+	subject_free(&sj);
+	(void)subject_is_autoreply(s);
+	memset(s, 0xc3, n);
+	subject_parse(s, &sj);
+	subject_free(&sj);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keywords),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_ref_tag),
+		cmocka_unit_test(test_autoreply),
+		cmocka_unit_test(test_keyword_name),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_hostile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
