@@ -22,7 +22,8 @@ Command line (for demos and trying pactd by hand):
     sandbox.py start DIR [--keep] [--imap-port N] [--lmtp-port N] [--smtp-port N]
     sandbox.py stop DIR
     sandbox.py status DIR
-    sandbox.py send DIR FILE [--from X] [--to Y ...]
+    sandbox.py send DIR FILE [--from X] [--to Y ...]   (default: Return-Path/From, To+Cc)
+    sandbox.py append DIR FILE [--user U] [--folder F]  (IMAP APPEND, default pagt@example.test INBOX)
     sandbox.py list DIR USER [FOLDER]
     sandbox.py folders DIR USER
     sandbox.py selftest [DIR]
@@ -897,8 +898,10 @@ match from any for domain <domains> action "to_dovecot"
         finally:
             c.logout()
 
-    def folders(self, user):
-        """Names of user's folders (decoded), INBOX included."""
+    def folders(self, user, selectable_only=True):
+        """Names of user's folders (decoded), INBOX included; \\Noselect
+        parents (such as "pactd" above "pactd/Processed") only when
+        selectable_only is False."""
         c = self.imap(user)
         try:
             typ, data = c.list('""', '"*"')
@@ -912,12 +915,17 @@ match from any for domain <domains> action "to_dovecot"
             i += 1
             if item is None:
                 continue
-            if isinstance(item, tuple):  # literal name
-                m = rx.match(item[0])
-                names.append(item[1].decode("utf-8", "replace"))
-                continue
-            m = rx.match(item)
+            literal = None
+            if isinstance(item, tuple):  # name sent as a literal
+                item, literal = item[0], item[1]
+            m = rx.match(item.rstrip())
             if not m:
+                continue
+            flags = m.group("flags").lower()
+            if selectable_only and (b"\\noselect" in flags or b"\\nonexistent" in flags):
+                continue
+            if literal is not None:
+                names.append(_mutf7_decode(literal.decode("utf-8", "replace")))
                 continue
             name = m.group("name")
             if name.startswith(b'"') and name.endswith(b'"'):
@@ -1136,15 +1144,29 @@ def _cli_send(a):
     with open(a.file, "rb") as f:
         raw = f.read()
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    sender = a.mail_from or email.utils.parseaddr(msg.get("From", ""))[1]
+    if a.mail_from is not None:
+        sender = a.mail_from
+    elif msg.get("Return-Path") is not None:  # "<>" for bounces
+        sender = email.utils.parseaddr(msg["Return-Path"])[1]
+    else:
+        sender = email.utils.parseaddr(msg.get("From", ""))[1]
     rcpts = a.to or [addr for _, addr in email.utils.getaddresses(
         msg.get_all("To", []) + msg.get_all("Cc", [])) if addr]
-    if not sender or not rcpts:
+    if (not sender and msg.get("Return-Path") is None and a.mail_from is None) or not rcpts:
         print("need --from and --to (not found in the file's headers)", file=sys.stderr)
         return 64
     refused = sb.send(raw, sender, rcpts)
-    print("sent %s from %s to %s%s" % (a.file, sender, ", ".join(rcpts),
+    print("sent %s from <%s> to %s%s" % (a.file, sender, ", ".join(rcpts),
                                        (" (refused: %r)" % refused) if refused else ""))
+    return 0
+
+
+def _cli_append(a):
+    sb = Sandbox.attach(a.dir)
+    with open(a.file, "rb") as f:
+        raw = f.read()
+    sb.append(a.user, raw, a.folder)
+    print("appended %s to %s of %s" % (a.file, a.folder, a.user))
     return 0
 
 
@@ -1193,6 +1215,12 @@ def main(argv=None):
     s.add_argument("--from", dest="mail_from", default=None)
     s.add_argument("--to", action="append", default=None)
     s.set_defaults(fn=_cli_send)
+    s = sub.add_parser("append", help="IMAP APPEND a raw mail file (no SMTP)")
+    s.add_argument("dir")
+    s.add_argument("file")
+    s.add_argument("--user", default="pagt@" + DOMAIN)
+    s.add_argument("--folder", default="INBOX")
+    s.set_defaults(fn=_cli_append)
     s = sub.add_parser("list", help="print Subject/From of a folder's messages")
     s.add_argument("dir")
     s.add_argument("user")
