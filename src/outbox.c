@@ -143,10 +143,11 @@ outbox_mark_sending(struct store *s, long long id, char **cause)
 
 int
 outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
-    char **cause)
+    int *tempfail, char **cause)
 {
 	int sent = 0;
 
+	*tempfail = 0;
 	while (stop == NULL || !*stop) {
 		sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, "
 		    "attempts, created, message_id, ref FROM outbox WHERE "
@@ -196,8 +197,10 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 		free(err);
 		if (rc != 0)
 			return -1;
-		if (r == SMTP_TEMPFAIL)
+		if (r == SMTP_TEMPFAIL) {
+			*tempfail = 1;
 			break;	/* the server is down or busy: later */
+		}
 	}
 	return sent;
 }

@@ -22,9 +22,9 @@ int outbox_recent_replies(struct store *, const char *rcpt, time_t now);
 int outbox_recover(struct store *, char **cause);
 
 /* Send what is due. Returns the number sent, or -1 with *cause when the
- * store failed; a server that is down only delays mail. */
+ * store failed; a server that is down only delays mail (*tempfail). */
 int outbox_run(struct store *, struct smtp *, volatile sig_atomic_t *stop,
-    char **cause);
+    int *tempfail, char **cause);
 
 /* When the next queued mail is due, or 0 when none waits. */
 time_t outbox_next_due(struct store *);

@@ -30,6 +30,7 @@
 #define EX_UNAVAILABLE	69
 #define EX_TEMPFAIL	75
 #define EX_CONFIG	78
+#define EX_SMTP_DOWN	-2	/* internal: mail waits for the SMTP server */
 
 #define DEFAULT_CONFIG	"/etc/pactd/pactd.conf"
 
@@ -142,18 +143,21 @@ reload(struct pact *p)
 	sd_notify(0, "READY=1\nSTATUS=Running");
 }
 
-/* Send what is due; a store failure is reported. */
+/* Send what is due: -1 when the store failed, 1 when the SMTP server
+ * could not take mail, else 0. */
 static int
 run_outbox(struct pact *p)
 {
 	char *cause = NULL;
-	int n = outbox_run(p->store, p->smtp, p->stop, &cause);
+	int tempfail, n = outbox_run(p->store, p->smtp, p->stop, &tempfail,
+	    &cause);
 
 	if (n < 0) {
 		log_warnx("outbox: %s", cause);
 		free(cause);
+		return -1;
 	}
-	return n;
+	return tempfail;
 }
 
 /* One pass: mail in, outbox out. Exit-status style result. */
@@ -177,21 +181,24 @@ pass(struct pact *p)
 	}
 	if (n > 0)
 		log_debug("pass: %d message(s)", n);
-	if (run_outbox(p) < 0)
+	switch (run_outbox(p)) {
+	case -1:
 		return EX_TEMPFAIL;
+	case 1:
+		return EX_SMTP_DOWN;
+	}
 	return EX_OK;
 }
 
-/* --once: everything new, then exit. */
+/* --once: everything new, then exit; 69 when a server was unreachable. */
 static int
 run_once(struct pact *p)
 {
 	int rc = pass(p);
-	time_t due;
 
-	if (rc == EX_OK && (due = outbox_next_due(p->store)) != 0 &&
-	    due <= clock_now()) {
-		log_warnx("outbox: mail still waits for the SMTP server");
+	if (rc == EX_SMTP_DOWN) {
+		log_warnx("outbox: the SMTP server did not take the mail; it "
+		    "waits in the outbox");
 		rc = EX_UNAVAILABLE;
 	}
 	imap_disconnect(p->imap);
@@ -246,14 +253,15 @@ wait_for_work(struct pact *p, int *backoff)
 static int
 run_loop(struct pact *p)
 {
-	int ready = 0, backoff = 1;
+	int ready = 0, backoff = 1, rc;
 
 	while (!stop_flag) {
 		if (reload_flag) {
 			reload_flag = 0;
 			reload(p);
 		}
-		if (pass(p) == EX_OK && !ready) {
+		rc = pass(p);
+		if ((rc == EX_OK || rc == EX_SMTP_DOWN) && !ready) {
 			sd_notify(0, "READY=1\nSTATUS=Running");
 			log_info("ready");
 			ready = 1;
