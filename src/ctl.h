@@ -34,5 +34,12 @@ void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
 int ctl_outbox(struct ctl *, int, char **);
 int ctl_log(struct ctl *, int, char **);
 int ctl_verify_log(struct ctl *, int, char **);
+int ctl_parties(struct ctl *, int, char **);
+int ctl_members(struct ctl *, int, char **);
+int ctl_ballots(struct ctl *, int, char **);
+int ctl_ballot(struct ctl *, int, char **);
+int ctl_declarations(struct ctl *, int, char **);
+int ctl_initiatives(struct ctl *, int, char **);
+int ctl_statuses(struct ctl *, int, char **);
 
 #endif

@@ -14,6 +14,7 @@
 #include "roster.h"
 #include "subject.h"
 #include "template.h"
+#include "token.h"
 
 struct submission {
 	struct pact *pact;
@@ -25,6 +26,8 @@ struct submission {
 	struct sender from;
 	const char *lang;	/* of the reply */
 	time_t now;
+	struct token tok;	/* the reply token the mail carries */
+	int has_tok;
 };
 
 enum verdict { VERDICT_ACCEPTED, VERDICT_ANSWERED, VERDICT_REJECTED };
@@ -43,7 +46,7 @@ struct answer {
     ROLE_BIT(ROLE_ADVISORY) | ROLE_BIT(ROLE_SECRETARIAT))
 
 struct kind {
-	enum keyword kw;
+	enum keyword kw;	/* KW_NONE: a reply matched by token or tag */
 	const char *name;	/* for logs, processed.kind and form files */
 	unsigned roles;		/* who may send it */
 	int has_form;		/* templates/LANG/form-NAME.txt exists */
@@ -51,6 +54,9 @@ struct kind {
 };
 
 const struct kind *kind_find(enum keyword);
+const struct kind *kind_named(const char *);
+/* What the sender sent, for "... may not be sent by you". */
+const char *kind_title(const struct kind *, const char *lang);
 const struct kind *kind_table(size_t *n);
 
 /* A message in the reply's language: Danish or English. */
@@ -60,7 +66,28 @@ const char *tr(const struct submission *, const char *da, const char *en);
 int kind_form(const struct config *, const char *lang, const struct kind *,
     char **out, char **cause);
 
+/* Helpers for kinds: problems in the reply's language. */
+void kind_problem(struct answer *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *field_name(const struct submission *, enum field_id);
+/* The field's text, or NULL with a "missing" problem. */
+const char *kind_require(struct submission *, struct answer *,
+    enum field_id);
+/* The list's items, or NULL with a problem when it has none. */
+const struct strv *kind_require_list(struct submission *, struct answer *,
+    enum field_id);
+char *list_join(const struct strv *);
+/* The reference for what this submission creates. */
+int kind_new_ref(struct submission *, struct answer *, char **cause);
+
 int kind_help(struct submission *, struct answer *, char **);
 int kind_overview(struct submission *, struct answer *, char **);
+int kind_declaration(struct submission *, struct answer *, char **);
+int kind_nomination(struct submission *, struct answer *, char **);
+int kind_vote(struct submission *, struct answer *, char **);
+int kind_initiative(struct submission *, struct answer *, char **);
+int kind_status(struct submission *, struct answer *, char **);
+int kind_comment(struct submission *, struct answer *, char **);
+int kind_withdrawal(struct submission *, struct answer *, char **);
 
 #endif

@@ -1,20 +1,42 @@
 /* The table of submission kinds and what they share. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "kind.h"
 #include "util.h"
 
+#define R(r)	ROLE_BIT(ROLE_##r)
+
 static const struct kind kinds[] = {
-	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help },
+	{ KW_DECLARATION, "declaration", R(DELEGATE), 1, kind_declaration },
+	{ KW_NOMINATION, "nomination", R(DELEGATE), 1, kind_nomination },
+	{ KW_INITIATIVE, "initiative", R(DELEGATE) | R(ASSOCIATE), 1,
+	    kind_initiative },
+	{ KW_STATUS, "status", R(SECRETARIAT), 1, kind_status },
+	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment },
+	{ KW_WITHDRAWAL, "withdrawal", R(ASSOCIATE) | R(SECRETARIAT), 1,
+	    kind_withdrawal },
 	{ KW_OVERVIEW, "overview", ROLES_ANYONE, 1, kind_overview },
+	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help },
+	{ KW_NONE, "vote", R(DELEGATE), 0, kind_vote },
 };
 
 const struct kind *
 kind_find(enum keyword kw)
 {
 	for (size_t i = 0; i < nitems(kinds); i++)
-		if (kinds[i].kw == kw)
+		if (kinds[i].kw == kw && kw != KW_NONE)
+			return &kinds[i];
+	return NULL;
+}
+
+const struct kind *
+kind_named(const char *name)
+{
+	for (size_t i = 0; i < nitems(kinds); i++)
+		if (strcmp(kinds[i].name, name) == 0)
 			return &kinds[i];
 	return NULL;
 }
@@ -24,6 +46,18 @@ kind_table(size_t *n)
 {
 	*n = nitems(kinds);
 	return kinds;
+}
+
+const char *
+kind_title(const struct kind *k, const char *lang)
+{
+	int en = strcmp(lang, "en") == 0;
+
+	if (k->kw != KW_NONE)
+		return keyword_name(k->kw, lang);
+	if (strcmp(k->name, "vote") == 0)
+		return en ? "A vote" : "En stemme";
+	return en ? "An answer to an invitation" : "Et svar på en invitation";
 }
 
 const char *
@@ -46,4 +80,70 @@ kind_form(const struct config *c, const char *lang, const struct kind *k,
 	free(name);
 	tvars_free(v);
 	return rc;
+}
+
+void
+kind_problem(struct answer *ans, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strv_addn(&ans->problems, xvasprintf(fmt, ap));
+	va_end(ap);
+	ans->verdict = VERDICT_REJECTED;
+}
+
+const char *
+field_name(const struct submission *sub, enum field_id id)
+{
+	const struct field_def *d = field_def(id);
+
+	return strcmp(sub->lang, "en") == 0 ? d->en : d->da;
+}
+
+const char *
+kind_require(struct submission *sub, struct answer *ans, enum field_id id)
+{
+	const char *v = sub->fields.f[id].value;
+
+	if (v != NULL && *v != '\0')
+		return v;
+	kind_problem(ans, tr(sub, "feltet \"%s\" mangler", "the field "
+	    "\"%s\" is missing"), field_name(sub, id));
+	return NULL;
+}
+
+const struct strv *
+kind_require_list(struct submission *sub, struct answer *ans,
+    enum field_id id)
+{
+	const struct strv *items = &sub->fields.f[id].items;
+
+	if (items->n > 0)
+		return items;
+	kind_problem(ans, tr(sub, "feltet \"%s\" skal have mindst ét punkt "
+	    "(ét pr. linje)", "the field \"%s\" needs at least one item (one "
+	    "a line)"), field_name(sub, id));
+	return NULL;
+}
+
+char *
+list_join(const struct strv *items)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < items->n; i++) {
+		if (i > 0)
+			buf_addc(&b, '\n');
+		buf_adds(&b, items->v[i]);
+	}
+	return buf_steal(&b);
+}
+
+int
+kind_new_ref(struct submission *sub, struct answer *ans, char **cause)
+{
+	ans->ref = store_next_ref(sub->pact->store, sub->now, cause);
+	return ans->ref == NULL ? -1 : 0;
 }

@@ -18,6 +18,13 @@
 #define DEFAULT_CONFIG	"/etc/pactd/pactd.conf"
 
 static const struct ctl_cmd cmds[] = {
+	{ "parties", "parties", 0, 0, ctl_parties, 0 },
+	{ "members", "members", 0, 0, ctl_members, 0 },
+	{ "ballots", "ballots", 0, 0, ctl_ballots, 0 },
+	{ "ballot", "ballot REF", 1, 1, ctl_ballot, 0 },
+	{ "declarations", "declarations", 0, 0, ctl_declarations, 0 },
+	{ "initiatives", "initiatives", 0, 0, ctl_initiatives, 0 },
+	{ "statuses", "statuses", 0, 0, ctl_statuses, 0 },
 	{ "outbox", "outbox", 0, 0, ctl_outbox, 0 },
 	{ "log", "log", 0, 0, ctl_log, 0 },
 	{ "verify-log", "verify-log", 0, 0, ctl_verify_log, 0 },

@@ -14,7 +14,9 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "ballot.h"
 #include "clock.h"
+#include "consult.h"
 #include "config.h"
 #include "imap.h"
 #include "log.h"
@@ -160,7 +162,23 @@ run_outbox(struct pact *p)
 	return tempfail;
 }
 
-/* One pass: mail in, outbox out. Exit-status style result. */
+/* Deadlines, reminders and consultations that are due. */
+static int
+run_timers(struct pact *p)
+{
+	time_t now = clock_now();
+	char *cause = NULL;
+
+	if (ballot_timers(p, now, &cause) != 0 ||
+	    consult_timers(p, now, &cause) != 0) {
+		log_warnx("timers: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* One pass: mail in, timers, outbox out. Exit-status style result. */
 static int
 pass(struct pact *p)
 {
@@ -181,6 +199,10 @@ pass(struct pact *p)
 	}
 	if (n > 0)
 		log_debug("pass: %d message(s)", n);
+	if (run_timers(p) != 0) {
+		run_outbox(p);
+		return EX_TEMPFAIL;
+	}
 	switch (run_outbox(p)) {
 	case -1:
 		return EX_TEMPFAIL;

@@ -15,6 +15,7 @@
 #include "kind.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "outbox.h"
 #include "process.h"
 #include "screen.h"
@@ -116,32 +117,6 @@ record_processed(struct store *s, const char *key, const struct mail *m,
 	return rc;
 }
 
-/* Render a reply template: a "Subject:" line, a blank line, the text. */
-static int
-reply_render(const struct config *c, const char *lang, const char *name,
-    const struct tvars *v, char **subject, char **body, char **cause)
-{
-	char *out, *nl;
-
-	if (template_render(c->templates, lang, name, v, TEMPLATE_TEXT, &out,
-	    cause) != 0)
-		return -1;
-	if (strncmp(out, "Subject: ", 9) != 0 ||
-	    (nl = strchr(out, '\n')) == NULL) {
-		*cause = xasprintf("%s/%s/%s: first line must be 'Subject: ...'",
-		    c->templates, lang, name);
-		free(out);
-		return -1;
-	}
-	*subject = xstrndup(out + 9, nl - out - 9);
-	str_trim(*subject);
-	while (*nl == '\n')
-		nl++;
-	*body = xstrdup(nl);
-	free(out);
-	return 0;
-}
-
 /* Queue a reply to the sender, unless the hourly limit is reached. */
 static int
 reply_queue(struct pact *p, const struct mail *m, const char *addr,
@@ -149,31 +124,27 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
     const struct tvars *v, const char *ref, const char *key, time_t now,
     char **cause)
 {
-	const struct config *c = p->conf;
-	struct outmail om;
-	char *subject, *body;
-	int rc;
+	struct notice n;
 
 	if (outbox_recent_replies(p->store, addr, now) >=
-	    c->reply_rate_per_hour) {
+	    p->conf->reply_rate_per_hour) {
 		log_warnx("<%s>: no reply to %s: %d replies in the last hour",
-		    key, addr, c->reply_rate_per_hour);
+		    key, addr, p->conf->reply_rate_per_hour);
 		return audit_append(p->store, "reply suppressed", ref, key,
 		    "reply_rate_per_hour reached", cause);
 	}
-	if (reply_render(c, lang, tmpl, v, &subject, &body, cause) != 0)
-		return -1;
-	memset(&om, 0, sizeof om);
-	om.to_addr = addr;
-	om.to_name = name;
-	om.subject = subject;
-	om.body = body;
-	om.in_reply_to = m->message_id;
-	om.references = m->references;
-	rc = outbox_queue(p->store, c, &om, "reply", ref, key, now, cause);
-	free(subject);
-	free(body);
-	return rc;
+	memset(&n, 0, sizeof n);
+	n.to_addr = addr;
+	n.to_name = name;
+	n.lang = lang;
+	n.tmpl = tmpl;
+	n.vars = v;
+	n.kind = "reply";
+	n.ref = ref;
+	n.cause_key = key;
+	n.in_reply_to = m->message_id;
+	n.references = m->references;
+	return notice_queue(p, &n, now, cause);
 }
 
 /* The variables every reply template may use. */
@@ -219,19 +190,62 @@ answer_vars(struct pact *p, struct submission *sub, const struct kind *k,
 }
 
 /* Read and run a submission from someone on the roster. */
+/* A ballot named only by its subject tag, in a reply without keyword. */
+static int
+names_ballot(struct pact *p, const struct submission *sub)
+{
+	const char *tag = subject_ref_tag(&sub->subj);
+	sqlite3_stmt *st;
+	int found;
+
+	if (tag == NULL || sub->subj.kw != KW_NONE)
+		return 0;
+	st = store_prepare(p->store, "SELECT 1 FROM ballots WHERE ref = ?");
+	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Which kind: the token's answer, else the subject keyword, else HELP. */
+static const struct kind *
+decide_kind(struct pact *p, struct submission *sub)
+{
+	const struct kind *k = NULL;
+
+	if (sub->has_tok)
+		k = kind_named(sub->tok.kind == 'v' ? "vote" :
+		    sub->tok.kind == 'c' ? "comment" : "rsvp");
+	else if (names_ballot(p, sub))
+		k = kind_named("vote");
+	if (k == NULL)
+		k = kind_find(sub->subj.kw);
+	return k != NULL ? k : kind_find(KW_HELP);
+}
+
+/* Unknown field names are reported back; the submission still counts. */
+static void
+warn_unknown(struct submission *sub, const struct kind *k, struct answer *ans)
+{
+	if (!k->has_form || k->kw == KW_OVERVIEW)
+		return;
+	for (size_t i = 0; i < sub->fields.unknown.n; i++)
+		strv_addn(&ans->warnings, xasprintf(tr(sub, "feltet \"%s\" "
+		    "kendes ikke og blev ikke læst", "the field \"%s\" is not "
+		    "known and was not read"), sub->fields.unknown.v[i]));
+}
+
 static int
 decide_submission(struct pact *p, struct submission *sub,
     struct decision *d, char **cause)
 {
-	const struct kind *k = kind_find(sub->subj.kw);
+	const struct kind *k = decide_kind(p, sub);
 	struct answer ans;
 	int rc = -1;
 
 	memset(&ans, 0, sizeof ans);
 	ans.vars = tvars_new();
 	common_vars(p, sub, ans.vars);
-	if (k == NULL)
-		k = kind_find(KW_HELP);
 	d->kind = k->name;
 	if (sub->mail->problem != NULL) {
 		ans.verdict = VERDICT_REJECTED;
@@ -240,14 +254,17 @@ decide_submission(struct pact *p, struct submission *sub,
 		    "read"), sub->mail->problem));
 	} else if (!(k->roles & ROLE_BIT(sub->from.role))) {
 		ans.verdict = VERDICT_REJECTED;
-		strv_addn(&ans.problems, xasprintf(tr(sub, "%s må ikke sendes "
-		    "af dig (din rolle: %s)", "%s may not be sent by you (your "
-		    "role: %s)"), keyword_name(k->kw, sub->lang),
-		    role_name(sub->from.role)));
+		strv_addn(&ans.problems, xasprintf(tr(sub, "%s kan ikke sendes "
+		    "af dig (din rolle i pagten: %s)", "%s cannot be sent by you "
+		    "(your role in the pact: %s)"), kind_title(k, sub->lang),
+		    role_title(sub->from.role, sub->lang)));
 	} else if (k->handle(sub, &ans, cause) != 0)
 		goto out;
+	if (ans.verdict != VERDICT_REJECTED)
+		warn_unknown(sub, k, &ans);
 	if (ans.verdict == VERDICT_REJECTED) {
-		ans.template = "rejected.txt";
+		if (ans.template == NULL)
+			ans.template = "rejected.txt";
 		d->reason = xstrdup(ans.problems.n ? ans.problems.v[0] : "");
 	}
 	d->outcome = ans.verdict == VERDICT_REJECTED ? OUTCOME_REJECTED :
@@ -323,7 +340,9 @@ decide(struct pact *p, const struct mail *m, const char *key,
 	body_fields(sub.newtext, &sub.fields);
 	sub.lang = sub.subj.lang ? sub.subj.lang : sub.from.lang ?
 	    sub.from.lang : p->conf->default_language;
+	sub.has_tok = token_find(p->conf, p->store, m, &sub.tok);
 	rc = decide_submission(p, &sub, d, cause);
+	token_free(&sub.tok);
 	subject_free(&sub.subj);
 	fields_free(&sub.fields);
 	free(sub.newtext);

@@ -15,6 +15,19 @@ role_name(enum role r)
 	return names[r];
 }
 
+const char *
+role_title(enum role r, const char *lang)
+{
+	static const char *const da[] = { "ingen", "delegeret for en stiftende "
+	    "part", "kontakt for et associeret medlem", "medlem af advisory "
+	    "board", "sekretariatet" };
+	static const char *const en[] = { "none", "delegate of a founding "
+	    "party", "contact of an associate member", "advisory board member",
+	    "secretariat" };
+
+	return strcmp(lang, "en") == 0 ? en[r] : da[r];
+}
+
 static const struct person *
 group_find(const struct person *v, size_t n, const char *addr)
 {

@@ -26,5 +26,7 @@ void roster_lookup(const struct config *, struct store *, const char *addr,
 void sender_free(struct sender *);
 
 const char *role_name(enum role);
+/* The role as people say it: "stiftende part", "founding party", ... */
+const char *role_title(enum role, const char *lang);
 
 #endif

@@ -1,0 +1,177 @@
+/* Consultations of the advisory board. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "consult.h"
+#include "log.h"
+#include "notify.h"
+#include "token.h"
+#include "util.h"
+
+char *
+consult_pdf_path(const struct config *c, const char *ref)
+{
+	const char *slash = strrchr(c->database, '/');
+
+	if (slash == NULL)
+		return xasprintf("status-%s.pdf", ref);
+	return xasprintf("%.*s/status-%s.pdf", (int)(slash - c->database),
+	    c->database, ref);
+}
+
+/* The status's year, text and deadline as mail variables. */
+static void
+consult_vars(struct pact *p, const char *ref, const char *lang,
+    struct tvars *v)
+{
+	sqlite3_stmt *st = store_prepare(p->store, "SELECT year, text, pdf, "
+	    "deadline FROM statuses WHERE ref = ?");
+	char when[64];
+
+	tvars_set(v, "ref", ref);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		tvars_setf(v, "year", "%d", sqlite3_column_int(st, 0));
+		tvars_set(v, "status", (const char *)sqlite3_column_text(st,
+		    1));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			tvars_set(v, "pdf", "yes");
+		clock_format_local(lang, sqlite3_column_int64(st, 3), when,
+		    sizeof when);
+		tvars_set(v, "deadline", when);
+	}
+	sqlite3_finalize(st);
+}
+
+/* One consultation mail, carrying the member's token. */
+static int
+consult_mail(struct pact *p, const char *ref, const struct person *m,
+    const char *lang, time_t now, char **cause)
+{
+	const char *domain = strchr(p->conf->address, '@') + 1;
+	struct tvars *v = notice_vars(p);
+	struct token t;
+	struct notice n;
+	char *detail = NULL, *mid = NULL;
+	int rc = -1;
+
+	if (token_issue(p->store, 'c', ref, NULL, m->addr, &t, cause) != 0)
+		goto out;
+	detail = xasprintf("c-%s", t.word);
+	mid = xasprintf("c-%s.%s.1@%s", t.word, ref, domain);
+	consult_vars(p, ref, lang, v);
+	tvars_set(v, "token_line", detail);
+	tvars_set(v, "name", m->name ? m->name : m->addr);
+	memset(&n, 0, sizeof n);
+	n.to_addr = m->addr;
+	n.to_name = m->name;
+	n.lang = lang;
+	n.tmpl = "consultation.txt";
+	n.vars = v;
+	n.kind = "consultation";
+	n.ref = ref;
+	n.cause_key = ref;
+	n.reply_to = notice_subaddress(p->conf, detail);
+	n.message_id = mid;
+	n.auto_generated = 1;
+	rc = notice_queue(p, &n, now, cause);
+	free((char *)n.reply_to);
+	token_free(&t);
+out:
+	free(detail);
+	free(mid);
+	tvars_free(v);
+	return rc;
+}
+
+int
+consult_open(struct pact *p, const char *ref, time_t now, char **cause)
+{
+	const struct group *g = &p->conf->roster.advisory;
+	const char *lang = notice_lang(p->conf, g->lang);
+
+	for (size_t i = 0; i < g->nmembers; i++)
+		if (consult_mail(p, ref, &g->members[i], lang, now, cause) != 0)
+			return -1;
+	return audit_append(p->store, "consultation opened", ref, NULL,
+	    "status sent to the advisory board", cause);
+}
+
+/* Tell the secretariat the consultation closed and what came in. */
+static int
+consult_closed_mail(struct pact *p, const char *ref, time_t now,
+    char **cause)
+{
+	const struct group *g = &p->conf->roster.secretariat;
+	const char *lang = notice_lang(p->conf, g->lang);
+	sqlite3_stmt *st = store_prepare(p->store, "SELECT count(*) FROM "
+	    "comments WHERE status_ref = ?");
+	int ncomments = 0, rc = 0;
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ncomments = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < g->nmembers && rc == 0; i++) {
+		struct tvars *v = notice_vars(p);
+		struct notice n;
+
+		consult_vars(p, ref, lang, v);
+		tvars_setf(v, "comments", "%d", ncomments);
+		memset(&n, 0, sizeof n);
+		n.to_addr = g->members[i].addr;
+		n.to_name = g->members[i].name;
+		n.lang = lang;
+		n.tmpl = "consultation-closed.txt";
+		n.vars = v;
+		n.kind = "notice";
+		n.ref = ref;
+		n.cause_key = ref;
+		n.auto_generated = 1;
+		rc = notice_queue(p, &n, now, cause);
+		tvars_free(v);
+	}
+	return rc;
+}
+
+static int
+consult_close(struct pact *p, const char *ref, time_t now, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(p->store, "UPDATE statuses SET "
+	    "published = ? WHERE ref = ? AND published IS NULL");
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	if (store_exec_stmt(p->store, st, cause) != 0)
+		return -1;
+	log_info("%s: consultation closed; comments published", ref);
+	return audit_append(p->store, "comments published", ref, NULL,
+	    "the consultation closed", cause) != 0 ||
+	    consult_closed_mail(p, ref, now, cause) != 0 ? -1 : 0;
+}
+
+int
+consult_timers(struct pact *p, time_t now, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(p->store, "SELECT ref FROM statuses "
+	    "WHERE published IS NULL AND deadline <= ? ORDER BY ref");
+	struct strv due = { 0 };
+	int rc = 0;
+
+	sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strv_add(&due, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < due.n && rc == 0; i++) {
+		if (store_begin(p->store, cause) != 0 ||
+		    consult_close(p, due.v[i], now, cause) != 0 ||
+		    store_commit(p->store, cause) != 0) {
+			store_rollback(p->store);
+			rc = -1;
+		}
+	}
+	strv_free(&due);
+	return rc;
+}

@@ -1,0 +1,351 @@
+/* pactctl parties, members, ballots, ballot REF, declarations,
+ * initiatives, statuses: the pact's state as the secretariat sees it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ballot.h"
+#include "ctl.h"
+#include "util.h"
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : NULL;
+}
+
+static void
+json_time(struct json *j, const char *key, sqlite3_stmt *st, int i)
+{
+	char t[32];
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+		json_null(j, key);
+		return;
+	}
+	ctl_time(sqlite3_column_int64(st, i), t, sizeof t);
+	json_str(j, key, t);
+}
+
+/* A newline-separated column as a JSON array. */
+static void
+json_lines(struct json *j, const char *key, const char *s, const char *sep)
+{
+	char *copy = xstrdup(s ? s : ""), *save = NULL;
+
+	json_arr_begin(j, key);
+	for (char *l = strtok_r(copy, sep, &save); l; l = strtok_r(NULL, sep,
+	    &save))
+		json_str(j, NULL, l);
+	json_arr_end(j);
+	free(copy);
+}
+
+/* Print the document, or the text form a command built alongside. */
+static int
+ctl_finish(struct ctl *ctl, struct json *j, struct buf *text)
+{
+	if (ctl->json)
+		ctl_print_json(j);
+	else {
+		free(json_finish(j));
+		fputs(text->s ? text->s : "", stdout);
+	}
+	buf_free(text);
+	return CTL_OK;
+}
+
+int
+ctl_parties(struct ctl *ctl, int argc, char **argv)
+{
+	const struct roster *r = &ctl->conf->roster;
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT max(version), "
+	    "ref FROM declarations WHERE party = ?");
+	struct json j;
+	struct buf t;
+
+	json_init(&j, 1);
+	buf_init(&t);
+	json_arr_begin(&j, NULL);
+	for (size_t i = 0; i < r->nparties; i++) {
+		const struct party *pt = &r->parties[i];
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, pt->id, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "id", pt->id);
+		json_str(&j, "name", pt->name);
+		json_arr_begin(&j, "delegates");
+		for (size_t d = 0; d < pt->ndelegates; d++)
+			json_str(&j, NULL, pt->delegates[d].addr);
+		json_arr_end(&j);
+		json_int(&j, "declaration_version", sqlite3_column_int(st, 0));
+		json_obj_end(&j);
+		buf_addf(&t, "%-8s %-36s declaration v%d, %zu delegate(s)\n",
+		    pt->id, pt->name, sqlite3_column_int(st, 0),
+		    pt->ndelegates);
+	}
+	sqlite3_finalize(st);
+	json_arr_end(&j);
+	return ctl_finish(ctl, &j, &t);
+}
+
+int
+ctl_members(struct ctl *ctl, int argc, char **argv)
+{
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, "
+	    "organisation, type, cvr, contact_name, contact_addr, "
+	    "nominated_by, approved, state, withdrawn FROM associates "
+	    "ORDER BY approved");
+	struct json j;
+	struct buf t;
+	char when[32];
+
+	json_init(&j, 1);
+	buf_init(&t);
+	json_arr_begin(&j, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "ref", col(st, 0));
+		json_str(&j, "name", col(st, 1));
+		json_str(&j, "type", col(st, 2));
+		json_str(&j, "cvr", col(st, 3));
+		json_str(&j, "contact_name", col(st, 4));
+		json_str(&j, "contact", col(st, 5));
+		json_str(&j, "nominated_by", col(st, 6));
+		json_time(&j, "approved", st, 7);
+		json_str(&j, "state", col(st, 8));
+		json_time(&j, "withdrawn", st, 9);
+		json_obj_end(&j);
+		ctl_time(sqlite3_column_int64(st, 7), when, sizeof when);
+		buf_addf(&t, "%s %-9s %-30s CVR %s, nominated by %s, approved "
+		    "%s\n", col(st, 0), col(st, 8), col(st, 1), col(st, 3),
+		    col(st, 6), when);
+	}
+	sqlite3_finalize(st);
+	json_arr_end(&j);
+	return ctl_finish(ctl, &j, &t);
+}
+
+/* One ballot's members of the JSON document (SPEC section 9). */
+static void
+ballot_json(struct ctl *ctl, struct json *j, sqlite3_stmt *st, int votes)
+{
+	const char *ref = col(st, 0);
+	struct tally t;
+
+	ballot_tally(ctl->store, ref, (int)ctl->conf->roster.nparties, &t);
+	json_str(j, "ref", ref);
+	json_str(j, "organisation", col(st, 1));
+	json_str(j, "state", col(st, 2));
+	json_time(j, "deadline", st, 3);
+	json_int(j, "yes", t.yes);
+	json_int(j, "no", t.no);
+	json_int(j, "abstain", t.abstain);
+	json_int(j, "not_voted", t.parties - t.voted);
+	json_str(j, "nominated_by", col(st, 4));
+	json_time(j, "opened", st, 5);
+	json_time(j, "closed", st, 6);
+	if (!votes)
+		return;
+	sqlite3_stmt *v = store_prepare(ctl->store, "SELECT party, vote, at "
+	    "FROM votes WHERE ref = ? ORDER BY at");
+	sqlite3_bind_text(v, 1, ref, -1, SQLITE_STATIC);
+	json_arr_begin(j, "votes");
+	while (sqlite3_step(v) == SQLITE_ROW) {
+		json_obj_begin(j, NULL);
+		json_str(j, "party", col(v, 0));
+		json_str(j, "vote", col(v, 1));
+		json_time(j, "at", v, 2);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	sqlite3_finalize(v);
+}
+
+static const char ballot_sql[] = "SELECT b.ref, n.organisation, b.state, "
+    "b.deadline, n.party, b.opened, b.closed FROM ballots b JOIN nominations "
+    "n ON n.ref = b.ref";
+
+int
+ctl_ballots(struct ctl *ctl, int argc, char **argv)
+{
+	char *sql = xasprintf("%s ORDER BY b.opened", ballot_sql);
+	sqlite3_stmt *st = store_prepare(ctl->store, sql);
+	struct json j;
+	struct buf t;
+	char when[32];
+
+	json_init(&j, 1);
+	buf_init(&t);
+	json_arr_begin(&j, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_obj_begin(&j, NULL);
+		ballot_json(ctl, &j, st, 0);
+		json_obj_end(&j);
+		ctl_time(sqlite3_column_int64(st, 3), when, sizeof when);
+		buf_addf(&t, "%s %-8s %-30s deadline %s\n", col(st, 0),
+		    col(st, 2), col(st, 1), when);
+	}
+	sqlite3_finalize(st);
+	free(sql);
+	json_arr_end(&j);
+	return ctl_finish(ctl, &j, &t);
+}
+
+int
+ctl_ballot(struct ctl *ctl, int argc, char **argv)
+{
+	char *sql = xasprintf("%s WHERE b.ref = ?", ballot_sql);
+	sqlite3_stmt *st = store_prepare(ctl->store, sql);
+	struct json j;
+	struct tally t;
+	char when[32];
+
+	free(sql);
+	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		fprintf(stderr, "pactctl: no ballot %s\n", argv[0]);
+		return CTL_DATAERR;
+	}
+	json_init(&j, 1);
+	json_obj_begin(&j, NULL);
+	ballot_json(ctl, &j, st, 1);
+	json_obj_end(&j);
+	if (ctl->json)
+		ctl_print_json(&j);
+	else {
+		free(json_finish(&j));
+		ballot_tally(ctl->store, argv[0],
+		    (int)ctl->conf->roster.nparties, &t);
+		ctl_time(sqlite3_column_int64(st, 3), when, sizeof when);
+		printf("%s: admission of %s\nstate: %s\ndeadline: %s\nyes %d, "
+		    "no %d, abstain %d, not voted %d\n", argv[0], col(st, 1),
+		    col(st, 2), when, t.yes, t.no, t.abstain,
+		    t.parties - t.voted);
+	}
+	sqlite3_finalize(st);
+	return CTL_OK;
+}
+
+int
+ctl_declarations(struct ctl *ctl, int argc, char **argv)
+{
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, party, "
+	    "version, motivation, objectives, contribution, submitted FROM "
+	    "declarations ORDER BY party, version");
+	struct json j;
+	struct buf t;
+
+	json_init(&j, 1);
+	buf_init(&t);
+	json_arr_begin(&j, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "ref", col(st, 0));
+		json_str(&j, "party", col(st, 1));
+		json_int(&j, "version", sqlite3_column_int(st, 2));
+		json_str(&j, "motivation", col(st, 3));
+		json_lines(&j, "objectives", col(st, 4), "\n");
+		json_str(&j, "contribution", col(st, 5));
+		json_time(&j, "submitted", st, 6);
+		json_obj_end(&j);
+		buf_addf(&t, "%s %-8s v%d %.60s\n", col(st, 0), col(st, 1),
+		    sqlite3_column_int(st, 2), col(st, 3));
+	}
+	sqlite3_finalize(st);
+	json_arr_end(&j);
+	return ctl_finish(ctl, &j, &t);
+}
+
+int
+ctl_initiatives(struct ctl *ctl, int argc, char **argv)
+{
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, title, "
+	    "description, purposes, partners, link, by_name, by_party, "
+	    "by_associate, submitted FROM initiatives ORDER BY submitted");
+	struct json j;
+	struct buf t;
+
+	json_init(&j, 1);
+	buf_init(&t);
+	json_arr_begin(&j, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "ref", col(st, 0));
+		json_str(&j, "title", col(st, 1));
+		json_str(&j, "description", col(st, 2));
+		json_lines(&j, "purposes", col(st, 3), ",");
+		json_lines(&j, "partners", col(st, 4), "\n");
+		json_str(&j, "link", col(st, 5));
+		json_str(&j, "by", col(st, 6));
+		json_str(&j, "party", col(st, 7));
+		json_str(&j, "associate", col(st, 8));
+		json_time(&j, "submitted", st, 9);
+		json_obj_end(&j);
+		buf_addf(&t, "%s %-40s purpose %s, by %s\n", col(st, 0),
+		    col(st, 1), col(st, 3), col(st, 6));
+	}
+	sqlite3_finalize(st);
+	json_arr_end(&j);
+	return ctl_finish(ctl, &j, &t);
+}
+
+static void
+status_comments(struct ctl *ctl, struct json *j, const char *ref)
+{
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, by_name, "
+	    "by_addr, text, submitted FROM comments WHERE status_ref = ? "
+	    "ORDER BY submitted");
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	json_arr_begin(j, "comments");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_obj_begin(j, NULL);
+		json_str(j, "ref", col(st, 0));
+		json_str(j, "by", col(st, 1) ? col(st, 1) : col(st, 2));
+		json_str(j, "text", col(st, 3));
+		json_time(j, "submitted", st, 4);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	sqlite3_finalize(st);
+}
+
+int
+ctl_statuses(struct ctl *ctl, int argc, char **argv)
+{
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, year, text, "
+	    "pdf, deadline, submitted, published, (SELECT count(*) FROM "
+	    "comments c WHERE c.status_ref = s.ref) FROM statuses s ORDER BY "
+	    "year");
+	struct json j;
+	struct buf t;
+
+	json_init(&j, 1);
+	buf_init(&t);
+	json_arr_begin(&j, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "ref", col(st, 0));
+		json_int(&j, "year", sqlite3_column_int(st, 1));
+		json_str(&j, "text", col(st, 2));
+		json_str(&j, "pdf", col(st, 3));
+		json_time(&j, "deadline", st, 4);
+		json_time(&j, "submitted", st, 5);
+		json_time(&j, "published", st, 6);
+		status_comments(ctl, &j, col(st, 0));
+		json_obj_end(&j);
+		buf_addf(&t, "%s %d %s, %d comment(s)\n", col(st, 0),
+		    sqlite3_column_int(st, 1), sqlite3_column_type(st, 6) ==
+		    SQLITE_NULL ? "in consultation" : "published",
+		    sqlite3_column_int(st, 7));
+	}
+	sqlite3_finalize(st);
+	json_arr_end(&j);
+	return ctl_finish(ctl, &j, &t);
+}

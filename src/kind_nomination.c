@@ -1,0 +1,207 @@
+/* INDSTILLING / NOMINATION: a founding party proposes an associate member
+ * after a bilateral dialogue; an accepted nomination opens a ballot. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "ballot.h"
+#include "kind.h"
+#include "util.h"
+#include "validate.h"
+
+struct nominee {
+	const char *org;
+	const char *type;	/* company|association */
+	char cvr[9];
+	struct person contact;
+	char dialogue[11];	/* YYYY-MM-DD */
+	const struct strv *initiatives;
+	const char *fit;
+};
+
+/* The first word of a value, lower case, without trailing punctuation. */
+static void
+first_word(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	while (*s != '\0' && !isspace((unsigned char)*s) && n + 1 < len)
+		out[n++] = (char)tolower((unsigned char)*s++);
+	while (n > 0 && strchr(".,;:!-", out[n - 1]) != NULL)
+		n--;
+	out[n] = '\0';
+}
+
+static void
+check_type(struct submission *sub, struct answer *ans, struct nominee *nm)
+{
+	const char *v = kind_require(sub, ans, F_TYPE);
+	char w[32];
+
+	if (v == NULL)
+		return;
+	first_word(v, w, sizeof w);
+	if (!strcmp(w, "virksomhed") || !strcmp(w, "company"))
+		nm->type = "company";
+	else if (!strcmp(w, "forening") || !strcmp(w, "association"))
+		nm->type = "association";
+	else
+		kind_problem(ans, tr(sub, "\"Type\" skal være virksomhed eller "
+		    "forening, ikke \"%s\"", "\"Type\" must be company or "
+		    "association, not \"%s\""), v);
+}
+
+static void
+check_cvr(struct submission *sub, struct answer *ans, struct nominee *nm)
+{
+	const char *v = kind_require(sub, ans, F_CVR);
+
+	if (v != NULL && !cvr_valid(v, nm->cvr))
+		kind_problem(ans, tr(sub, "CVR-nummeret \"%s\" er ikke gyldigt "
+		    "(8 cifre, og kontrolcifferet skal passe)", "the CVR number "
+		    "\"%s\" is not valid (8 digits, and the check digit must "
+		    "match)"), v);
+}
+
+static void
+check_contact(struct submission *sub, struct answer *ans, struct nominee *nm)
+{
+	const char *v = kind_require(sub, ans, F_CONTACT);
+
+	if (v != NULL && person_parse(v, &nm->contact) != 0)
+		kind_problem(ans, tr(sub, "\"%s\" er ikke en kontakt (Navn "
+		    "<adresse> eller en adresse)", "\"%s\" is not a contact "
+		    "(Name <address> or an address)"), v);
+}
+
+static void
+check_dialogue(struct submission *sub, struct answer *ans, struct nominee *nm)
+{
+	const char *v = kind_require(sub, ans, F_DIALOGUE);
+	int y, m, d;
+
+	if (v == NULL)
+		return;
+	if (date_parse(v, &y, &m, &d) != 0)
+		kind_problem(ans, tr(sub, "datoen for dialogen \"%s\" skal "
+		    "skrives ÅÅÅÅ-MM-DD eller D.M.ÅÅÅÅ", "the dialogue date "
+		    "\"%s\" must be written YYYY-MM-DD or D.M.YYYY"), v);
+	else if (date_local(y, m, d, 0) > sub->now)
+		kind_problem(ans, tr(sub, "dialogen (%s) ligger i fremtiden; "
+		    "indstil efter dialogen", "the dialogue (%s) is in the "
+		    "future; nominate after the dialogue"), v);
+	else
+		snprintf(nm->dialogue, sizeof nm->dialogue, "%04d-%02d-%02d",
+		    y, m, d);
+}
+
+static void
+check_principles(struct submission *sub, struct answer *ans)
+{
+	const char *v = kind_require(sub, ans, F_PRINCIPLES);
+	char w[32];
+
+	if (v == NULL)
+		return;
+	first_word(v, w, sizeof w);
+	if (strcmp(w, "ja") != 0 && strcmp(w, "yes") != 0)
+		kind_problem(ans, tr(sub, "den indstillede skal forpligte sig til "
+		    "pagtens principper: \"Principper: ja\" (ikke \"%s\")",
+		    "the nominee must commit to the pact's principles: "
+		    "\"Principles: yes\" (not \"%s\")"), v);
+}
+
+/* An open ballot or an active member with the same CVR number. */
+static void
+check_duplicate(struct submission *sub, struct answer *ans,
+    const struct nominee *nm)
+{
+	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT n.ref FROM "
+	    "nominations n JOIN ballots b ON b.ref = n.ref WHERE n.cvr = ? AND "
+	    "b.state = 'open'");
+
+	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		kind_problem(ans, tr(sub, "der er allerede en åben indstilling "
+		    "for CVR %s: %s", "there already is an open nomination for "
+		    "CVR %s: %s"), nm->cvr, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	st = store_prepare(sub->pact->store, "SELECT ref FROM associates "
+	    "WHERE cvr = ? AND state = 'active'");
+	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		kind_problem(ans, tr(sub, "CVR %s er allerede associeret medlem "
+		    "(%s)", "CVR %s already is an associate member (%s)"),
+		    nm->cvr, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static int
+nomination_insert(struct submission *sub, const char *ref,
+    const struct nominee *nm, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(sub->pact->store, "INSERT INTO "
+	    "nominations(ref, party, organisation, type, cvr, contact_name, "
+	    "contact_addr, dialogue, initiatives, fit, sender, submitted) "
+	    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+	char *inits = list_join(nm->initiatives);
+	int rc;
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sub->from.party->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, nm->org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, nm->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, nm->cvr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, nm->contact.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, nm->contact.addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, nm->dialogue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, inits, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, nm->fit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, sub->from.addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, sub->now);
+	rc = store_exec_stmt(sub->pact->store, st, cause);
+	free(inits);
+	return rc;
+}
+
+int
+kind_nomination(struct submission *sub, struct answer *ans, char **cause)
+{
+	struct nominee nm;
+	int rc = -1;
+
+	memset(&nm, 0, sizeof nm);
+	nm.org = kind_require(sub, ans, F_ORGANISATION);
+	check_type(sub, ans, &nm);
+	check_cvr(sub, ans, &nm);
+	check_contact(sub, ans, &nm);
+	check_dialogue(sub, ans, &nm);
+	check_principles(sub, ans);
+	nm.initiatives = kind_require_list(sub, ans, F_INITIATIVES);
+	nm.fit = kind_require(sub, ans, F_FIT);
+	if (ans->problems.n == 0)
+		check_duplicate(sub, ans, &nm);
+	if (ans->problems.n > 0) {
+		rc = 0;
+		goto out;
+	}
+	if (kind_new_ref(sub, ans, cause) != 0 ||
+	    nomination_insert(sub, ans->ref, &nm, cause) != 0 ||
+	    audit_append(sub->pact->store, "nomination", ans->ref, sub->msgkey,
+	    nm.org, cause) != 0 ||
+	    ballot_open(sub->pact, ans->ref, sub->now, cause) != 0)
+		goto out;
+	ballot_vars(sub->pact, ans->ref, sub->lang, ans->vars);
+	tvars_set(ans->vars, "contact_addr", nm.contact.addr);
+	ans->verdict = VERDICT_ACCEPTED;
+	ans->template = "nomination-receipt.txt";
+	rc = 0;
+out:
+	person_free(&nm.contact);
+	return rc;
+}

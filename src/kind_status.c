@@ -1,0 +1,172 @@
+/* ÅRSSTATUS / ANNUAL STATUS: the secretariat's written status for a year,
+ * as text or an attached PDF; it opens the advisory board's consultation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "consult.h"
+#include "kind.h"
+#include "util.h"
+#include "validate.h"
+
+struct status {
+	int year;
+	time_t deadline;
+	const char *text;
+	const struct mime_part *pdf;
+};
+
+/* The first attached PDF, if any. */
+static const struct mime_part *
+status_pdf(const struct mail *m)
+{
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *pt = &m->parts[i];
+		size_t fl = pt->filename ? strlen(pt->filename) : 0;
+
+		if (strcmp(pt->content_type, "application/pdf") == 0 ||
+		    (fl > 4 && strcasecmp(pt->filename + fl - 4, ".pdf") == 0))
+			return pt;
+	}
+	return NULL;
+}
+
+static void
+status_check(struct submission *sub, struct answer *ans, struct status *st)
+{
+	const char *year = kind_require(sub, ans, F_YEAR);
+	const char *deadline = sub->fields.f[F_DEADLINE].value;
+	char *end;
+	int y, m, d;
+
+	if (year != NULL) {
+		st->year = (int)strtol(year, &end, 10);
+		if (*str_trim(end) != '\0' || st->year < 2000 ||
+		    st->year > 2200)
+			kind_problem(ans, tr(sub, "\"År\" skal være et årstal som "
+			    "2026, ikke \"%s\"", "\"Year\" must be a year such as "
+			    "2026, not \"%s\""), year);
+	}
+	st->deadline = sub->now + (time_t)sub->pact->conf->consultation_days *
+	    86400;
+	if (deadline != NULL) {
+		if (date_parse(deadline, &y, &m, &d) != 0)
+			kind_problem(ans, tr(sub, "fristen \"%s\" skal skrives "
+			    "ÅÅÅÅ-MM-DD", "the deadline \"%s\" must be written "
+			    "YYYY-MM-DD"), deadline);
+		else if ((st->deadline = date_local(y, m, d, 1)) <= sub->now)
+			kind_problem(ans, tr(sub, "fristen %s er allerede "
+			    "passeret", "the deadline %s has already passed"),
+			    deadline);
+	}
+	st->text = sub->fields.f[F_STATUS].value;
+	st->pdf = status_pdf(sub->mail);
+	if (st->pdf == NULL && (st->text == NULL || *st->text == '\0'))
+		kind_problem(ans, tr(sub, "feltet \"Status\" mangler (eller "
+		    "vedhæft statussen som PDF)", "the field \"Status\" is "
+		    "missing (or attach the status as a PDF)"));
+}
+
+/* A status for the year already exists. */
+static void
+status_duplicate(struct submission *sub, struct answer *ans, int year)
+{
+	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT ref FROM "
+	    "statuses WHERE year = ?");
+
+	sqlite3_bind_int(st, 1, year);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		kind_problem(ans, tr(sub, "der er allerede en årsstatus for %d: "
+		    "%s", "there already is an annual status for %d: %s"),
+		    year, sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Write the PDF beside the database: temporary file, fsync, rename. */
+static int
+status_save_pdf(const struct config *c, const char *ref,
+    const struct mime_part *pdf, char **path, char **cause)
+{
+	char *tmp;
+	int fd;
+
+	*path = consult_pdf_path(c, ref);
+	tmp = xasprintf("%s.tmp", *path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, pdf->data, pdf->len) != (ssize_t)pdf->len ||
+	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, *path) != 0) {
+		*cause = xasprintf("%s: %s", tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+static int
+status_insert(struct submission *sub, const char *ref,
+    const struct status *st, const char *pdf, char **cause)
+{
+	sqlite3_stmt *q = store_prepare(sub->pact->store, "INSERT INTO "
+	    "statuses(ref, year, text, pdf, deadline, submitted) "
+	    "VALUES(?,?,?,?,?,?)");
+
+	sqlite3_bind_text(q, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, st->year);
+	sqlite3_bind_text(q, 3, st->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, pdf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, st->deadline);
+	sqlite3_bind_int64(q, 6, sub->now);
+	return store_exec_stmt(sub->pact->store, q, cause);
+}
+
+int
+kind_status(struct submission *sub, struct answer *ans, char **cause)
+{
+	struct status st = { 0 };
+	char *pdf = NULL, *detail;
+	int rc = -1;
+
+	status_check(sub, ans, &st);
+	if (ans->problems.n == 0)
+		status_duplicate(sub, ans, st.year);
+	if (ans->problems.n > 0)
+		return 0;
+	if (kind_new_ref(sub, ans, cause) != 0 || (st.pdf != NULL &&
+	    status_save_pdf(sub->pact->conf, ans->ref, st.pdf, &pdf,
+	    cause) != 0))
+		return -1;
+	detail = xasprintf("annual status %d%s", st.year, pdf ? " (PDF)" : "");
+	if (status_insert(sub, ans->ref, &st, pdf, cause) == 0 &&
+	    audit_append(sub->pact->store, "annual status", ans->ref,
+	    sub->msgkey, detail, cause) == 0 &&
+	    consult_open(sub->pact, ans->ref, sub->now, cause) == 0)
+		rc = 0;
+	free(detail);
+	free(pdf);
+	if (rc != 0)
+		return -1;
+	{
+		char when[64];
+
+		clock_format_local(sub->lang, st.deadline, when, sizeof when);
+		tvars_set(ans->vars, "deadline", when);
+	}
+	tvars_setf(ans->vars, "year", "%d", st.year);
+	tvars_setf(ans->vars, "members", "%zu",
+	    sub->pact->conf->roster.advisory.nmembers);
+	if (st.pdf != NULL)
+		tvars_set(ans->vars, "pdf", "yes");
+	ans->verdict = VERDICT_ACCEPTED;
+	ans->template = "status-receipt.txt";
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* Associate members. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "log.h"
+#include "member.h"
+#include "notify.h"
+#include "util.h"
+
+int (*member_joined_hook)(struct pact *, const char *, const char *, time_t,
+    char **);
+int (*member_left_hook)(struct pact *, const char *, time_t, char **);
+
+/* The welcome mail to the new member's contact. */
+static int
+member_welcome(struct pact *p, const char *ref, const char *org,
+    const char *addr, const char *name, time_t now, char **cause)
+{
+	struct tvars *v = notice_vars(p);
+	struct notice n;
+	int rc;
+
+	tvars_set(v, "ref", ref);
+	tvars_set(v, "organisation", org);
+	tvars_set(v, "name", name ? name : addr);
+	memset(&n, 0, sizeof n);
+	n.to_addr = addr;
+	n.to_name = name;
+	n.lang = p->conf->default_language;
+	n.tmpl = "welcome.txt";
+	n.vars = v;
+	n.kind = "welcome";
+	n.ref = ref;
+	n.cause_key = ref;
+	n.auto_generated = 1;
+	rc = notice_queue(p, &n, now, cause);
+	tvars_free(v);
+	return rc;
+}
+
+int
+member_admit(struct pact *p, const char *ref, time_t now, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(p->store, "INSERT INTO associates("
+	    "ref, organisation, type, cvr, contact_name, contact_addr, "
+	    "nominated_by, approved) SELECT ref, organisation, type, cvr, "
+	    "contact_name, contact_addr, party, ? FROM nominations WHERE "
+	    "ref = ? RETURNING organisation, contact_addr, contact_name");
+	char *org = NULL, *addr = NULL, *name = NULL;
+	int rc = -1;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		org = store_col(st, 0);
+		addr = store_col(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			name = store_col(st, 2);
+	}
+	if (sqlite3_finalize(st) != SQLITE_OK || org == NULL) {
+		*cause = xasprintf("%s: cannot admit: %s", ref,
+		    sqlite3_errmsg(p->store->db));
+		goto out;
+	}
+	log_info("%s: %s admitted as an associate member", ref, org);
+	if (audit_append(p->store, "member admitted", ref, NULL, org,
+	    cause) != 0 ||
+	    member_welcome(p, ref, org, addr, name, now, cause) != 0)
+		goto out;
+	if (member_joined_hook != NULL &&
+	    member_joined_hook(p, addr, name, now, cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(org);
+	free(addr);
+	free(name);
+	return rc;
+}
+
+int
+member_withdraw(struct pact *p, const char *ref, time_t now, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(p->store, "UPDATE associates SET "
+	    "state = 'withdrawn', withdrawn = ? WHERE ref = ? AND state = "
+	    "'active' RETURNING organisation, contact_addr");
+	char *org = NULL, *addr = NULL;
+	int rc = -1;
+
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		org = store_col(st, 0);
+		addr = store_col(st, 1);
+	}
+	if (sqlite3_finalize(st) != SQLITE_OK || org == NULL) {
+		*cause = xasprintf("%s: cannot withdraw: %s", ref,
+		    sqlite3_errmsg(p->store->db));
+		goto out;
+	}
+	log_info("%s: %s withdrew", ref, org);
+	if (audit_append(p->store, "member withdrawn", ref, NULL, org,
+	    cause) != 0)
+		goto out;
+	if (member_left_hook != NULL && member_left_hook(p, addr, now,
+	    cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(org);
+	free(addr);
+	return rc;
+}

@@ -1,0 +1,88 @@
+/* Template mail into the outbox. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify.h"
+#include "outbox.h"
+#include "util.h"
+
+struct tvars *
+notice_vars(const struct pact *p)
+{
+	struct tvars *v = tvars_new();
+
+	tvars_set(v, "pact_name", p->conf->name);
+	tvars_set(v, "pact_address", p->conf->address);
+	tvars_set(v, "base_url", p->conf->base_url);
+	return v;
+}
+
+const char *
+notice_lang(const struct config *c, const char *lang)
+{
+	return lang != NULL ? lang : c->default_language;
+}
+
+char *
+notice_subaddress(const struct config *c, const char *detail)
+{
+	const char *at = strchr(c->address, '@');
+
+	return xasprintf("%.*s%s%s%s", (int)(at - c->address), c->address,
+	    c->subaddress_separator, detail, at);
+}
+
+/* A template: a "Subject:" line, a blank line, the text. */
+static int
+notice_render(const struct config *c, const struct notice *n,
+    char **subject, char **body, char **cause)
+{
+	char *out, *nl;
+
+	if (template_render(c->templates, n->lang, n->tmpl, n->vars,
+	    TEMPLATE_TEXT, &out, cause) != 0)
+		return -1;
+	if (strncmp(out, "Subject: ", 9) != 0 ||
+	    (nl = strchr(out, '\n')) == NULL) {
+		*cause = xasprintf("%s/%s/%s: first line must be 'Subject: ...'",
+		    c->templates, n->lang, n->tmpl);
+		free(out);
+		return -1;
+	}
+	*subject = xstrndup(out + 9, nl - out - 9);
+	str_trim(*subject);
+	while (*nl == '\n')
+		nl++;
+	*body = xstrdup(nl);
+	free(out);
+	return 0;
+}
+
+int
+notice_queue(struct pact *p, const struct notice *n, time_t now,
+    char **cause)
+{
+	struct outmail om;
+	char *subject, *body;
+	int rc;
+
+	if (notice_render(p->conf, n, &subject, &body, cause) != 0)
+		return -1;
+	memset(&om, 0, sizeof om);
+	om.to_addr = n->to_addr;
+	om.to_name = n->to_name;
+	om.subject = subject;
+	om.body = body;
+	om.in_reply_to = n->in_reply_to;
+	om.references = n->references;
+	om.reply_to = n->reply_to;
+	om.message_id = n->message_id;
+	om.auto_generated = n->auto_generated;
+	om.calendar = n->calendar;
+	om.method = n->method;
+	rc = outbox_queue(p->store, p->conf, &om, n->kind, n->ref,
+	    n->cause_key, now, cause);
+	free(subject);
+	free(body);
+	return rc;
+}

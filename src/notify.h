@@ -1,0 +1,42 @@
+/* Mail from a template into the outbox: the one way pactd writes to
+ * people, for replies, ballots, reminders, results and invitations. */
+#ifndef PACTD_NOTIFY_H
+#define PACTD_NOTIFY_H
+
+#include <time.h>
+
+#include "pact.h"
+#include "template.h"
+
+struct notice {
+	const char *to_addr;
+	const char *to_name;
+	const char *lang;
+	const char *tmpl;		/* templates/LANG/NAME */
+	const struct tvars *vars;
+	const char *kind;		/* outbox kind: reply, ballot, ... */
+	const char *ref;
+	const char *cause_key;		/* message key or event that caused it */
+	const char *reply_to;
+	const char *message_id;
+	int auto_generated;		/* else an auto-reply, rate limited */
+	const char *in_reply_to;
+	const char *references;
+	const char *calendar;
+	const char *method;
+};
+
+/* A new variable set with the pact's name and address in it. */
+struct tvars *notice_vars(const struct pact *);
+
+/* Render and queue, inside the caller's transaction. */
+int notice_queue(struct pact *, const struct notice *, time_t now,
+    char **cause);
+
+/* The pact's address with a subaddress: pagt+v-TOKEN@example.test */
+char *notice_subaddress(const struct config *, const char *detail);
+
+/* The language to write to a person in: theirs, or the default. */
+const char *notice_lang(const struct config *, const char *lang);
+
+#endif

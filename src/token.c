@@ -1,0 +1,133 @@
+/* Reply tokens: issued with the mail they go out in, found again in the
+ * places mail clients keep them. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <stdlib.h>
+
+#include "message.h"
+#include "token.h"
+#include "util.h"
+
+int
+token_issue(struct store *s, char kind, const char *ref, const char *party,
+    const char *addr, struct token *t, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO tokens(token, kind, "
+	    "ref, party, addr) VALUES(?,?,?,?,?)");
+	char k[2] = { kind, '\0' };
+
+	memset(t, 0, sizeof *t);
+	t->kind = kind;
+	random_token(t->word, TOKEN_CHARS);
+	t->ref = xstrdup(ref);
+	t->party = party ? xstrdup(party) : NULL;
+	t->addr = addr ? xstrdup(addr) : NULL;
+	sqlite3_bind_text(st, 1, t->word, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, party, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, addr, -1, SQLITE_STATIC);
+	return store_exec_stmt(s, st, cause);
+}
+
+void
+token_free(struct token *t)
+{
+	free(t->ref);
+	free(t->party);
+	free(t->addr);
+	memset(t, 0, sizeof *t);
+}
+
+static int
+is_b32(int c)
+{
+	c = tolower(c);
+	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
+}
+
+/* Look a candidate word up; 1 and *t filled when it is a token. */
+static int
+token_lookup(struct store *s, char kind, const char *word, struct token *t)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT ref, party, addr FROM "
+	    "tokens WHERE token = ? AND kind = ?");
+	char k[2] = { kind, '\0' };
+	int found = 0;
+
+	sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		memset(t, 0, sizeof *t);
+		t->kind = kind;
+		memcpy(t->word, word, TOKEN_CHARS + 1);
+		t->ref = store_col(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			t->party = store_col(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			t->addr = store_col(st, 2);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* The first "K-WORD" in text that names a token. */
+static int
+token_scan(struct store *s, const char *text, struct token *t)
+{
+	if (text == NULL)
+		return 0;
+	for (const char *p = text; (p = strpbrk(p, "vcmVCM")) != NULL; p++) {
+		char word[TOKEN_CHARS + 1];
+		int i;
+
+		if (p[1] != '-' || (p > text && isalnum((unsigned char)p[-1])))
+			continue;
+		for (i = 0; i < TOKEN_CHARS && is_b32((unsigned char)p[2 + i]);
+		    i++)
+			word[i] = (char)tolower((unsigned char)p[2 + i]);
+		if (i != TOKEN_CHARS || isalnum((unsigned char)p[2 + i]))
+			continue;
+		word[i] = '\0';
+		if (token_lookup(s, (char)tolower((unsigned char)*p), word, t))
+			return 1;
+	}
+	return 0;
+}
+
+/* A recipient "pagt+v-TOKEN@domain" of the pact's own address. */
+static int
+token_in_recipients(const struct config *c, struct store *s,
+    const struct mail *m, struct token *t)
+{
+	const char *at = strchr(c->address, '@');
+	size_t local = at - c->address, sep = strlen(c->subaddress_separator);
+
+	for (size_t i = 0; i < m->recipients.n; i++) {
+		const char *r = m->recipients.v[i], *rat = strchr(r, '@');
+
+		if (rat == NULL || strcasecmp(rat, at) != 0 ||
+		    strncasecmp(r, c->address, local) != 0 ||
+		    strncmp(r + local, c->subaddress_separator, sep) != 0)
+			continue;
+		char *detail = xstrndup(r + local + sep, rat - r - local - sep);
+		int found = token_scan(s, detail, t);
+
+		free(detail);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+int
+token_find(const struct config *c, struct store *s, const struct mail *m,
+    struct token *t)
+{
+	return token_in_recipients(c, s, m, t) ||
+	    token_scan(s, m->in_reply_to, t) ||
+	    token_scan(s, m->references, t) ||
+	    token_scan(s, m->text, t);
+}
