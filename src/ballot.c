@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "token.h"
 #include "util.h"
+#include "validate.h"
 
 static const char *const state_names[] = { "open", "approved", "rejected",
     "lapsed" };
@@ -226,7 +227,7 @@ ballot_open(struct pact *p, const char *ref, time_t now, char **cause)
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, now + (time_t)c->voting_days * 86400);
+	sqlite3_bind_int64(st, 3, deadline_after(now, c->voting_days));
 	if (store_exec_stmt(p->store, st, cause) != 0)
 		return -1;
 	for (size_t i = 0; i < c->roster.nparties; i++) {

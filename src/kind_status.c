@@ -53,8 +53,8 @@ status_check(struct submission *sub, struct answer *ans, struct status *st)
 			    "2026, ikke \"%s\"", "\"Year\" must be a year such as "
 			    "2026, not \"%s\""), year);
 	}
-	st->deadline = sub->now + (time_t)sub->pact->conf->consultation_days *
-	    86400;
+	st->deadline = deadline_after(sub->now,
+	    sub->pact->conf->consultation_days);
 	if (deadline != NULL) {
 		if (date_parse(deadline, &y, &m, &d) != 0)
 			kind_problem(ans, tr(sub, "fristen \"%s\" skal skrives "

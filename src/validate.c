@@ -201,3 +201,13 @@ purposes_format(int mask, char *buf, size_t len)
 			n += snprintf(buf + n, n < len ? len - n : 0, "%s%d",
 			    n ? "," : "", i + 1);
 }
+
+time_t
+deadline_after(time_t t, int days)
+{
+	struct tm tm;
+
+	t += (time_t)days * 86400;
+	localtime_r(&t, &tm);
+	return date_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 1);
+}

@@ -13,6 +13,9 @@ int cvr_valid(const char *, char out[9]);
  * 0 and the parts when it is a real calendar date. */
 int date_parse(const char *, int *y, int *m, int *d);
 
+/* The end of the local day that lies days after t: deadlines are days. */
+time_t deadline_after(time_t t, int days);
+
 /* A date as the local midnight that starts it, or end of day. */
 time_t date_local(int y, int m, int d, int end_of_day);
 
