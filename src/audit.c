@@ -1,7 +1,11 @@
 /*
- * The audit log. An entry's hash covers its fields and the previous
+ * The audit log. An entry's hash covers its id, time, event, reference,
+ * the hash of its payload (Message-ID and detail) and the previous
  * entry's hash, so changing, removing or reordering an entry breaks the
- * chain from there on; verify names the first entry that does not match.
+ * chain from there on. The payload is hashed apart so that `pactctl
+ * forget` can blank a person's data and leave the chain verifiable: a
+ * blanked entry is marked forgotten, and a later entry of the chain lists
+ * it, so that marking an entry forgotten by hand shows too.
  */
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -11,6 +15,8 @@
 #include "audit.h"
 #include "clock.h"
 #include "util.h"
+
+#define FORGOTTEN	"[forgotten]"
 
 void
 sha256_hex(const void *data, size_t len, char out[65])
@@ -22,13 +28,22 @@ sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* The text the hash covers; fields separated by a byte none contains. */
 static void
-audit_hash(long long id, long long at, const char *event, const char *ref,
-    const char *mid, const char *detail, const char *prev, char out[65])
+payload_hash(const char *mid, const char *detail, char out[65])
 {
-	char *s = xasprintf("%lld\037%lld\037%s\037%s\037%s\037%s\037%s", id,
-	    at, event, ref ? ref : "", mid ? mid : "", detail, prev);
+	char *s = xasprintf("%s\037%s", mid ? mid : "", detail);
+
+	sha256_hex(s, strlen(s), out);
+	free(s);
+}
+
+/* The hash of an entry; fields separated by a byte none contains. */
+static void
+entry_hash(long long id, long long at, const char *event, const char *ref,
+    const char *payload, const char *prev, char out[65])
+{
+	char *s = xasprintf("%lld\037%lld\037%s\037%s\037%s\037%s", id, at,
+	    event, ref ? ref : "", payload, prev);
 
 	sha256_hex(s, strlen(s), out);
 	free(s);
@@ -39,7 +54,7 @@ audit_append(struct store *s, const char *event, const char *ref,
     const char *mid, const char *detail, char **cause)
 {
 	sqlite3_stmt *st;
-	char prev[65] = "0", hash[65];
+	char prev[65] = "0", hash[65], payload[65];
 	long long id = 1, at = clock_now();
 
 	st = store_prepare(s, "SELECT id, hash FROM log ORDER BY id DESC "
@@ -50,17 +65,20 @@ audit_append(struct store *s, const char *event, const char *ref,
 		    (const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
-	audit_hash(id, at, event, ref, mid, detail, prev, hash);
+	payload_hash(mid, detail, payload);
+	entry_hash(id, at, event, ref, payload, prev, hash);
 	st = store_prepare(s, "INSERT INTO log(id, at, event, ref, "
-	    "message_id, detail, prev, hash) VALUES(?,?,?,?,?,?,?,?)");
+	    "message_id, detail, payload, prev, hash) "
+	    "VALUES(?,?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, at);
 	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, mid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, hash, -1, SQLITE_STATIC);
 	return store_exec_stmt(s, st, cause);
 }
 
@@ -72,30 +90,109 @@ coltext(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
+/* Ids that "personal data forgotten" entries declare, as " 3 7 9 ". */
+static char *
+audit_declared(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT detail FROM log WHERE "
+	    "event = 'personal data forgotten' ORDER BY id");
+	struct buf b;
+
+	buf_init(&b);
+	buf_addc(&b, ' ');
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = coltext(st, 0), *colon = strchr(d, ':');
+
+		for (const char *p = colon ? colon + 1 : d; *p; p++)
+			buf_addc(&b, *p == ',' ? ' ' : *p);
+		buf_addc(&b, ' ');
+	}
+	sqlite3_finalize(st);
+	return buf_steal(&b);
+}
+
+/* Why one entry does not verify, or NULL. */
+static const char *
+entry_check(sqlite3_stmt *st, long long want, const char *prev,
+    const char *declared)
+{
+	char hash[65], payload[65], idw[32];
+	long long id = sqlite3_column_int64(st, 0);
+
+	if (id != want)
+		return "an entry before it is missing";
+	if (strcmp(coltext(st, 7), prev) != 0)
+		return "its link to the previous entry was changed";
+	entry_hash(id, sqlite3_column_int64(st, 1), coltext(st, 2),
+	    sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : coltext(st, 3),
+	    coltext(st, 6), prev, hash);
+	if (strcmp(coltext(st, 8), hash) != 0)
+		return "its time, event, reference or hash was changed";
+	if (sqlite3_column_int(st, 9)) {
+		snprintf(idw, sizeof idw, " %lld ", id);
+		return strstr(declared, idw) ? NULL :
+		    "it is marked forgotten, but no forget entry says so";
+	}
+	payload_hash(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL :
+	    coltext(st, 4), coltext(st, 5), payload);
+	if (strcmp(coltext(st, 6), payload) != 0)
+		return "its Message-ID or detail was changed";
+	return NULL;
+}
+
 long long
 audit_verify(struct store *s, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, at, event, ref, "
-	    "message_id, detail, prev, hash FROM log ORDER BY id");
-	char prev[65] = "0", hash[65];
+	    "message_id, detail, payload, prev, hash, forgotten FROM log "
+	    "ORDER BY id");
+	char prev[65] = "0", *declared = audit_declared(s);
 	long long want = 1, bad = 0;
+	const char *why;
 
 	while (bad == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(st, 0);
-
-		audit_hash(id, sqlite3_column_int64(st, 1), coltext(st, 2),
-		    coltext(st, 3), coltext(st, 4), coltext(st, 5), prev, hash);
-		if (id != want || strcmp(coltext(st, 6), prev) != 0 ||
-		    strcmp(coltext(st, 7), hash) != 0) {
-			bad = id;
-			*cause = xasprintf("entry %lld does not match the chain "
-			    "(%s)", id, id != want ? "an entry is missing" :
-			    strcmp(coltext(st, 6), prev) != 0 ?
-			    "previous hash differs" : "its content was changed");
+		if ((why = entry_check(st, want, prev, declared)) != NULL) {
+			bad = sqlite3_column_int64(st, 0);
+			*cause = xasprintf("entry %lld: %s", bad, why);
 		}
-		snprintf(prev, sizeof prev, "%s", coltext(st, 7));
-		want = id + 1;
+		snprintf(prev, sizeof prev, "%s", coltext(st, 8));
+		want = sqlite3_column_int64(st, 0) + 1;
 	}
 	sqlite3_finalize(st);
+	free(declared);
 	return bad;
+}
+
+int
+audit_forget(struct store *s, const char *addr, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "UPDATE log SET detail = "
+	    "replace(detail, ?1, '" FORGOTTEN "'), message_id = "
+	    "CASE WHEN instr(lower(message_id), lower(?1)) THEN '" FORGOTTEN
+	    "' ELSE message_id END, forgotten = 1 WHERE instr(lower(detail), "
+	    "lower(?1)) OR instr(lower(message_id), lower(?1)) RETURNING id");
+	struct buf ids;
+	int n = 0;
+
+	buf_init(&ids);
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		buf_addf(&ids, "%s%lld", n++ ? "," : "",
+		    (long long)sqlite3_column_int64(st, 0));
+	if (sqlite3_finalize(st) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
+		buf_free(&ids);
+		return -1;
+	}
+	if (n > 0) {
+		char *detail = xasprintf("entries:%s", ids.s);
+		int rc = audit_append(s, "personal data forgotten", NULL, NULL,
+		    detail, cause);
+
+		free(detail);
+		if (rc != 0)
+			n = -1;
+	}
+	buf_free(&ids);
+	return n;
 }

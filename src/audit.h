@@ -12,6 +12,11 @@ int audit_append(struct store *, const char *event, const char *ref,
 /* Check the chain; returns 0, or the id of the first broken entry. */
 long long audit_verify(struct store *, char **cause);
 
+/* Blank personal data in the payload of the entries that hold addr; the
+ * chain stays verifiable. Inside the caller's transaction; the number of
+ * entries changed, or -1. */
+int audit_forget(struct store *, const char *addr, char **cause);
+
 /* SHA-256 of data as 64 lower-case hex digits into out[65]. */
 void sha256_hex(const void *, size_t, char out[65]);
 

@@ -49,8 +49,11 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  at INTEGER NOT NULL,"
 	"  event TEXT NOT NULL,"
-	"  ref TEXT, message_id TEXT,"
-	"  detail TEXT NOT NULL,"
+	"  ref TEXT,"
+	"  message_id TEXT,"		/* payload: may be forgotten */
+	"  detail TEXT NOT NULL,"	/* payload: may be forgotten */
+	"  payload TEXT NOT NULL,"	/* hash of the payload */
+	"  forgotten INTEGER NOT NULL DEFAULT 0,"
 	"  prev TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);",
 
