@@ -196,3 +196,16 @@ audit_forget(struct store *s, const char *addr, char **cause)
 	buf_free(&ids);
 	return n;
 }
+
+long long
+audit_last_id(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT max(id) FROM log WHERE event NOT IN "
+	    "('mail sent', 'mail failed', 'reply suppressed')");
+	long long id = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}

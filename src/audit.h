@@ -17,6 +17,9 @@ long long audit_verify(struct store *, char **cause);
  * entries changed, or -1. */
 int audit_forget(struct store *, const char *addr, char **cause);
 
+/* The id of the newest entry: it changes with every change of state. */
+long long audit_last_id(struct store *);
+
 /* SHA-256 of data as 64 lower-case hex digits into out[65]. */
 void sha256_hex(const void *, size_t, char out[65]);
 

@@ -16,6 +16,7 @@ struct pact {
 	struct imap *imap;
 	struct smtp *smtp;
 	volatile sig_atomic_t *stop;
+	long long rendered;	/* audit entry the page was rendered at */
 };
 
 #endif

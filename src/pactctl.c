@@ -28,6 +28,10 @@ static const struct ctl_cmd cmds[] = {
 	{ "outbox", "outbox", 0, 0, ctl_outbox, 0 },
 	{ "log", "log", 0, 0, ctl_log, 0 },
 	{ "verify-log", "verify-log", 0, 0, ctl_verify_log, 0 },
+	{ "render", "render", 0, 0, ctl_render, 0 },
+	{ "export", "export", 0, 0, ctl_export, 0 },
+	{ "forget", "forget ADDRESS", 1, 1, ctl_forget, 1 },
+	{ "backup", "backup FILE", 1, 1, ctl_backup, 0 },
 };
 
 static __attribute__((noreturn)) void

@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "ballot.h"
 #include "clock.h"
 #include "consult.h"
@@ -21,6 +22,7 @@
 #include "imap.h"
 #include "log.h"
 #include "outbox.h"
+#include "page.h"
 #include "pact.h"
 #include "process.h"
 #include "smtp.h"
@@ -178,6 +180,24 @@ run_timers(struct pact *p)
 	return 0;
 }
 
+/* The public page after every change: the audit log moved on. */
+static void
+run_page(struct pact *p)
+{
+	long long last = audit_last_id(p->store);
+	char *cause = NULL;
+
+	if (last == p->rendered)
+		return;
+	if (page_render(p->conf, p->store, clock_now(), &cause) != 0) {
+		log_warnx("page: %s", cause);
+		free(cause);
+		return;
+	}
+	log_debug("page: rendered into %s", p->conf->output_dir);
+	p->rendered = last;
+}
+
 /* One pass: mail in, timers, outbox out. Exit-status style result. */
 static int
 pass(struct pact *p)
@@ -203,6 +223,7 @@ pass(struct pact *p)
 		run_outbox(p);
 		return EX_TEMPFAIL;
 	}
+	run_page(p);
 	switch (run_outbox(p)) {
 	case -1:
 		return EX_TEMPFAIL;
@@ -357,6 +378,7 @@ main(int argc, char **argv)
 	p.imap = imap_new(p.conf);
 	p.smtp = smtp_new(p.conf);
 	p.stop = &stop_flag;
+	p.rendered = -1;
 	signals_setup();
 	if (!once && !fg && daemon(1, 1) == -1)
 		fatal("daemon");

@@ -1,0 +1,92 @@
+/* iCalendar for meetings (SPEC section 5): the iMIP REQUEST or CANCEL sent
+ * to each attendee, and the REPLY or COUNTER a calendar client sends back. */
+#ifndef PACTD_ICAL_H
+#define PACTD_ICAL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define ICAL_INPUT_MAX	(1024 * 1024)	/* largest calendar ical_read_reply reads */
+
+struct ical_event {
+	const char	*uid;		/* stable for the meeting's life */
+	const char	*organizer;	/* the pact's address, written as mailto: */
+	const char	*organizer_cn;	/* pact name or NULL */
+	const char	*attendee;	/* the one attendee's address */
+	const char	*attendee_cn;	/* or NULL; ^ and " are dropped */
+	const char	*summary;	/* title; NULL or "" leaves it out */
+	const char	*location;	/* NULL or "" leaves it out */
+	const char	*description;	/* agenda text, may be multi-line */
+	time_t		 start, end;	/* UTC instants, end after start */
+	time_t		 dtstamp;
+	int		 sequence;
+	const char	*tzid;		/* must be the zone given to ical_init */
+	int		 cancel;	/* METHOD:CANCEL + STATUS:CANCELLED */
+};
+
+/*
+ * Load the zone once at start-up (libical's zone loading is not
+ * thread-safe) and turn its current rules, the POSIX TZ string at the end
+ * of its TZif file, into a short VTIMEZONE: one DAYLIGHT and one STANDARD
+ * with yearly RRULEs, or a single STANDARD for a zone without DST. The
+ * result is checked hour by hour against tzdata for the coming years; a
+ * zone whose changes follow no yearly rule is refused. Calling it again
+ * replaces the zone. Returns 0, or -1 with *cause (owned).
+ */
+int ical_init(const char *tzid, char **cause);
+
+/*
+ * The VCALENDAR text, written by libical: CRLF line ends exactly once,
+ * folded at 75 octets, METHOD:REQUEST or CANCEL, PRODID, VERSION:2.0, the
+ * VTIMEZONE, and a VEVENT with UID, DTSTAMP (UTC), DTSTART/DTEND;TZID= in
+ * local time, SEQUENCE, SUMMARY, LOCATION, DESCRIPTION, ORGANIZER;CN=,
+ * one ATTENDEE;CN=;RSVP=TRUE;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT,
+ * STATUS:CONFIRMED (or CANCELLED) and TRANSP:OPAQUE. Text is made valid
+ * UTF-8 without control characters. Owned string, or NULL when ical_init
+ * has not succeeded for e->tzid, or a UID or address is missing or holds
+ * blanks or control characters, or end is not after start.
+ */
+char *ical_build(const struct ical_event *e);
+
+enum ical_partstat {
+	ICAL_PS_NONE,
+	ICAL_PS_ACCEPTED,
+	ICAL_PS_DECLINED,
+	ICAL_PS_TENTATIVE,
+	ICAL_PS_NEEDS_ACTION,
+	ICAL_PS_DELEGATED
+};
+
+struct ical_reply {
+	char			*method;	/* upper case, or NULL when absent */
+	char			*uid;
+	char			*attendee;	/* lower case, without mailto: */
+	enum ical_partstat	 partstat;
+	int			 sequence;	/* -1 when absent */
+	char			*comment;	/* or NULL when absent or blank */
+	int			 is_counter;	/* METHOD:COUNTER */
+	time_t			 counter_start;	/* for a COUNTER, when readable, */
+	time_t			 counter_end;	/* else 0 */
+};
+
+/*
+ * Read what a calendar client sent back (REPLY or COUNTER), tolerating
+ * what real clients send: no ORGANIZER, no METHOD, Windows zone names with
+ * their own VTIMEZONE, UTC times, an older SEQUENCE, an empty COMMENT, LF
+ * or CRLF line ends, folded lines, several ATTENDEEs (the first with a
+ * PARTSTAT other than NEEDS-ACTION is taken, else the first). The first
+ * VEVENT with a UID and an attendee counts. Floating COUNTER times are
+ * read in the zone of ical_init. Text past a NUL byte is ignored; more
+ * than ICAL_INPUT_MAX bytes, deep nesting or a component with thousands
+ * of lines are refused. Returns 0 and fills *out (free with
+ * ical_reply_free), or -1 with *cause (owned).
+ */
+int ical_read_reply(const char *text, size_t len, struct ical_reply *out,
+    char **cause);
+void ical_reply_free(struct ical_reply *);
+
+/* "ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION", "DELEGATED" or
+ * "NONE". */
+const char *ical_partstat_name(enum ical_partstat);
+
+#endif
