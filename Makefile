@@ -72,7 +72,48 @@ e2e: all
 demo: deps all
 	/usr/bin/python3 tests/demo/demo.py
 
+BINDIR = $(PREFIX)/bin
+SBINDIR = $(PREFIX)/sbin
+DATADIR = $(PREFIX)/share/pactd
+MANDIR = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc/pactd
+UNITDIR ?= /lib/systemd/system
+
+# Binaries, templates, man pages, units; the sample configuration only
+# where none exists, so that an update never overwrites the operator's.
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/pactd $(DESTDIR)$(SBINDIR)/pactd
+	install -m 755 $(BUILD)/pactctl $(DESTDIR)$(BINDIR)/pactctl
+	for d in da en page/da page/en; do \
+	  install -d $(DESTDIR)$(DATADIR)/templates/$$d; \
+	  install -m 644 templates/$$d/* $(DESTDIR)$(DATADIR)/templates/$$d/; \
+	done
+	install -m 644 man/pactd.8 man/pactctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/pactd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	for f in pactd.conf roster.conf; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/$$f ] || \
+	    sed 's|/usr/share/pactd|$(DATADIR)|' config/$$f > \
+	    $(DESTDIR)$(SYSCONFDIR)/$$f; \
+	done
+	for u in pactd.service pactd-backup.service pactd-backup.timer; do \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|' -e 's|@BINDIR@|$(BINDIR)|' \
+	    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u; \
+	done
+
+# Everything but the configuration and the data.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/pactd $(DESTDIR)$(BINDIR)/pactctl \
+	    $(DESTDIR)$(MANDIR)/man8/pactd.8 $(DESTDIR)$(MANDIR)/man8/pactctl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/pactd.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/pactd.service \
+	    $(DESTDIR)$(UNITDIR)/pactd-backup.service \
+	    $(DESTDIR)$(UNITDIR)/pactd-backup.timer
+	rm -rf $(DESTDIR)$(DATADIR)
+
 clean:
 	rm -rf build build-san
 
-.PHONY: all unit deps check e2e demo clean
+.PHONY: all unit deps check e2e demo install uninstall clean

@@ -19,9 +19,9 @@ static const struct {
 	const char *en;
 	const char *sql;	/* the subject of the title, by ref */
 } feed_events[] = {
-	{ "declaration", "Erklæring: %s", "Declaration: %s",
-	    "SELECT p.party || ' (version ' || p.version || ')' FROM "
-	    "declarations p WHERE p.ref = ?" },
+	{ "declaration", "Erklæring fra %s", "Declaration of %s",
+	    "SELECT party, ' (version ' || version || ')' FROM declarations "
+	    "WHERE ref = ?" },
 	{ "member admitted", "Nyt associeret medlem: %s", "New associate "
 	    "member: %s", "SELECT organisation FROM associates WHERE ref = ?" },
 	{ "member withdrawn", "%s har forladt pagten", "%s has left the pact",
@@ -59,18 +59,38 @@ xml_escape(struct buf *b, const char *s)
 	}
 }
 
-/* The title of one event, or NULL when its subject is gone. */
+/* A party's name from its id, for declarations. */
+static const char *
+feed_party(const struct config *c, const char *id)
+{
+	for (size_t i = 0; i < c->roster.nparties; i++)
+		if (strcmp(c->roster.parties[i].id, id) == 0)
+			return c->roster.parties[i].name;
+	return id;
+}
+
+/* The title of one event, or NULL when its subject is gone. A second
+ * column, when there is one, follows the first. */
 static char *
-feed_title(struct store *s, size_t e, const char *ref, const char *lang)
+feed_title(const struct config *c, struct store *s, size_t e,
+    const char *ref, const char *lang)
 {
 	sqlite3_stmt *st = store_prepare(s, feed_events[e].sql);
-	char *title = NULL;
+	char *title = NULL, *subject;
+	const char *first;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		first = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_count(st) > 1)
+			subject = xasprintf("%s%s", feed_party(c, first),
+			    (const char *)sqlite3_column_text(st, 1));
+		else
+			subject = xstrdup(first);
 		title = xasprintf(strcmp(lang, "en") == 0 ? feed_events[e].en :
-		    feed_events[e].da, (const char *)sqlite3_column_text(st,
-		    0));
+		    feed_events[e].da, subject);
+		free(subject);
+	}
 	sqlite3_finalize(st);
 	return title;
 }
@@ -139,7 +159,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 			char *title;
 
 			if (strcmp(ev, feed_events[e].event) != 0 ||
-			    (title = feed_title(s, e, ref, lang)) == NULL)
+			    (title = feed_title(c, s, e, ref, lang)) == NULL)
 				continue;
 			if (updated == 0)
 				updated = sqlite3_column_int64(st, 1);

@@ -415,7 +415,9 @@ page_write_atomic(const char *path, const char *data, size_t len,
 	char *tmp = xasprintf("%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	if (fd == -1 || write(fd, data, len) != (ssize_t)len ||
+	/* The page is public: readable whatever the daemon's umask. */
+	if (fd == -1 || fchmod(fd, 0644) != 0 ||
+	    write(fd, data, len) != (ssize_t)len ||
 	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
 		*cause = xasprintf("%s: %s", tmp, strerror(errno));
 		if (fd != -1)
