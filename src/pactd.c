@@ -340,6 +340,7 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "dump-defaults", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
@@ -354,6 +355,7 @@ main(int argc, char **argv)
 		case 'n': check = 1; break;
 		case 'f': fg = 1; break;
 		case 'v': verbose = 1; break;
+		case 'D': config_dump_defaults(); return EX_OK;
 		default: usage();
 		}
 	}
