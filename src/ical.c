@@ -147,6 +147,24 @@ text_clean(const char *s, int multiline)
 	return buf_steal(&b);
 }
 
+/* Text cleaned and trimmed, or NULL when blank. */
+static char *
+text_trimmed(const char *v, int multiline)
+{
+	char *t, *s;
+
+	if (v == NULL)
+		return NULL;
+	t = text_clean(v, multiline);
+	s = str_trim(t);
+	if (*s == '\0') {
+		free(t);
+		return NULL;
+	}
+	memmove(t, s, strlen(s) + 1);
+	return t;
+}
+
 /* Whether a zone name is one to look up under the zone directory. */
 static int
 tzid_valid(const char *tzid)
@@ -575,22 +593,18 @@ mailto(const char *addr)
 static char *
 cn_clean(const char *s)
 {
-	char *t, *p, *q;
+	char *t, *p, *q, *cn;
 
 	if (s == NULL)
 		return NULL;
-	t = text_clean(s, 0);
+	t = xstrdup(s);
 	for (p = q = t; *p != '\0'; p++)
 		if (*p != '^' && *p != '"')
 			*q++ = *p;
 	*q = '\0';
-	q = str_trim(t);
-	if (*q == '\0') {
-		free(t);
-		return NULL;
-	}
-	memmove(t, q, strlen(q) + 1);
-	return t;
+	cn = text_trimmed(t, 0);
+	free(t);
+	return cn;
 }
 
 static int
@@ -632,9 +646,8 @@ add_text(icalcomponent *ev, icalproperty *(*make)(const char *),
 {
 	char *t;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL || (t = text_trimmed(s, multiline)) == NULL)
 		return;
-	t = text_clean(s, multiline);
 	icalcomponent_add_property(ev, make(t));
 	free(t);
 }
@@ -837,7 +850,7 @@ static char *
 attendee_addr(icalproperty *p)
 {
 	const char *v = icalproperty_get_attendee(p);
-	char *t, *a;
+	char *t;
 
 	if (v == NULL)
 		return NULL;
@@ -845,14 +858,8 @@ attendee_addr(icalproperty *p)
 		v++;
 	if (strncasecmp(v, "mailto:", 7) == 0)
 		v += 7;
-	t = text_clean(v, 0);
-	a = str_trim(t);
-	if (*a == '\0') {
-		free(t);
-		return NULL;
-	}
-	memmove(t, a, strlen(a) + 1);
-	str_lower(t);
+	if ((t = text_trimmed(v, 0)) != NULL)
+		str_lower(t);
 	return t;
 }
 
@@ -922,25 +929,6 @@ find_event(icalcomponent *c, int depth)
 		if ((ev = find_event(k, depth - 1)) != NULL)
 			return ev;
 	return NULL;
-}
-
-/* Text of a property, cleaned and trimmed, or NULL when blank. */
-static char *
-prop_text(icalproperty *p, int multiline)
-{
-	char *v, *t, *s;
-
-	if (p == NULL || (v = icalproperty_get_value_as_string_r(p)) == NULL)
-		return NULL;
-	t = text_clean(v, multiline);
-	icalmemory_free_buffer(v);
-	s = str_trim(t);
-	if (*s == '\0') {
-		free(t);
-		return NULL;
-	}
-	memmove(t, s, strlen(s) + 1);
-	return t;
 }
 
 /* Whether an observance is one libical may expand: a DTSTART in range
@@ -1090,6 +1078,23 @@ counter_times(icalcomponent *ev, struct ical_reply *out)
 		    icaldurationtype_as_int(d);
 }
 
+/* The calendar's METHOD in upper case, or NULL. */
+static char *
+prop_method(icalcomponent *cal)
+{
+	icalproperty *p;
+	char *v, *m, *s;
+
+	p = icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY);
+	if (p == NULL || (v = icalproperty_get_value_as_string_r(p)) == NULL)
+		return NULL;
+	m = text_trimmed(v, 0);
+	icalmemory_free_buffer(v);
+	for (s = m; s != NULL && *s != '\0'; s++)
+		*s = (char)toupper((unsigned char)*s);
+	return m;
+}
+
 static void
 reply_fill(icalcomponent *ev, struct ical_reply *out)
 {
@@ -1099,16 +1104,14 @@ reply_fill(icalcomponent *ev, struct ical_reply *out)
 	out->uid = text_clean(icalcomponent_get_uid(ev), 0);
 	out->attendee = attendee_addr(att);
 	out->partstat = attendee_partstat(att);
-	if (cal != NULL && (out->method = prop_text(
-	    icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY), 0))
-	    != NULL)
-		for (char *m = out->method; *m != '\0'; m++)
-			*m = (char)toupper((unsigned char)*m);
+	if (cal != NULL)
+		out->method = prop_method(cal);
 	p = icalcomponent_get_first_property(ev, ICAL_SEQUENCE_PROPERTY);
 	if (p != NULL && icalproperty_get_sequence(p) >= 0)
 		out->sequence = icalproperty_get_sequence(p);
-	out->comment = prop_text(icalcomponent_get_first_property(ev,
-	    ICAL_COMMENT_PROPERTY), 1);
+	if ((p = icalcomponent_get_first_property(ev, ICAL_COMMENT_PROPERTY))
+	    != NULL)
+		out->comment = text_trimmed(icalproperty_get_comment(p), 1);
 	if (out->method != NULL && strcmp(out->method, "COUNTER") == 0) {
 		out->is_counter = 1;
 		counter_times(ev, out);

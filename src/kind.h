@@ -89,5 +89,12 @@ int kind_initiative(struct submission *, struct answer *, char **);
 int kind_status(struct submission *, struct answer *, char **);
 int kind_comment(struct submission *, struct answer *, char **);
 int kind_withdrawal(struct submission *, struct answer *, char **);
+int kind_meeting(struct submission *, struct answer *, char **);
+int kind_rsvp(struct submission *, struct answer *, char **);
+
+/* Whether a mail holds a calendar answer to one of the pact's meetings. */
+int rsvp_is_calendar_reply(struct store *, const struct mail *);
+/* Pass a calendar answer from a stranger on to the secretariat. */
+int rsvp_stranger(struct pact *, const struct mail *, time_t, char **);
 
 #endif

@@ -1,5 +1,6 @@
 /* HJÆLP / HELP: the forms this sender may use, ready to fill in. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "kind.h"
 #include "util.h"
@@ -16,7 +17,8 @@ kind_help(struct submission *sub, struct answer *ans, char **cause)
 		struct tvars *item;
 		char *form;
 
-		if (!k[i].has_form || !(k[i].roles & ROLE_BIT(sub->from.role)))
+		if (!k[i].has_form || !(k[i].roles & ROLE_BIT(sub->from.role)) ||
+		    (i > 0 && strcmp(k[i - 1].name, k[i].name) == 0))
 			continue;
 		if (kind_form(c, sub->lang, &k[i], &form, cause) != 0)
 			return -1;

@@ -18,9 +18,13 @@ static const struct kind kinds[] = {
 	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment },
 	{ KW_WITHDRAWAL, "withdrawal", R(ASSOCIATE) | R(SECRETARIAT), 1,
 	    kind_withdrawal },
+	{ KW_MEETING, "meeting", R(SECRETARIAT), 1, kind_meeting },
+	{ KW_MEETING_UPDATE, "meeting", R(SECRETARIAT), 1, kind_meeting },
+	{ KW_MEETING_CANCEL, "meeting", R(SECRETARIAT), 1, kind_meeting },
 	{ KW_OVERVIEW, "overview", ROLES_ANYONE, 1, kind_overview },
 	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help },
 	{ KW_NONE, "vote", R(DELEGATE), 0, kind_vote },
+	{ KW_NONE, "rsvp", ROLES_ANYONE, 0, kind_rsvp },
 };
 
 const struct kind *

@@ -4,13 +4,10 @@
 
 #include "audit.h"
 #include "log.h"
+#include "meeting.h"
 #include "member.h"
 #include "notify.h"
 #include "util.h"
-
-int (*member_joined_hook)(struct pact *, const char *, const char *, time_t,
-    char **);
-int (*member_left_hook)(struct pact *, const char *, time_t, char **);
 
 /* The welcome mail to the new member's contact. */
 static int
@@ -68,8 +65,7 @@ member_admit(struct pact *p, const char *ref, time_t now, char **cause)
 	    cause) != 0 ||
 	    member_welcome(p, ref, org, addr, name, now, cause) != 0)
 		goto out;
-	if (member_joined_hook != NULL &&
-	    member_joined_hook(p, addr, name, now, cause) != 0)
+	if (meeting_participant_joined(p, addr, name, now, cause) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -103,8 +99,7 @@ member_withdraw(struct pact *p, const char *ref, time_t now, char **cause)
 	if (audit_append(p->store, "member withdrawn", ref, NULL, org,
 	    cause) != 0)
 		goto out;
-	if (member_left_hook != NULL && member_left_hook(p, addr, now,
-	    cause) != 0)
+	if (meeting_participant_left(p, addr, now, cause) != 0)
 		goto out;
 	rc = 0;
 out:

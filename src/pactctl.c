@@ -22,6 +22,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "members", "members", 0, 0, ctl_members, 0 },
 	{ "ballots", "ballots", 0, 0, ctl_ballots, 0 },
 	{ "ballot", "ballot REF", 1, 1, ctl_ballot, 0 },
+	{ "meetings", "meetings", 0, 0, ctl_meetings, 0 },
+	{ "meeting", "meeting REF", 1, 1, ctl_meeting, 0 },
 	{ "declarations", "declarations", 0, 0, ctl_declarations, 0 },
 	{ "initiatives", "initiatives", 0, 0, ctl_initiatives, 0 },
 	{ "statuses", "statuses", 0, 0, ctl_statuses, 0 },

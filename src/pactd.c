@@ -20,7 +20,9 @@
 #include "consult.h"
 #include "config.h"
 #include "imap.h"
+#include "ical.h"
 #include "log.h"
+#include "meeting.h"
 #include "outbox.h"
 #include "page.h"
 #include "pact.h"
@@ -125,6 +127,7 @@ static void
 reload(struct pact *p)
 {
 	struct config *c;
+	char *cause = NULL;
 
 	sd_notify(0, "RELOADING=1\nSTATUS=Reloading configuration");
 	if ((c = load_config(p->conf->path, 1)) == NULL) {
@@ -140,6 +143,10 @@ reload(struct pact *p)
 		config_free(p->conf);
 		p->conf = c;
 		set_timezone(c);
+		if (ical_init(c->timezone, &cause) != 0) {
+			log_warnx("reload: %s", cause);
+			free(cause);
+		}
 		p->imap = imap_new(c);
 		p->smtp = smtp_new(c);
 		log_info("reload: configuration and roster read again");
@@ -172,7 +179,8 @@ run_timers(struct pact *p)
 	char *cause = NULL;
 
 	if (ballot_timers(p, now, &cause) != 0 ||
-	    consult_timers(p, now, &cause) != 0) {
+	    consult_timers(p, now, &cause) != 0 ||
+	    meeting_timers(p, now, &cause) != 0) {
 		log_warnx("timers: %s", cause);
 		free(cause);
 		return -1;
@@ -372,6 +380,10 @@ main(int argc, char **argv)
 	if ((p.conf = load_config(path, 1)) == NULL)
 		return EX_CONFIG;
 	set_timezone(p.conf);
+	if (ical_init(p.conf->timezone, &cause) != 0) {
+		log_warnx("%s", cause);
+		return EX_CONFIG;
+	}
 	if ((p.store = store_open(p.conf->database, 0, &cause)) == NULL ||
 	    outbox_recover(p.store, &cause) != 0) {
 		log_warnx("%s", cause);

@@ -216,6 +216,8 @@ decide_kind(struct pact *p, struct submission *sub)
 	if (sub->has_tok)
 		k = kind_named(sub->tok.kind == 'v' ? "vote" :
 		    sub->tok.kind == 'c' ? "comment" : "rsvp");
+	else if (rsvp_is_calendar_reply(p->store, sub->mail))
+		k = kind_named("rsvp");
 	else if (names_ballot(p, sub))
 		k = kind_named("vote");
 	if (k == NULL)
@@ -294,6 +296,8 @@ decide_stranger(struct pact *p, const struct mail *m, const char *key,
 
 	d->outcome = OUTCOME_QUARANTINE;
 	d->reason = xstrdup("sender not on the roster");
+	if (rsvp_stranger(p, m, now, cause) != 0)
+		return -1;
 	if (m->from_addr == NULL ||
 	    !screen_dmarc_pass(m, c->trusted_authserv_id))
 		return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -202,6 +203,21 @@ store_migrate(struct store *s, char **cause)
 	return 0;
 }
 
+/* When the pact's database began: the first reference point of timers. */
+static int
+store_created(struct store *s, char **cause)
+{
+	char *v = store_meta_get(s, "created"), now[32];
+	int rc = 0;
+
+	if (v == NULL) {
+		snprintf(now, sizeof now, "%lld", (long long)clock_now());
+		rc = store_meta_set(s, "created", now, cause);
+	}
+	free(v);
+	return rc;
+}
+
 struct store *
 store_open(const char *path, int readonly, char **cause)
 {
@@ -221,6 +237,10 @@ store_open(const char *path, int readonly, char **cause)
 	if (!readonly && (store_exec(s, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cause) != 0 ||
 	    store_migrate(s, cause) != 0)) {
+		store_close(s);
+		return NULL;
+	}
+	if (!readonly && store_created(s, cause) != 0) {
 		store_close(s);
 		return NULL;
 	}

@@ -1,0 +1,188 @@
+/* MØDE / MEETING, MØDE ÆNDRING REF / MEETING UPDATE REF, MØDE AFLYS REF /
+ * MEETING CANCEL REF: the secretariat calls, changes and cancels the
+ * pact's meetings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kind.h"
+#include "meeting.h"
+#include "util.h"
+#include "validate.h"
+
+/* Read a local time field into *t; 1 when present and good. */
+static int
+meeting_time(struct submission *sub, struct answer *ans, enum field_id id,
+    time_t *t)
+{
+	const char *v = sub->fields.f[id].value;
+
+	if (v == NULL)
+		return 0;
+	if (datetime_parse_local(v, t) != 0) {
+		kind_problem(ans, tr(sub, "\"%s\" skal skrives ÅÅÅÅ-MM-DD TT:MM "
+		    "eller D.M.ÅÅÅÅ kl. TT.MM, ikke \"%s\"", "\"%s\" must be "
+		    "written YYYY-MM-DD HH:MM or D.M.YYYY kl. HH.MM, not \"%s\""),
+		    field_name(sub, id), v);
+		return 0;
+	}
+	return 1;
+}
+
+/* Apply the fields given to m; returns how many changed, *times set when
+ * start or end did. */
+static int
+meeting_fields(struct submission *sub, struct answer *ans, struct meeting *m,
+    int *times)
+{
+	const struct fields *f = &sub->fields;
+	time_t start, end;
+	int n = 0, has_end;
+
+	*times = 0;
+	if (meeting_time(sub, ans, F_START, &start)) {
+		if (m->end > m->start)
+			m->end = start + (m->end - m->start);
+		m->start = start;
+		*times = 1;
+		n++;
+	}
+	if ((has_end = meeting_time(sub, ans, F_END, &end))) {
+		m->end = end;
+		*times = 1;
+		n++;
+	}
+	if (m->end == 0 || (!has_end && m->end <= m->start))
+		m->end = m->start + (time_t)
+		    sub->pact->conf->default_duration_minutes * 60;
+	if (f->f[F_LOCATION].value != NULL) {
+		free(m->location);
+		m->location = xstrdup(f->f[F_LOCATION].value);
+		n++;
+	}
+	if (f->f[F_TITLE].value != NULL) {
+		free(m->title);
+		m->title = xstrdup(f->f[F_TITLE].value);
+		n++;
+	}
+	if (f->f[F_AGENDA].items.n > 0) {
+		free(m->agenda);
+		m->agenda = list_join(&f->f[F_AGENDA].items);
+		n++;
+	}
+	return n;
+}
+
+/* The times must make sense and lie ahead. */
+static void
+meeting_check(struct submission *sub, struct answer *ans,
+    const struct meeting *m)
+{
+	if (m->end <= m->start)
+		kind_problem(ans, tr(sub, "mødet skal slutte efter det begynder",
+		    "the meeting must end after it begins"));
+	else if (m->start <= sub->now)
+		kind_problem(ans, tr(sub, "mødets start ligger ikke i fremtiden",
+		    "the meeting's start is not in the future"));
+}
+
+static int
+meeting_new(struct submission *sub, struct answer *ans, char **cause)
+{
+	struct meeting m;
+	int times, rc = 0;
+
+	memset(&m, 0, sizeof m);
+	kind_require(sub, ans, F_START);
+	kind_require(sub, ans, F_LOCATION);
+	meeting_fields(sub, ans, &m, &times);
+	if (ans->problems.n == 0)
+		meeting_check(sub, ans, &m);
+	if (ans->problems.n > 0)
+		goto out;
+	rc = -1;
+	if (kind_new_ref(sub, ans, cause) != 0)
+		goto out;
+	m.ref = xstrdup(ans->ref);
+	if (meeting_create(sub->pact, &m, sub->now, cause) != 0)
+		goto out;
+	meeting_vars(&m, sub->lang, ans->vars);
+	ans->verdict = VERDICT_ACCEPTED;
+	ans->template = "meeting-receipt.txt";
+	rc = 0;
+out:
+	meeting_free(&m);
+	return rc;
+}
+
+/* The meeting an update or cancellation names, while it can change. */
+static int
+meeting_named(struct submission *sub, struct answer *ans, struct meeting *m)
+{
+	const char *ref = sub->subj.ref;
+
+	if (ref == NULL) {
+		kind_problem(ans, tr(sub, "emnet skal nævne mødets reference, fx "
+		    "\"MØDE ÆNDRING PAGT-2026-0003\"", "the subject must name the "
+		    "meeting's reference, e.g. \"MEETING UPDATE PAGT-2026-0003\""));
+		return -1;
+	}
+	if (meeting_load(sub->pact->store, ref, NULL, m) != 0) {
+		kind_problem(ans, tr(sub, "der er intet møde %s", "there is no "
+		    "meeting %s"), ref);
+		return -1;
+	}
+	ans->ref = xstrdup(m->ref);
+	if (m->state == MEETING_CANCELLED)
+		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
+		    "is cancelled"), ref);
+	else if (m->end <= sub->now)
+		kind_problem(ans, tr(sub, "mødet %s er overstået", "the meeting "
+		    "%s is over"), ref);
+	return ans->problems.n > 0 ? -1 : 0;
+}
+
+static int
+meeting_change(struct submission *sub, struct answer *ans, int cancel,
+    char **cause)
+{
+	struct meeting m;
+	int times = 0, rc = 0;
+
+	memset(&m, 0, sizeof m);
+	if (meeting_named(sub, ans, &m) != 0)
+		goto out;
+	if (!cancel && meeting_fields(sub, ans, &m, &times) == 0 &&
+	    ans->problems.n == 0)
+		kind_problem(ans, tr(sub, "der står ingen ændringer (Start, Slut, "
+		    "Sted, Titel eller Dagsorden)", "there are no changes (Start, "
+		    "End, Location, Title or Agenda)"));
+	if (!cancel && ans->problems.n == 0)
+		meeting_check(sub, ans, &m);
+	if (ans->problems.n > 0)
+		goto out;
+	rc = cancel ? meeting_cancel(sub->pact, &m, sub->now, cause) :
+	    meeting_update(sub->pact, &m, times, sub->now, cause);
+	if (rc != 0)
+		goto out;
+	meeting_vars(&m, sub->lang, ans->vars);
+	if (cancel)
+		tvars_set(ans->vars, "cancelled", "yes");
+	ans->verdict = VERDICT_ACCEPTED;
+	ans->template = "meeting-receipt.txt";
+out:
+	meeting_free(&m);
+	return rc;
+}
+
+int
+kind_meeting(struct submission *sub, struct answer *ans, char **cause)
+{
+	switch (sub->subj.kw) {
+	case KW_MEETING_UPDATE:
+		return meeting_change(sub, ans, 0, cause);
+	case KW_MEETING_CANCEL:
+		return meeting_change(sub, ans, 1, cause);
+	default:
+		return meeting_new(sub, ans, cause);
+	}
+}

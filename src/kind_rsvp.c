@@ -1,0 +1,245 @@
+/*
+ * Answers to meeting invitations: an iMIP REPLY (or COUNTER) as calendar
+ * clients send it to the ORGANIZER, matched by UID and attendee, or a
+ * plain reply to the invitation with JA/YES, NEJ/NO or MÅSKE/MAYBE.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "kind.h"
+#include "log.h"
+#include "meeting.h"
+#include "notify.h"
+#include "util.h"
+#include "vote.h"
+
+/* The first calendar part that reads as a REPLY or COUNTER. */
+static int
+rsvp_find(const struct mail *m, struct ical_reply *r)
+{
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *pt = &m->parts[i];
+		char *cause = NULL;
+
+		if (strcmp(pt->content_type, "text/calendar") != 0 &&
+		    strcmp(pt->content_type, "application/ics") != 0)
+			continue;
+		if (ical_read_reply(pt->data, pt->len, r, &cause) != 0) {
+			free(cause);
+			continue;
+		}
+		if (r->method == NULL || !strcmp(r->method, "REPLY") ||
+		    !strcmp(r->method, "COUNTER"))
+			return 0;
+		ical_reply_free(r);
+	}
+	return -1;
+}
+
+int
+rsvp_is_calendar_reply(struct store *s, const struct mail *m)
+{
+	struct ical_reply r;
+	struct meeting mt;
+	int found;
+
+	if (rsvp_find(m, &r) != 0)
+		return 0;
+	found = meeting_load(s, NULL, r.uid, &mt) == 0;
+	if (found)
+		meeting_free(&mt);
+	ical_reply_free(&r);
+	return found;
+}
+
+/* Tell the secretariat about an answer pactd cannot record itself. */
+int
+rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
+    const struct ical_reply *r, const char *from, const char *why,
+    time_t now, char **cause)
+{
+	const struct group *g = &p->conf->roster.secretariat;
+	const char *lang = notice_lang(p->conf, g->lang);
+	char when[64];
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nmembers && rc == 0; i++) {
+		struct tvars *v = notice_vars(p);
+		struct notice n;
+
+		meeting_vars(mt, lang, v);
+		tvars_set(v, "why", why);
+		tvars_set(v, "from", from ? from : "?");
+		tvars_set(v, "attendee", r->attendee);
+		tvars_set(v, "partstat", ical_partstat_name(r->partstat));
+		tvars_set(v, "comment", r->comment);
+		if (r->is_counter && r->counter_start != 0) {
+			clock_format_local(lang, r->counter_start, when,
+			    sizeof when);
+			tvars_set(v, "proposed", when);
+		}
+		memset(&n, 0, sizeof n);
+		n.to_addr = g->members[i].addr;
+		n.to_name = g->members[i].name;
+		n.lang = lang;
+		n.tmpl = "meeting-forward.txt";
+		n.vars = v;
+		n.kind = "notice";
+		n.ref = mt->ref;
+		n.cause_key = mt->ref;
+		n.auto_generated = 1;
+		rc = notice_queue(p, &n, now, cause);
+		tvars_free(v);
+	}
+	return rc;
+}
+
+static const char *
+rsvp_word_name(const struct submission *sub, enum ical_partstat ps)
+{
+	switch (ps) {
+	case ICAL_PS_ACCEPTED:
+		return tr(sub, "deltager", "accepted");
+	case ICAL_PS_DECLINED:
+		return tr(sub, "deltager ikke", "declined");
+	default:
+		return tr(sub, "deltager måske", "tentative");
+	}
+}
+
+/* Record the attendee's answer and fill the receipt. */
+static int
+rsvp_record(struct submission *sub, struct answer *ans, struct meeting *mt,
+    const char *addr, enum ical_partstat ps, char **cause)
+{
+	int rc = meeting_set_partstat(sub->pact, mt, addr, ps, sub->msgkey,
+	    cause);
+
+	if (rc < 0)
+		return -1;
+	ans->ref = xstrdup(mt->ref);
+	meeting_vars(mt, sub->lang, ans->vars);
+	if (rc > 0) {
+		kind_problem(ans, tr(sub, "%s er ikke inviteret til mødet %s",
+		    "%s is not invited to the meeting %s"), addr, mt->ref);
+		return 0;
+	}
+	tvars_set(ans->vars, "answer", rsvp_word_name(sub, ps));
+	ans->verdict = VERDICT_ACCEPTED;
+	ans->template = "rsvp-receipt.txt";
+	return 0;
+}
+
+static int
+rsvp_imip(struct submission *sub, struct answer *ans, struct ical_reply *r,
+    char **cause)
+{
+	struct meeting mt;
+	int rc = 0;
+
+	if (meeting_load(sub->pact->store, NULL, r->uid, &mt) != 0)
+		return 0;
+	ans->ref = xstrdup(mt.ref);
+	if (r->is_counter || strcasecmp(r->attendee, sub->from.addr) != 0) {
+		rc = rsvp_to_secretariat(sub->pact, &mt, r, sub->from.addr,
+		    r->is_counter ? "COUNTER" : "attendee", sub->now, cause);
+		meeting_vars(&mt, sub->lang, ans->vars);
+		tvars_set(ans->vars, "forwarded", "yes");
+		ans->verdict = VERDICT_ANSWERED;
+		ans->template = "rsvp-receipt.txt";
+	} else if (r->partstat != ICAL_PS_ACCEPTED &&
+	    r->partstat != ICAL_PS_DECLINED &&
+	    r->partstat != ICAL_PS_TENTATIVE)
+		kind_problem(ans, tr(sub, "svaret siger hverken ja, nej eller "
+		    "måske (PARTSTAT %s)", "the answer says neither yes, no nor "
+		    "maybe (PARTSTAT %s)"), ical_partstat_name(r->partstat));
+	else {
+		free(ans->ref);
+		ans->ref = NULL;
+		rc = rsvp_record(sub, ans, &mt, sub->from.addr, r->partstat,
+		    cause);
+	}
+	meeting_free(&mt);
+	return rc;
+}
+
+static int
+rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
+{
+	struct meeting mt;
+	char line[512];
+	enum rsvp_word w = RSVP_NONE;
+	int rc;
+
+	if (meeting_load(sub->pact->store, sub->tok.ref, NULL, &mt) != 0) {
+		kind_problem(ans, tr(sub, "mødet findes ikke længere", "the "
+		    "meeting no longer exists"));
+		return 0;
+	}
+	if (first_nonempty_line(sub->newtext, line, sizeof line) != NULL)
+		w = rsvp_parse_line(line);
+	else
+		w = rsvp_parse_line(sub->subj.rest);
+	if (strcasecmp(sub->tok.addr, sub->from.addr) != 0)
+		kind_problem(ans, tr(sub, "invitationen blev sendt til en anden; "
+		    "svar på din egen", "the invitation was sent to someone "
+		    "else; answer your own"));
+	else if (mt.state == MEETING_CANCELLED)
+		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
+		    "is cancelled"), mt.ref);
+	else if (w == RSVP_NONE || w == RSVP_AMBIGUOUS)
+		kind_problem(ans, tr(sub, "skriv JA, NEJ eller MÅSKE på første "
+		    "linje", "write YES, NO or MAYBE on the first line"));
+	if (ans->problems.n > 0) {
+		meeting_free(&mt);
+		return 0;
+	}
+	rc = rsvp_record(sub, ans, &mt, sub->from.addr, w == RSVP_YES ?
+	    ICAL_PS_ACCEPTED : w == RSVP_NO ? ICAL_PS_DECLINED :
+	    ICAL_PS_TENTATIVE, cause);
+	meeting_free(&mt);
+	return rc;
+}
+
+int
+kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
+{
+	struct ical_reply r;
+	int rc;
+
+	if (rsvp_find(sub->mail, &r) == 0) {
+		rc = rsvp_imip(sub, ans, &r, cause);
+		ical_reply_free(&r);
+		if (rc != 0 || ans->template != NULL || ans->problems.n > 0)
+			return rc;
+	}
+	if (sub->has_tok && sub->tok.kind == 'm')
+		return rsvp_plain(sub, ans, cause);
+	kind_problem(ans, tr(sub, "svaret kunne ikke knyttes til et møde",
+	    "the answer could not be matched to a meeting"));
+	return 0;
+}
+
+/* A calendar answer from someone not on the roster: the secretariat
+ * hears of it; nobody else is written to. */
+int
+rsvp_stranger(struct pact *p, const struct mail *m, time_t now,
+    char **cause)
+{
+	struct ical_reply r;
+	struct meeting mt;
+	int rc = 0;
+
+	if (rsvp_find(m, &r) != 0)
+		return 0;
+	if (meeting_load(p->store, NULL, r.uid, &mt) == 0) {
+		rc = rsvp_to_secretariat(p, &mt, &r, m->from_addr,
+		    "unknown attendee", now, cause);
+		meeting_free(&mt);
+	}
+	ical_reply_free(&r);
+	return rc;
+}
