@@ -32,7 +32,9 @@ def sandbox():
     global SANDBOX
     if SANDBOX is None:
         root = os.environ.get("PACTD_SANDBOX_DIR") or tempfile.mkdtemp(prefix="pactd-sandbox-")
-        SANDBOX = sandbox_mod.Sandbox(root)
+        # Free ports unless PACTD_TEST_*_PORT fix them: runs can overlap.
+        ports = [int(os.environ.get("PACTD_TEST_%s_PORT" % k, "0")) for k in ("IMAP", "LMTP", "SMTP")]
+        SANDBOX = sandbox_mod.Sandbox(root, *ports)
         SANDBOX.start()
     return SANDBOX
 
