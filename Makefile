@@ -70,7 +70,7 @@ e2e: all
 	/usr/bin/python3 tests/e2e/run.py
 
 demo: deps all
-	/usr/bin/python3 tests/demo/demo.py
+	/usr/bin/python3 tests/demo/demo.py $(DEMO_ARGS)
 
 BINDIR = $(PREFIX)/bin
 SBINDIR = $(PREFIX)/sbin

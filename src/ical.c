@@ -23,9 +23,10 @@
 #define TIME_LAST	16725225600LL	/* 2500-01-01, inside libical's zone range */
 #define DEPTH_MAX	8		/* BEGIN: nesting read */
 #define LINES_MAX	1000		/* lines kept in one component */
+#define ZONES_MAX	32		/* VTIMEZONEs in a reply */
 #define OBSERVANCES_MAX	32		/* STANDARD/DAYLIGHT in a client's zone */
-#define YEAR_FIRST	1583		/* years a client's times may use */
-#define YEAR_LAST	2200
+#define YEAR_FIRST	1583		/* first year a client's zone may start in */
+#define YEAR_LAST	2200		/* last year of a client's times and zones */
 
 /* A POSIX TZ rule "Mm.w.d/time": week 5 is the last, time is local and
  * may be negative or pass midnight (RFC 8536 section 3.3.1). */
@@ -54,9 +55,9 @@ static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 /* The lines ical_read_reply gives libical; the rest is dropped. */
 static const char *keep_names[] = {
-	"BEGIN", "END", "METHOD", "UID", "ATTENDEE", "SEQUENCE", "COMMENT",
-	"DTSTART", "DTEND", "DURATION", "TZID", "TZOFFSETFROM", "TZOFFSETTO",
-	"RRULE"
+	"BEGIN", "END", "METHOD", "UID", "ORGANIZER", "ATTENDEE", "SEQUENCE",
+	"COMMENT", "DTSTART", "DTEND", "DURATION", "TZID", "TZOFFSETFROM",
+	"TZOFFSETTO", "RRULE"
 };
 
 static const struct {
@@ -766,30 +767,47 @@ scan_getc(struct scan *sc)
 	}
 }
 
-/* The next logical line: its property name (empty when longer than the
- * buffer) and its raw extent [*start, *end). Returns 0 at the end. */
-static int
-scan_line(struct scan *sc, char *name, size_t namesz, size_t *start,
-    size_t *end)
+/* A logical line: the start of its name and of its value, cut short,
+ * and its raw extent [start, end). */
+struct line {
+	char	 name[16];	/* "" when longer */
+	char	 value[16];
+	size_t	 start, end;
+};
+
+/* Keep a byte of a name or value; a name too long for the buffer is none. */
+static void
+line_keep(char *s, size_t *n, size_t sz, int c, int *toolong)
 {
-	size_t n = 0;
-	int c, inname = 1, toolong = 0;
+	if (*n + 1 < sz)
+		s[(*n)++] = (char)c;
+	else if (toolong != NULL)
+		*toolong = 1;
+}
+
+/* Read the next logical line. Returns 0 at the end. */
+static int
+scan_line(struct scan *sc, struct line *l)
+{
+	size_t nn = 0, nv = 0;
+	int c, part = 0, toolong = 0;
 
 	if (sc->i >= sc->n)
 		return 0;
-	*start = sc->i;
+	l->start = sc->i;
 	while ((c = scan_getc(sc)) != -1 && c != '\n') {
-		if (!inname)
-			continue;
-		if (c == ';' || c == ':')
-			inname = 0;
-		else if (n + 1 < namesz)
-			name[n++] = (char)c;
-		else
-			toolong = 1;
+		if (part == 0 && (c == ';' || c == ':'))
+			part = c == ':' ? 2 : 1;
+		else if (part == 1 && c == ':')
+			part = 2;
+		else if (part == 0)
+			line_keep(l->name, &nn, sizeof l->name, c, &toolong);
+		else if (part == 2)
+			line_keep(l->value, &nv, sizeof l->value, c, NULL);
 	}
-	name[toolong ? 0 : n] = '\0';
-	*end = sc->i;
+	l->name[toolong ? 0 : nn] = '\0';
+	l->value[nv] = '\0';
+	l->end = sc->i;
 	return 1;
 }
 
@@ -805,30 +823,36 @@ keep_line(const char *name)
 }
 
 /*
- * Copy the lines a reply is read from, refusing deep nesting and
- * components with too many lines and dropping an END before its BEGIN.
- * libical's parser is quadratic in a component's lines when values fail
- * to parse, splits X- properties at every comma and warns on stderr about
- * a stray END: what it is given stays small and well nested.
+ * Copy the lines a reply is read from, refusing deep nesting, components
+ * with too many lines and many VTIMEZONEs, and dropping an END before its
+ * BEGIN. libical's parser is quadratic in a component's lines when values
+ * fail to parse and in the VTIMEZONEs of a calendar, splits X- properties
+ * at every comma and warns on stderr about a stray END: what it is given
+ * stays small and well nested.
  */
 static int
 reply_lines(const char *s, size_t n, struct buf *out, char **cause)
 {
 	struct scan sc = { s, n, 0 };
-	size_t lines[DEPTH_MAX + 1], start, end;
-	char name[16];
-	int depth = 0;
+	struct line l;
+	size_t lines[DEPTH_MAX + 1];
+	int depth = 0, zones = 0;
 
-	while (scan_line(&sc, name, sizeof name, &start, &end)) {
-		if (!keep_line(name))
+	while (scan_line(&sc, &l)) {
+		if (!keep_line(l.name))
 			continue;
-		if (strcasecmp(name, "BEGIN") == 0) {
+		if (strcasecmp(l.name, "BEGIN") == 0) {
 			if (++depth > DEPTH_MAX) {
 				*cause = xstrdup("components nested too deep");
 				return -1;
 			}
+			if (str_startcase(l.value, "VTIMEZONE") &&
+			    ++zones > ZONES_MAX) {
+				*cause = xstrdup("too many VTIMEZONEs");
+				return -1;
+			}
 			lines[depth] = 0;
-		} else if (strcasecmp(name, "END") == 0) {
+		} else if (strcasecmp(l.name, "END") == 0) {
 			if (depth == 0)
 				continue;
 			depth--;
@@ -838,22 +862,19 @@ reply_lines(const char *s, size_t n, struct buf *out, char **cause)
 			*cause = xstrdup("too many lines in one component");
 			return -1;
 		}
-		buf_add(out, s + start, end - start);
-		if (s[end - 1] != '\n')
+		buf_add(out, s + l.start, l.end - l.start);
+		if (s[l.end - 1] != '\n')
 			buf_adds(out, "\r\n");
 	}
 	return 0;
 }
 
-/* The address of an ATTENDEE, lower case without mailto:, or NULL. */
+/* A calendar address in lower case without mailto:, or NULL. */
 static char *
-attendee_addr(icalproperty *p)
+addr_norm(const char *v)
 {
-	const char *v = icalproperty_get_attendee(p);
 	char *t;
 
-	if (v == NULL)
-		return NULL;
 	while (*v == ' ' || *v == '\t')
 		v++;
 	if (strncasecmp(v, "mailto:", 7) == 0)
@@ -861,6 +882,14 @@ attendee_addr(icalproperty *p)
 	if ((t = text_trimmed(v, 0)) != NULL)
 		str_lower(t);
 	return t;
+}
+
+static char *
+attendee_addr(icalproperty *p)
+{
+	const char *v = icalproperty_get_attendee(p);
+
+	return v != NULL ? addr_norm(v) : NULL;
 }
 
 static enum ical_partstat
@@ -880,28 +909,52 @@ attendee_partstat(icalproperty *p)
 	return ICAL_PS_NONE;
 }
 
+/* The address of the ORGANIZER, as attendee_addr gives it, or NULL. */
+static char *
+organizer_addr(icalcomponent *ev)
+{
+	icalproperty *p;
+	const char *v;
+
+	p = icalcomponent_get_first_property(ev, ICAL_ORGANIZER_PROPERTY);
+	if (p == NULL || (v = icalproperty_get_organizer(p)) == NULL)
+		return NULL;
+	return addr_norm(v);
+}
+
 /* The ATTENDEE that answers: the first with a PARTSTAT other than
- * NEEDS-ACTION, else the first with an address. */
+ * NEEDS-ACTION, else the first with an address; the organizer's own line,
+ * which Apple Calendar adds, only when there is no other. */
 static icalproperty *
 event_attendee(icalcomponent *ev)
 {
-	icalproperty *p, *first = NULL;
+	icalproperty *p, *first = NULL, *self = NULL;
 	enum ical_partstat ps;
-	char *a;
+	char *a, *org = organizer_addr(ev);
+	int is_org;
 
 	for (p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
 	    p != NULL;
 	    p = icalcomponent_get_next_property(ev, ICAL_ATTENDEE_PROPERTY)) {
 		if ((a = attendee_addr(p)) == NULL)
 			continue;
+		is_org = org != NULL && strcmp(a, org) == 0;
 		free(a);
+		if (is_org) {
+			if (self == NULL)
+				self = p;
+			continue;
+		}
 		if (first == NULL)
 			first = p;
 		ps = attendee_partstat(p);
 		if (ps != ICAL_PS_NONE && ps != ICAL_PS_NEEDS_ACTION)
-			return p;
+			break;
 	}
-	return first;
+	free(org);
+	if (p != NULL)
+		return p;
+	return first != NULL ? first : self;
 }
 
 static int
@@ -1128,6 +1181,8 @@ ical_read_reply(const char *text, size_t len, struct ical_reply *out,
 
 	memset(out, 0, sizeof *out);
 	out->sequence = -1;
+	if (text == NULL)
+		len = 0;
 	if (len > ICAL_INPUT_MAX) {
 		*cause = xasprintf("calendar of %zu bytes, more than %d", len,
 		    ICAL_INPUT_MAX);
@@ -1135,7 +1190,7 @@ ical_read_reply(const char *text, size_t len, struct ical_reply *out,
 	}
 	icalerror_set_errors_are_fatal(0);
 	buf_init(&b);
-	if (reply_lines(text, strnlen(text, len), &b, cause) == -1)
+	if (len > 0 && reply_lines(text, strnlen(text, len), &b, cause) == -1)
 		goto done;
 	if (b.s != NULL)
 		root = icalparser_parse_string(b.s);

@@ -74,7 +74,8 @@ struct ical_reply {
  * what real clients send: no ORGANIZER, no METHOD, Windows zone names with
  * their own VTIMEZONE, UTC times, an older SEQUENCE, an empty COMMENT, LF
  * or CRLF line ends, folded lines, several ATTENDEEs (the first with a
- * PARTSTAT other than NEEDS-ACTION is taken, else the first). The first
+ * PARTSTAT other than NEEDS-ACTION is taken, else the first; the
+ * ORGANIZER's own ATTENDEE line only when there is no other). The first
  * VEVENT with a UID and an attendee counts. Floating COUNTER times are
  * read in the zone of ical_init. Text past a NUL byte is ignored; more
  * than ICAL_INPUT_MAX bytes, deep nesting or a component with thousands

@@ -166,9 +166,20 @@ class Workflow(unittest.TestCase):
         self.t = base_time()
 
     def tearDown(self):
+        """The Pact's pactd.log is kept in LOGS/<test>.log; with
+        WORKFLOW_DUMP=1 every mailbox the test looked at goes beside it."""
+        name = self.id().split(".")[-1]
         os.makedirs(LOGS, exist_ok=True)
         if os.path.exists(self.pact.logfile):
-            shutil.copy(self.pact.logfile, os.path.join(LOGS, self.id().split(".")[-1] + ".log"))
+            shutil.copy(self.pact.logfile, os.path.join(LOGS, name + ".log"))
+        if os.environ.get("WORKFLOW_DUMP"):
+            with open(os.path.join(LOGS, name + ".mail"), "w") as f:
+                for addr in DELEGATES + ADVISORY + [SECRETARIAT, KAREN, NINA] + OTHERS:
+                    for m in self.mails(addr):
+                        f.write("=" * 70 + "\n%s\nSubject: %s\nFrom: %s\nTo: %s\nReply-To: %s\nMessage-ID: %s\n"
+                                "In-Reply-To: %s\nAuto-Submitted: %s\n\n%s\n"
+                                % (addr, m["Subject"], m["From"], m["To"], m["Reply-To"], m["Message-ID"],
+                                   m["In-Reply-To"], m["Auto-Submitted"], text_of(m)))
         self.pact.cleanup()
 
     # ------------------------------------------------------------ the clock
@@ -343,9 +354,18 @@ class Admission(Workflow):
         self.assertEqual(self.sb.count(KAREN), 0, "the nominee is written to only on approval")
 
         # DI votes no (Gmail, to Reply-To)
-        r, body, _ = self.vote_ok("gmail", "anne@di.example.test", ref, "Nej")
+        r, body, vmid = self.vote_ok("gmail", "anne@di.example.test", ref, "Nej")
         self.assertEqual(r["Subject"], "Re: Re: [%s] Afstemning: optagelse af Acme Sikkerhed ApS" % ref)
         self.assertIn("nej", body.lower())
+        self.assertIn(ref, body)
+        # the receipt is threaded under the vote, which is threaded under the ballot mail
+        refs = (r["References"] or "").split()
+        self.assertEqual(refs[-1], "<%s>" % vmid)
+        self.assertIn(parse(self.ballot_raw("anne@di.example.test", ref))["Message-ID"], refs)
+        self.assertEqual(r["Auto-Submitted"], "auto-replied")
+        self.assertTrue(r["Message-ID"].strip().endswith("@example.test>"))
+        self.assertIsNotNone(r["Date"])
+        self.assertEqual((r.get_content_type(), r.get_content_charset()), ("text/plain", "utf-8"))
         self.assertEqual(self.tally(ref), ("open", 0, 1, 0, 9))
         # EM: Outlook to Reply-To (the token is in To, In-Reply-To, References and the
         # quoted text: it counts once)
@@ -370,6 +390,7 @@ class Admission(Workflow):
         # parties and the outcome can no longer change, so the ballot closes
         r, body, _ = self.vote_ok("apple", "bo@di.example.test", ref, "Ja")
         self.assertIn("erstatter", body)
+        self.assertIn("godkendt", body)
         b = self.ballot(ref)
         self.assertEqual((b["state"], b["yes"], b["no"], b["abstain"], b["not_voted"]), ("approved", 6, 0, 0, 4))
         self.assertEqual(sorted((v["party"], v["vote"]) for v in b["votes"]),
@@ -543,6 +564,47 @@ class Admission(Workflow):
         self.vote_ok("outlook", "jens@danskerhverv.example.test", ref, "Ja", original=rem_raw)
         self.assertEqual(self.tally(ref), ("open", 2, 0, 2, 6))
 
+    def test_vote_words_subject_vote_and_closing_when_all_voted(self):
+        org = "Alle ApS"
+        ref = self.open_ballot("ole@forsikringogpension.example.test", org, "vera@votes.example.test")
+        votes = [  # (client, delegate, new text, counted as)
+            ("outlook", "mette@em.example.test", "UNDLAD", "abstain"),
+            ("gmail", "anne@di.example.test", "Blank", "abstain"),
+            ("apple", "jens@danskerhverv.example.test", "0", "abstain"),
+            ("outlook", "sofie@itb.example.test", "+1", "yes"),
+            ("gmail", "peter@industriensfond.example.test", "YES", "yes"),
+            ("thunderbird", "lise@ida.example.test", "-1", "no"),
+            ("gmail", "eva@finansdanmark.example.test", "NO", "no"),
+        ]
+        for client, addr, word, _ in votes:
+            self.vote_ok(client, addr, ref, word)
+        # a vote in the subject when the new text is empty (only a signature)
+        pia = "pia@smvdanmark.example.test"
+        ballot = parse(self.ballot_raw(pia, ref))
+        raw, mid = make_mail(who(pia), "Ja", "\n-- \nPia Skov\nSMV-Danmark\n", to=str(ballot["Reply-To"]),
+                             headers={"In-Reply-To": ballot["Message-ID"], "References": ballot["Message-ID"]})
+        self.submit((raw, pia))
+        r, text = self.reply_to(pia, mid)
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), text)
+        # a reply that names the ballot only by its subject tag carries no token
+        mads = "mads@hk.example.test"
+        raw, mid = make_mail(who(mads), "SV: [%s] Afstemning: optagelse af %s" % (ref, org), "Nej\n")
+        self.submit((raw, mads))
+        r, text = self.reply_to(mads, mid)
+        self.assertIn(mid, folder_message_ids(PACT, REJECTED))
+        self.assertEqual(self.tally(ref), ("open", 3, 2, 3, 2))
+        self.vote_ok("outlook", mads, ref, "Nej")
+        # nine parties: 3 yes, 3 no, 3 abstain; the last one can still decide it
+        self.assertEqual(self.tally(ref), ("open", 3, 3, 3, 1))
+        self.vote_ok("apple", "ole@forsikringogpension.example.test", ref, "JA!")
+        b = self.ballot(ref)
+        self.assertEqual((b["state"], b["yes"], b["no"], b["abstain"], b["not_voted"]), ("approved", 4, 3, 3, 0))
+        want = {PARTY_OF[a]: v for _, a, _, v in votes}
+        want.update({"SMVDK": "yes", "HK": "no", "FP": "yes"})
+        self.assertEqual({v["party"]: v["vote"] for v in b["votes"]}, want)
+        self.results(ref)
+        self.assertEqual(len(self.wait_mail("vera@votes.example.test", lambda m: True)), 1)
+
     def _replace_pact(self, overrides):
         self.pact.cleanup()
         return make_pact(overrides)
@@ -685,7 +747,7 @@ class Associates(Workflow):
         self.submit((raw, KAREN))
         r, text = self.reply_to(KAREN, mid)
         self.assertIn(mid, folder_message_ids(PACT, REJECTED))
-        self.assertIn("INDSTILLING", text)
+        self.assertIn("INDSTILLING kan ikke sendes af dig", text)
         self.assertEqual([b["ref"] for b in self.pact.ctl("ballots")], [ref])
 
         # an initiative from the associate
@@ -706,16 +768,27 @@ class Associates(Workflow):
         self.assertEqual(i["partners"], ["DI", "IDA"])
         self.assertEqual(i["link"], "https://acme.example.test/phishing")
 
+        # a second associate, withdrawn by the secretariat
+        ref2 = self.admit("Beta Sikkerhed A/S", "nils@nominee.example.test", "Nils Berg", make_cvr(32))
+        raw, mid = make_mail("Erhvervsstyrelsen <%s>" % SECRETARIAT, "UDMELDELSE",
+                             "Organisation: Beta Sikkerhed A/S\n")
+        self.submit((raw, SECRETARIAT))
+        r, text = self.reply_to(SECRETARIAT, mid)
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED))
+        self.assertIn("Beta Sikkerhed A/S", text)
+        states = {m["ref"]: m["state"] for m in self.pact.ctl("members")}
+        self.assertEqual(states, {ref: "active", ref2: "withdrawn"})
+
         # the withdrawal by the associate's contact
         raw, mid = make_mail(karen, "UDMELDELSE", "Hej\n\nVi melder os ud af pagten.\n\nVenlig hilsen\nKaren\n")
         self.submit((raw, KAREN))
         r, text = self.reply_to(KAREN, mid)
         self.assertIn(mid, folder_message_ids(PACT, PROCESSED))
         self.assertIn("Acme Sikkerhed ApS", text)
-        members = self.pact.ctl("members")
-        self.assertEqual(len(members), 1)
-        self.assertEqual((members[0]["ref"], members[0]["state"]), (ref, "withdrawn"))
-        self.assertIsNotNone(members[0]["withdrawn"])
+        members = {m["ref"]: m for m in self.pact.ctl("members")}
+        self.assertEqual(sorted(members), sorted([ref, ref2]))
+        self.assertEqual(members[ref]["state"], "withdrawn")
+        self.assertIsNotNone(members[ref]["withdrawn"])
 
         # no longer on the roster: an initiative from the contact is quarantined, unanswered
         raw, mid = make_mail(karen, "INITIATIV", "Titel: Endnu et\nBeskrivelse: Noget\nFormål: 2\n")
@@ -783,6 +856,11 @@ class Declarations(Workflow):
         self.assertEqual(by[("IDA", 1)]["objectives"], ["Security training for 1,000 members", "A helpdesk for SMEs"])
         self.assertEqual(by[("IDA", 1)]["contribution"], "Expert volunteers")
         self.assertNotIn("HK", [d["party"] for d in decl])
+        parties = {p["id"]: p for p in self.pact.ctl("parties")}
+        self.assertEqual(sorted(parties), sorted(PARTIES))
+        self.assertEqual(parties["DI"]["delegates"], PARTIES["DI"])
+        self.assertEqual((parties["DI"]["declaration_version"], parties["IDA"]["declaration_version"],
+                          parties["HK"]["declaration_version"]), (2, 1, 0))
 
 
 # ================================================================== initiatives
@@ -796,7 +874,13 @@ class Initiatives(Workflow):
                              "Title: Security helpdesk\nDescription: Engineers answer SMEs' questions.\n"
                              "Purpose: 2\nLink: https://ida.example.test/helpdesk\n")
         raw3, m3 = make_mail(who(ole), "INITIATIV", "Titel: Forkert\nBeskrivelse: Noget\nFormål: 4\n")
-        self.submit((raw1, sofie), (raw2, lise), (raw3, ole))
+        # IDA's lang is en, but a Danish keyword gets a Danish reply
+        raw4, m4 = make_mail(who(lise), "Initiativ", "Titel: Ingeniører hjælper\nBeskrivelse: Frivillige.\n"
+                             "Formål:\n- 3\n")
+        self.submit((raw1, sofie), (raw2, lise), (raw3, ole), (raw4, lise))
+        r4, t4 = self.reply_to(lise, m4)
+        self.assertIn("Tak.", t4)
+        self.assertIn("Ingeniører hjælper", t4)
         r1, t1 = self.reply_to(sofie, m1)
         r2, t2 = self.reply_to(lise, m2)
         r3, t3 = self.reply_to(ole, m3)
@@ -806,7 +890,8 @@ class Initiatives(Workflow):
         self.assertIn("4", t3)
         self.assertIn(m3, folder_message_ids(PACT, REJECTED))
         inits = {i["title"]: i for i in self.pact.ctl("initiatives")}
-        self.assertEqual(sorted(inits), ["Security helpdesk", "Sikker SMV"])
+        self.assertEqual(sorted(inits), ["Ingeniører hjælper", "Security helpdesk", "Sikker SMV"])
+        self.assertEqual(inits["Ingeniører hjælper"]["purposes"], ["3"])
         self.assertEqual(inits["Sikker SMV"]["purposes"], ["1", "3"])
         self.assertEqual(inits["Sikker SMV"]["party"], "ITB")
         self.assertEqual(inits["Security helpdesk"]["purposes"], ["2"])
@@ -895,6 +980,12 @@ class AnnualStatus(Workflow):
         r, text = self.reply_to(dorte, cmid2)
         self.assertIn(cmid2, folder_message_ids(PACT, PROCESSED))
         self.assertRegex(r["Subject"], r"^Re: KOMMENTAR \[PAGT-\d{4}-\d{4}\]$")
+        # only the advisory board comments
+        raw, cmid3 = make_mail(who("anne@di.example.test"), "KOMMENTAR", "Godt arbejde.\n")
+        self.submit((raw, "anne@di.example.test"))
+        r, text = self.reply_to("anne@di.example.test", cmid3)
+        self.assertIn("KOMMENTAR kan ikke sendes af dig", text)
+        self.assertIn(cmid3, folder_message_ids(PACT, REJECTED))
         st = self.pact.ctl("statuses")[0]
         self.assertIsNone(st["published"])
         texts = [c["text"] for c in st["comments"]]

@@ -299,6 +299,8 @@ test_danish_text(void **state)
 	buf_adds(&desc, "Dagsorden:\r\n1. Velkomst, præsentation; kaffe\n");
 	for (i = 0; i < 40; i++)
 		buf_adds(&desc, "æøå ÆØÅ ");
+	for (i = 0; i < 60; i++)
+		buf_adds(&desc, "æøå€");
 	e.summary = "Møde i pagten; årsstatus, ærø";
 	e.location = "Erhvervsstyrelsen, Langelinie Allé 17; København Ø";
 	e.description = desc.s;
@@ -316,7 +318,9 @@ test_danish_text(void **state)
 	buf_init(&want);
 	buf_adds(&want, "Dagsorden:\n1. Velkomst, præsentation; kaffe\n");
 	for (i = 0; i < 40; i++)
-		buf_adds(&want, i < 39 ? "æøå ÆØÅ " : "æøå ÆØÅ");
+		buf_adds(&want, "æøå ÆØÅ ");
+	for (i = 0; i < 60; i++)
+		buf_adds(&want, "æøå€");
 	assert_string_equal(icalcomponent_get_description(ev), want.s);
 	icalcomponent_free(cal);
 	free(s);
@@ -523,7 +527,11 @@ test_python_crosscheck(void **state)
 	    "v = vobject.readOne(data.decode('utf-8'))\n"
 	    "v.validate(raiseException=True)\n"
 	    "assert v.vevent.dtstart.value == want, v.vevent.dtstart.value\n"
-	    "assert v.vevent.summary.value == 'Halvårligt møde; ærø, Å'\n";
+	    "assert v.vevent.summary.value == 'Halvårligt møde; ærø, Å'\n"
+	    "tz = v.vevent.dtstart.value.tzinfo\n"
+	    "w = datetime.datetime(2027, 1, 14, 10, 0, tzinfo=tz)\n"
+	    "assert w.astimezone(datetime.timezone.utc) == datetime.datetime("
+	    "2027, 1, 14, 9, 0, tzinfo=datetime.timezone.utc), w\n";
 	struct ical_event e = meeting();
 	char path[] = "/tmp/test_ical_XXXXXX", *s, *cmd;
 	int fd, i;
@@ -657,10 +665,10 @@ static const char apple_reply[] =
     "END:STANDARD\n"
     "END:VTIMEZONE\n"
     "BEGIN:VEVENT\n"
-    "ATTENDEE;CN=\"Carl Dam\";CUTYPE=INDIVIDUAL;EMAIL=\"carl@icloud.example.te\n"
-    " st\";PARTSTAT=TENTATIVE:mailto:carl@icloud.example.test\n"
     "ATTENDEE;CN=Cybersikkerhedspagten;CUTYPE=INDIVIDUAL;PARTSTAT=ACCEPTED;ROL\n"
     " E=CHAIR:mailto:pagt@example.test\n"
+    "ATTENDEE;CN=\"Carl Dam\";CUTYPE=INDIVIDUAL;EMAIL=\"carl@icloud.example.te\n"
+    " st\";PARTSTAT=TENTATIVE:mailto:carl@icloud.example.test\n"
     "DTEND;TZID=Europe/Copenhagen:20270610T120000\n"
     "TRANSP:OPAQUE\n"
     "ORGANIZER;CN=Cybersikkerhedspagten:mailto:pagt@example.test\n"
@@ -792,7 +800,7 @@ test_reply_gmail(void **state)
 	ical_reply_free(&r);
 }
 
-/* No METHOD; the organizer's own ATTENDEE line comes after the answer. */
+/* No METHOD; the organizer's own ATTENDEE line comes before the answer. */
 static void
 test_reply_apple(void **state)
 {
@@ -846,6 +854,7 @@ static void
 test_counter(void **state)
 {
 	struct ical_reply r;
+	char *s, *p, *q;
 
 	zone(CPH);
 	read_ok(outlook_counter, &r);
@@ -858,6 +867,23 @@ test_counter(void **state)
 	assert_string_equal(r.comment,
 	    "Kan vi rykke til fredag eftermiddag?");
 	ical_reply_free(&r);
+
+	/* In winter, and with the zone name unquoted as some Outlooks do. */
+	s = xstrdup(outlook_counter);
+	while ((p = strstr(s, "20270611T")) != NULL)
+		memcpy(p, "20271104T", 9);
+	while ((p = strstr(s, "TZID=\"(UTC")) != NULL) {
+		memmove(p + 5, p + 6, strlen(p + 6) + 1);
+		q = strstr(p, "Paris\"");
+		memmove(q + 5, q + 6, strlen(q + 6) + 1);
+	}
+	assert_non_null(strstr(s, "DTSTART;TZID=(UTC+01:00) Brussels, "
+	    "Copenhagen, Madrid, Paris:20271104T140000\r\n"));
+	read_ok(s, &r);
+	assert_int_equal(r.counter_start, utc(2027, 11, 4, 13, 0));
+	assert_int_equal(r.counter_end, utc(2027, 11, 4, 15, 0));
+	ical_reply_free(&r);
+	free(s);
 }
 
 /* COUNTER times in UTC, in a zone named but not sent, floating, as a
@@ -937,7 +963,7 @@ test_several_attendees(void **state)
 	ical_reply_free(&r);
 	free(s);
 	read_ok("BEGIN:VEVENT\nUID:u2\nATTENDEE;PARTSTAT=DELEGATED:x@y\n"
-	    "END:VEVENT\n", &r);
+	    "ORGANIZER:MAILTO:X@Y\nEND:VEVENT\n", &r);
 	assert_null(r.method);
 	assert_string_equal(r.attendee, "x@y");
 	assert_int_equal(r.partstat, ICAL_PS_DELEGATED);
@@ -1074,6 +1100,15 @@ test_reply_hostile_sizes(void **state)
 	read_ok(b.s, &r);
 	assert_string_equal(r.uid, "last");
 	ical_reply_free(&r);
+	buf_free(&b);
+
+	/* Many VTIMEZONEs, which libical frees in quadratic time. */
+	buf_adds(&b, "BEGIN:VCALENDAR\r\n");
+	while (b.len < ICAL_INPUT_MAX - 1000)
+		buf_adds(&b, "BEGIN:VTIMEZONE\r\nTZID:W\r\nEND:VTIMEZONE\r\n");
+	buf_adds(&b, "BEGIN:VEVENT\r\nUID:u\r\nATTENDEE;PARTSTAT=ACCEPTED:"
+	    "mailto:a@b\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+	refused(b.s, b.len);
 	buf_free(&b);
 
 	/* Nesting without end. */
