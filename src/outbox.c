@@ -1,8 +1,11 @@
 /*
  * The outbox. A mail is written here in the same transaction as the state
  * change that causes it, with its Message-ID fixed, so a retry sends the
- * same mail. It is marked 'sending' before the SMTP transaction and 'sent'
- * after it: a kill in between re-sends it once with the same Message-ID.
+ * same mail. Its state moves queued -> sending (before the SMTP
+ * transaction) -> delivering (all data handed over, just before the final
+ * dot) -> sent. A server takes a mail only with that dot, so after a kill
+ * a mail left 'sending' was not taken and goes again, and one left
+ * 'delivering' was taken and is not sent twice.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "fault.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -70,8 +74,14 @@ outbox_recover(struct store *s, char **cause)
 	    "WHERE state = 'sending'", cause) != 0)
 		return -1;
 	if ((n = sqlite3_changes(s->db)) > 0)
-		log_warnx("outbox: %d mail(s) interrupted while sending; "
-		    "sending again with the same Message-ID", n);
+		log_warnx("outbox: %d mail(s) interrupted before the server "
+		    "took them; sending them again", n);
+	if (store_exec(s, "UPDATE outbox SET state = 'sent', sent_at = "
+	    "next_try WHERE state = 'delivering'", cause) != 0)
+		return -1;
+	if ((n = sqlite3_changes(s->db)) > 0)
+		log_warnx("outbox: %d mail(s) interrupted after their final dot "
+		    "left; counted as sent", n);
 	return 0;
 }
 
@@ -130,15 +140,37 @@ outbox_settle(struct store *s, long long id, const char *mid,
 	return store_commit(s, cause);
 }
 
-/* Mark a row 'sending'; durable before the SMTP transaction starts. */
+/* Mark a row; durable before the step of the SMTP transaction it names. */
 static int
-outbox_mark_sending(struct store *s, long long id, char **cause)
+outbox_mark(struct store *s, long long id, const char *state, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET state = "
-	    "'sending' WHERE id = ?");
+	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET state = ? "
+	    "WHERE id = ?");
 
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
 	return store_exec_stmt(s, st, cause);
+}
+
+struct delivering {
+	struct store *store;
+	long long id;
+};
+
+/* Called by smtp.c just before the final dot. */
+static int
+outbox_before_end(void *arg)
+{
+	struct delivering *d = arg;
+	char *cause = NULL;
+
+	fault_point("before-dot");
+	if (outbox_mark(d->store, d->id, "delivering", &cause) != 0) {
+		log_warnx("outbox: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -174,14 +206,19 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 		mid = store_col(st, 5);
 		ref = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
 		    store_col(st, 6);
-		if (outbox_mark_sending(s, id, cause) != 0) {
+		struct delivering dv = { s, id };
+
+		if (outbox_mark(s, id, "sending", cause) != 0) {
 			sqlite3_finalize(st);
 			free(rcpt);
 			free(mid);
 			free(ref);
 			return -1;
 		}
-		r = smtp_send(smtp, rcpt, data, len, &err);
+		r = smtp_send(smtp, rcpt, data, len, outbox_before_end, &dv,
+		    &err);
+		if (r == SMTP_OK)
+			fault_point("after-dot");
 		sqlite3_finalize(st);
 		if (r == SMTP_OK) {
 			log_info("sent <%s> to %s%s%s", mid, rcpt,

@@ -21,8 +21,13 @@ struct smtp {
 struct upload {
 	const char *data;
 	size_t len, off;
+	int (*before_end)(void *);
+	void *arg;
+	int ended;
 };
 
+/* Hand curl the message; the last chunk first passes before_end, which
+ * runs before curl can write the final dot. */
 static size_t
 smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -33,6 +38,11 @@ smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
 		n = u->len - u->off;
 	memcpy(ptr, u->data + u->off, n);
 	u->off += n;
+	if (u->off == u->len && !u->ended) {
+		u->ended = 1;
+		if (u->before_end != NULL && u->before_end(u->arg) != 0)
+			return CURL_READFUNC_ABORT;
+	}
 	return n;
 }
 
@@ -92,11 +102,10 @@ smtp_setup(struct smtp *s)
 
 /* One attempt; returns the curl code and the last SMTP reply code. */
 static CURLcode
-smtp_try(struct smtp *s, const char *rcpt, const char *data, size_t len,
-    int fresh, long *code)
+smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
+    long *code)
 {
 	struct curl_slist *rcpts = NULL;
-	struct upload u = { data, len, 0 };
 	char *to = xasprintf("<%s>", rcpt);
 	CURLcode rc;
 
@@ -107,8 +116,10 @@ smtp_try(struct smtp *s, const char *rcpt, const char *data, size_t len,
 	}
 	rcpts = curl_slist_append(rcpts, to);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
-	curl_easy_setopt(s->curl, CURLOPT_READDATA, &u);
-	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	u->off = 0;
+	u->ended = 0;
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, u);
+	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->len);
 	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, (long)fresh);
 	s->errbuf[0] = '\0';
 	rc = curl_easy_perform(s->curl);
@@ -122,15 +133,17 @@ smtp_try(struct smtp *s, const char *rcpt, const char *data, size_t len,
 
 enum smtp_result
 smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
-    char **cause)
+    int (*before_end)(void *), void *arg, char **cause)
 {
+	struct upload u = { data, len, 0, before_end, arg, 0 };
 	CURLcode rc;
 	long code;
 
-	rc = smtp_try(s, rcpt, data, len, 0, &code);
-	if (rc != CURLE_OK && code != 0 && code < 500) {
+	rc = smtp_try(s, rcpt, &u, 0, &code);
+	if (rc != CURLE_OK && rc != CURLE_ABORTED_BY_CALLBACK && code != 0 &&
+	    code < 500) {
 		/* 421/452: the session is used up; a new one may take it. */
-		rc = smtp_try(s, rcpt, data, len, 1, &code);
+		rc = smtp_try(s, rcpt, &u, 1, &code);
 	}
 	if (rc == CURLE_OK)
 		return SMTP_OK;

@@ -12,7 +12,16 @@ struct smtp;
 
 struct smtp *smtp_new(const struct config *);
 void smtp_free(struct smtp *);
+
+/*
+ * Send one message. before_end, when set, is called once all of the
+ * message has been handed over and before the final "." that makes the
+ * server take it; a non-zero return aborts the transaction. The outbox
+ * records "the dot is leaving" there, so that a kill can neither lose nor
+ * double a mail except in the microseconds between that record and the
+ * write of the dot.
+ */
 enum smtp_result smtp_send(struct smtp *, const char *rcpt, const char *data,
-    size_t len, char **cause);
+    size_t len, int (*before_end)(void *), void *arg, char **cause);
 
 #endif

@@ -141,6 +141,23 @@ class MailLoop(unittest.TestCase):
         self.assertEqual(self.sb.count(PACT, "INBOX"), 0)
         self.assertIn(mid, folder_message_ids(PACT, PROCESSED))
 
+    def test_kill_around_the_final_dot(self):
+        # killed with all data sent but before the dot: the server never
+        # took it; killed right after the server took it: not sent again
+        for fault in ("before-dot", "after-dot"):
+            with self.subTest(fault=fault):
+                raw, mid = make_mail("eva@finansdanmark.example.test", "HELP", "Hi\n")
+                self.send(raw, "eva@finansdanmark.example.test")
+                self.wait_inbox(1)
+                rc, err = self.pact.once(fault=fault)
+                self.assertEqual(rc, -9, err)
+                rc, err = self.pact.once()
+                self.assertEqual(rc, 0, err)
+                time.sleep(1.5)
+                self.assertEqual(len(replies_to("eva@finansdanmark.example.test", mid, timeout=2)), 1)
+                box = [b for b in self.pact.ctl("outbox") if b["to"] == "eva@finansdanmark.example.test"]
+                self.assertEqual(box[-1]["state"], "sent")
+
     def test_smtp_down_then_back(self):
         raw, mid = make_mail("sofie@itb.example.test", "HELP", "Hi\n")
         self.send(raw, "sofie@itb.example.test")

@@ -439,6 +439,10 @@ class Admission(Workflow):
         self.settle()
         self.assertEqual(self.sb.count(NINA), 0, "the nominee is never written to on rejection")
         self.assertEqual(self.pact.ctl("members"), [])
+        # the ballot is closed: the same CVR may be nominated again
+        ref2 = self.open_ballot("jens@danskerhverv.example.test", org, "Nina Holm <%s>" % NINA)
+        self.assertNotEqual(ref2, ref)
+        self.assertEqual(self.tally(ref2)[0], "open")
 
     def test_lapsed_when_quorum_not_met(self):
         self.pact = self._replace_pact({("rules", "quorum"): "6"})
@@ -593,7 +597,12 @@ class Admission(Workflow):
         r, text = self.reply_to(mads, mid)
         self.assertIn(mid, folder_message_ids(PACT, REJECTED))
         self.assertEqual(self.tally(ref), ("open", 3, 2, 3, 2))
-        self.vote_ok("outlook", mads, ref, "Nej")
+        # a mail that carries a token is the answer it belongs to, whatever its subject says
+        ballot = parse(self.ballot_raw(mads, ref))
+        raw, mid = make_mail(who(mads), "INDSTILLING", "Nej\n\nMads\n", to=str(ballot["Reply-To"]))
+        self.submit((raw, mads))
+        r, text = self.reply_to(mads, mid)
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), text)
         # nine parties: 3 yes, 3 no, 3 abstain; the last one can still decide it
         self.assertEqual(self.tally(ref), ("open", 3, 3, 3, 1))
         self.vote_ok("apple", "ole@forsikringogpension.example.test", ref, "JA!")
@@ -608,6 +617,81 @@ class Admission(Workflow):
     def _replace_pact(self, overrides):
         self.pact.cleanup()
         return make_pact(overrides)
+
+
+# ==================================================================== vote_auth
+def with_ar(raw, *results):
+    """raw with Authentication-Results headers on top, the first topmost (as
+    the receiving MX would add them)."""
+    return b"".join(b"Authentication-Results: " + r.encode() + b"\r\n" for r in results) + raw
+
+
+class VoteAuthTokenDmarc(Workflow):
+    overrides = {("security", "vote_auth"): "token+dmarc"}
+
+    def vote_ar(self, client, addr, ref, word, *results):
+        raw, mid = clients.reply(client, self.ballot_raw(addr, ref), who(addr), word)
+        self.submit((with_ar(raw, *results), addr))
+        r, text = self.reply_to(addr, mid)
+        return mid, text
+
+    def test_token_and_dmarc(self):
+        ref = self.open_ballot("anne@di.example.test", "Godkendt Afsender ApS", "vera@votes.example.test")
+        # the token alone is not enough
+        mid, text = self.vote_ar("outlook", "mette@em.example.test", ref, "Ja")
+        self.assertIn(mid, folder_message_ids(PACT, REJECTED))
+        self.assertIn("DMARC", text)
+        # DMARC pass from the trusted server
+        mid, text = self.vote_ar("gmail", "jens@danskerhverv.example.test", ref, "Ja",
+                                 "mx.example.test; dkim=pass header.d=danskerhverv.example.test; "
+                                 "spf=pass smtp.mailfrom=danskerhverv.example.test; dmarc=pass (p=reject) "
+                                 "header.from=danskerhverv.example.test")
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), text)
+        # an aligned DKIM signature is as good
+        mid, text = self.vote_ar("thunderbird", "lise@ida.example.test", ref, "Yes",
+                                 "mx.example.test; dkim=pass header.d=ida.example.test header.s=s1; "
+                                 "spf=none smtp.mailfrom=ida.example.test")
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), text)
+        # only the topmost header of the trusted server counts (a pass below it is forged)
+        mid, text = self.vote_ar("outlook", "sofie@itb.example.test", ref, "Ja",
+                                 "mx.example.test; dmarc=fail (p=none) header.from=itb.example.test",
+                                 "mx.example.test; dmarc=pass header.from=itb.example.test")
+        self.assertIn(mid, folder_message_ids(PACT, REJECTED))
+        # another server's verdict is ignored
+        mid, text = self.vote_ar("apple", "peter@industriensfond.example.test", ref, "Ja",
+                                 "mx.elsewhere.example.net; dmarc=pass header.from=industriensfond.example.test")
+        self.assertIn(mid, folder_message_ids(PACT, REJECTED))
+        self.assertEqual(self.tally(ref), ("open", 2, 0, 0, 8))
+        self.assertEqual(sorted(v["party"] for v in self.ballot(ref)["votes"]), ["DE", "IDA"])
+
+
+class VoteAuthDmarc(Workflow):
+    overrides = {("security", "vote_auth"): "dmarc"}
+
+    def test_dmarc_alone(self):
+        org = "Kun DMARC ApS"
+        ref = self.open_ballot("anne@di.example.test", org, "vera@votes.example.test")
+        pass_ = "mx.example.test; dmarc=pass header.from=%s"
+        # the ballot named by its subject tag only, DMARC pass
+        pia = "pia@smvdanmark.example.test"
+        raw, mid = make_mail(who(pia), "SV: [%s] Afstemning: optagelse af %s" % (ref, org), "Ja\n")
+        self.submit((with_ar(raw, pass_ % "smvdanmark.example.test"), pia))
+        r, text = self.reply_to(pia, mid)
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), text)
+        # a token without DMARC pass is not enough
+        eva = "eva@finansdanmark.example.test"
+        raw, mid = clients.reply("gmail", self.ballot_raw(eva, ref), who(eva), "Nej")
+        self.submit((raw, eva))
+        r, text = self.reply_to(eva, mid)
+        self.assertIn(mid, folder_message_ids(PACT, REJECTED))
+        # the subject tag and no DMARC pass
+        mads = "mads@hk.example.test"
+        raw, mid = make_mail(who(mads), "SV: [%s] Afstemning: optagelse af %s" % (ref, org), "Ja\n")
+        self.submit((raw, mads))
+        r, text = self.reply_to(mads, mid)
+        self.assertIn(mid, folder_message_ids(PACT, REJECTED))
+        self.assertEqual(self.tally(ref), ("open", 1, 0, 0, 9))
+        self.assertEqual([v["party"] for v in self.ballot(ref)["votes"]], ["SMVDK"])
 
 
 # ===================================================================== refusals
@@ -876,7 +960,7 @@ class Initiatives(Workflow):
         raw3, m3 = make_mail(who(ole), "INITIATIV", "Titel: Forkert\nBeskrivelse: Noget\nFormål: 4\n")
         # IDA's lang is en, but a Danish keyword gets a Danish reply
         raw4, m4 = make_mail(who(lise), "Initiativ", "Titel: Ingeniører hjælper\nBeskrivelse: Frivillige.\n"
-                             "Formål:\n- 3\n")
+                             "Formål: 3\n")
         self.submit((raw1, sofie), (raw2, lise), (raw3, ole), (raw4, lise))
         r4, t4 = self.reply_to(lise, m4)
         self.assertIn("Tak.", t4)
@@ -897,6 +981,17 @@ class Initiatives(Workflow):
         self.assertEqual(inits["Security helpdesk"]["purposes"], ["2"])
         self.assertEqual(inits["Security helpdesk"]["link"], "https://ida.example.test/helpdesk")
         self.assertEqual(inits["Security helpdesk"]["party"], "IDA")
+
+    def test_purposes_as_a_bulleted_list(self):
+        """Formål takes "one or more" purposes; written one a line with
+        bullets, as SPEC section 3 allows for lists, they are still 1 and 3."""
+        sofie = "sofie@itb.example.test"
+        raw, mid = make_mail(who(sofie), "INITIATIV", "Titel: Punktliste\nBeskrivelse: Et initiativ.\n"
+                             "Formål:\n- 1\n- 3\n")
+        self.submit((raw, sofie))
+        r, text = self.reply_to(sofie, mid)
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), text)
+        self.assertEqual([i["purposes"] for i in self.pact.ctl("initiatives")], [["1", "3"]])
 
 
 # ============================================================ status + comments
@@ -964,6 +1059,9 @@ class AnnualStatus(Workflow):
             self.assertIn(rt.group(1), m["Message-ID"])
             cons[addr] = (rt.group(1), [raw for raw in self.raw_mails(addr) if parse(raw)["Message-ID"] == m["Message-ID"]][0])
         self.assertNotEqual(cons[ADVISORY[0]][0], cons[ADVISORY[1]][0])
+        # the PDF is "kept and linked": the consultation mail links to it (checked at the end)
+        cons_text = text_of(parse(cons[ADVISORY[0]][1]))
+        links = re.findall(r"https://example\.test/pagt/\S+\.pdf", cons_text)
         self.assertEqual(self.sb.count("anne@di.example.test"), 0)
 
         # a comment by replying to the consultation mail (Gmail), one with KOMMENTAR
@@ -1005,6 +1103,12 @@ class AnnualStatus(Workflow):
         st = self.pact.ctl("statuses")[0]
         self.assertIsNotNone(st["published"])
         self.assertEqual(len(st["comments"]), 2)
+
+        self.assertTrue(links, "the consultation mail does not link to the status PDF:\n" + cons_text)
+        local = os.path.join(self.pact.dir, "public", links[0][len("https://example.test/pagt/"):])
+        self.assertTrue(os.path.isfile(local), local)
+        with open(local, "rb") as f:
+            self.assertEqual(f.read(), pdf)
 
 
 if __name__ == "__main__":
