@@ -767,12 +767,13 @@ scan_getc(struct scan *sc)
 	}
 }
 
-/* A logical line: the start of its name and of its value, cut short,
- * and its raw extent [start, end). */
+/* A logical line with folds undone; its name and the start of its value,
+ * cut short. */
 struct line {
-	char	 name[16];	/* "" when longer */
-	char	 value[16];
-	size_t	 start, end;
+	struct buf	 text;
+	char		 name[16];	/* "" when longer */
+	char		 value[16];
+	int		 sep;		/* a ':' or ';' ends the name */
 };
 
 /* Keep a byte of a name or value; a name too long for the buffer is none. */
@@ -794,8 +795,9 @@ scan_line(struct scan *sc, struct line *l)
 
 	if (sc->i >= sc->n)
 		return 0;
-	l->start = sc->i;
+	l->text.len = 0;
 	while ((c = scan_getc(sc)) != -1 && c != '\n') {
+		buf_addc(&l->text, c);
 		if (part == 0 && (c == ';' || c == ':'))
 			part = c == ':' ? 2 : 1;
 		else if (part == 1 && c == ':')
@@ -807,7 +809,7 @@ scan_line(struct scan *sc, struct line *l)
 	}
 	l->name[toolong ? 0 : nn] = '\0';
 	l->value[nv] = '\0';
-	l->end = sc->i;
+	l->sep = part != 0;
 	return 1;
 }
 
@@ -823,12 +825,12 @@ keep_line(const char *name)
 }
 
 /*
- * Copy the lines a reply is read from, refusing deep nesting, components
- * with too many lines and many VTIMEZONEs, and dropping an END before its
- * BEGIN. libical's parser is quadratic in a component's lines when values
- * fail to parse and in the VTIMEZONEs of a calendar, splits X- properties
- * at every comma and warns on stderr about a stray END: what it is given
- * stays small and well nested.
+ * Copy the lines a reply is read from, unfolded, refusing deep nesting,
+ * components with too many lines and many VTIMEZONEs, and dropping an END
+ * before its BEGIN. libical's parser is quadratic in a component's lines
+ * when values fail to parse and in the VTIMEZONEs of a calendar, splits X-
+ * properties at every comma and warns on stderr about a stray END: what it
+ * is given is small, well nested and split into lines as here.
  */
 static int
 reply_lines(const char *s, size_t n, struct buf *out, char **cause)
@@ -836,20 +838,21 @@ reply_lines(const char *s, size_t n, struct buf *out, char **cause)
 	struct scan sc = { s, n, 0 };
 	struct line l;
 	size_t lines[DEPTH_MAX + 1];
-	int depth = 0, zones = 0;
+	int depth = 0, zones = 0, rc = -1;
 
+	buf_init(&l.text);
 	while (scan_line(&sc, &l)) {
-		if (!keep_line(l.name))
+		if (!l.sep || !keep_line(l.name))
 			continue;
 		if (strcasecmp(l.name, "BEGIN") == 0) {
 			if (++depth > DEPTH_MAX) {
 				*cause = xstrdup("components nested too deep");
-				return -1;
+				goto done;
 			}
 			if (str_startcase(l.value, "VTIMEZONE") &&
 			    ++zones > ZONES_MAX) {
 				*cause = xstrdup("too many VTIMEZONEs");
-				return -1;
+				goto done;
 			}
 			lines[depth] = 0;
 		} else if (strcasecmp(l.name, "END") == 0) {
@@ -860,13 +863,15 @@ reply_lines(const char *s, size_t n, struct buf *out, char **cause)
 			continue;
 		else if (++lines[depth] > LINES_MAX) {
 			*cause = xstrdup("too many lines in one component");
-			return -1;
+			goto done;
 		}
-		buf_add(out, s + l.start, l.end - l.start);
-		if (s[l.end - 1] != '\n')
-			buf_adds(out, "\r\n");
+		buf_add(out, l.text.s, l.text.len);
+		buf_adds(out, "\r\n");
 	}
-	return 0;
+	rc = 0;
+done:
+	buf_free(&l.text);
+	return rc;
 }
 
 /* A calendar address in lower case without mailto:, or NULL. */

@@ -179,8 +179,10 @@ purposes_parse(const char *s)
 		if (*s >= '1' && *s <= '3' && !isdigit((unsigned char)s[1])) {
 			mask |= 1 << (*s - '1');
 			s++;
-		} else if (strchr(" ,;/&+.\t\n", *s) != NULL)
-			s++;
+		} else if (strchr(" ,;/&+.\t\n\r-*", *s) != NULL)
+			s++;	/* separators, also list bullets */
+		else if (strncmp(s, "\xe2\x80\xa2", 3) == 0)
+			s += 3;	/* a bullet • */
 		else if (strncasecmp(s, "og", 2) == 0 ||
 		    strncasecmp(s, "and", 3) == 0)
 			s += (tolower((unsigned char)*s) == 'o') ? 2 : 3;

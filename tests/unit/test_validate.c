@@ -80,6 +80,8 @@ test_url_purposes(void **state)
 	assert_int_equal(purposes_parse("1, 3"), 5);
 	assert_int_equal(purposes_parse("1 og 2"), 3);
 	assert_int_equal(purposes_parse("2 and 3."), 6);
+	assert_int_equal(purposes_parse("- 1\n- 3"), 5);
+	assert_int_equal(purposes_parse("\xe2\x80\xa2 2"), 2);
 	assert_int_equal(purposes_parse("4"), -1);
 	assert_int_equal(purposes_parse("12"), -1);
 	assert_int_equal(purposes_parse("alle"), -1);
