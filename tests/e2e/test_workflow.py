@@ -439,6 +439,16 @@ class Admission(Workflow):
         self.settle()
         self.assertEqual(self.sb.count(NINA), 0, "the nominee is never written to on rejection")
         self.assertEqual(self.pact.ctl("members"), [])
+        # a closed ballot gets no reminder, no second result, whatever the clock does
+        deadline = from_iso(self.ballot(ref)["deadline"])
+        self.step(at=deadline - datetime.timedelta(days=2))
+        self.step(at=deadline + datetime.timedelta(hours=1))
+        self.settle()
+        self.assertEqual(self.tally(ref), ("rejected", 1, 5, 0, 4))
+        for addr in DELEGATES:
+            subjects = [m["Subject"] or "" for m in self.mails(addr) if "[%s]" % ref in (m["Subject"] or "")]
+            self.assertEqual([x for x in subjects if re.search(r"\] (Påmindelse|Reminder)", x)], [], addr)
+            self.assertEqual(len([x for x in subjects if re.search(r"\] (Resultat|Result):", x)]), 1, addr)
         # the ballot is closed: the same CVR may be nominated again
         ref2 = self.open_ballot("jens@danskerhverv.example.test", org, "Nina Holm <%s>" % NINA)
         self.assertNotEqual(ref2, ref)
@@ -531,6 +541,11 @@ class Admission(Workflow):
         self.assertEqual(self.sb.count("abe@absolute.example.test"), 0)
         self.assertEqual(len(self.wait_mail("vera@votes.example.test", lambda m: True)), 1)
         self.assertEqual([m["ref"] for m in self.pact.ctl("members")], [b])
+        # the ballot mail tells the voters the rule in force, not the default one
+        for addr in ("mads@hk.example.test", "lise@ida.example.test"):
+            text = text_of(parse(self.ballot_raw(addr, a)))
+            self.assertNotIn("almindeligt flertal", text)
+            self.assertNotIn("simple majority", text)
 
     def test_reminder_once_to_exactly_the_non_voters(self):
         t0 = self.t
@@ -804,6 +819,8 @@ class Refusals(Workflow):
         self.assertNotIn("FP", [v["party"] for v in self.ballot(ref)["votes"]])
 
         self.settle()
+        # one result each, however many passes came after the close
+        self.results(ref)
         # nobody answered the automatic mail
         for addr, ooo in ((eva, ooo1), (ole, ooo2)):
             self.assertEqual(replies_to(addr, ooo, timeout=0.5), [])
@@ -851,6 +868,20 @@ class Associates(Workflow):
         self.assertIn("Region Midtjylland", i["description"])
         self.assertEqual(i["partners"], ["DI", "IDA"])
         self.assertEqual(i["link"], "https://acme.example.test/phishing")
+
+        # a founding party's delegate may not withdraw an associate; the secretariat
+        # names one that exists
+        raw1, m1 = make_mail(who("anne@di.example.test"), "UDMELDELSE", "Organisation: Acme Sikkerhed ApS\n")
+        raw2, m2 = make_mail(SECRETARIAT, "UDMELDELSE", "Organisation: Findes Ikke ApS\n")
+        self.submit((raw1, "anne@di.example.test"), (raw2, SECRETARIAT))
+        r, text = self.reply_to("anne@di.example.test", m1)
+        self.assertIn("UDMELDELSE kan ikke sendes af dig", text)
+        r, text = self.reply_to(SECRETARIAT, m2)
+        self.assertIn("Findes Ikke ApS", text)
+        rejected = folder_message_ids(PACT, REJECTED)
+        self.assertIn(m1, rejected)
+        self.assertIn(m2, rejected)
+        self.assertEqual([(m["ref"], m["state"]) for m in self.pact.ctl("members")], [(ref, "active")])
 
         # a second associate, withdrawn by the secretariat
         ref2 = self.admit("Beta Sikkerhed A/S", "nils@nominee.example.test", "Nils Berg", make_cvr(32))

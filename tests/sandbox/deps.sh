@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libsqlite3-dev
 libical-dev libinih-dev libcmocka-dev libsystemd-dev libgnutls28-dev sqlite3
-dovecot-imapd dovecot-lmtpd opensmtpd python3 python3-icalendar python3-vobject
+dovecot-imapd dovecot-lmtpd dovecot-submissiond opensmtpd python3 python3-icalendar python3-vobject
 tzdata openssl"
 missing=""
 for p in $PKGS; do

@@ -331,8 +331,12 @@ class Sandbox:
     """
 
     def __init__(self, root_dir, imap_port=None, lmtp_port=None, smtp_port=None,
-                 autostop=True, separator="/", smtpd_namespace=None):
+                 autostop=True, separator="/", smtpd_namespace=None, tls=False):
         self.root = os.path.abspath(root_dir)
+        # tls=True: a CA made at start, IMAP STARTTLS + imaps and SMTP
+        # STARTTLS (submission) + smtps listeners on free ports.
+        self.tls = tls
+        self.imaps_port = self.smtps_port = self.submission_port = 0
         self.imap_port = _env_port("imap") if imap_port is None else imap_port
         self.lmtp_port = _env_port("lmtp") if lmtp_port is None else lmtp_port
         self.smtp_port = _env_port("smtp") if smtp_port is None else smtp_port
@@ -409,6 +413,10 @@ class Sandbox:
         for kind in ("imap", "lmtp", "smtp"):
             if getattr(self, kind + "_port") == 0:
                 setattr(self, kind + "_port", _free_port())
+        if self.tls:
+            self.imaps_port, self.smtps_port, self.submission_port = (
+                _free_port(), _free_port(), _free_port())
+            self._make_certificates()
         ports = [self.imap_port, self.lmtp_port, self.smtp_port]
         if len(set(ports)) != 3:
             raise SandboxError("ports must differ: %r" % ports)
@@ -571,6 +579,75 @@ class Sandbox:
                 break
             d = parent
 
+    # -- TLS
+    @property
+    def ca_file(self):
+        """The CA that signed the servers' certificate."""
+        return self.path("tls", "ca.pem")
+
+    @property
+    def other_ca_file(self):
+        """A CA that signed nothing here: trusting it must fail."""
+        return self.path("tls", "other-ca.pem")
+
+    def _openssl(self, *args):
+        r = subprocess.run(["openssl"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise SandboxError("openssl %s: %s" % (args[0], r.stdout.decode(errors="replace")))
+
+    def _make_certificates(self):
+        """Two CAs and a server certificate for 127.0.0.1 and localhost."""
+        d = self.path("tls")
+        os.makedirs(d, exist_ok=True)
+        for ca in ("ca", "other-ca"):
+            self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                          "-subj", "/CN=pactd sandbox %s" % ca, "-keyout", os.path.join(d, ca + ".key"),
+                          "-out", os.path.join(d, ca + ".pem"))
+        with open(os.path.join(d, "san.cnf"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                    "extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n")
+        self._openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                      "-keyout", os.path.join(d, "server.key"), "-out", os.path.join(d, "server.csr"))
+        self._openssl("x509", "-req", "-in", os.path.join(d, "server.csr"), "-CA", self.ca_file,
+                      "-CAkey", os.path.join(d, "ca.key"), "-CAcreateserial", "-days", "2",
+                      "-extfile", os.path.join(d, "san.cnf"), "-out", os.path.join(d, "server.pem"))
+        for f in os.listdir(d):
+            os.chmod(os.path.join(d, f), 0o600 if f.endswith(".key") else 0o644)
+
+    def _dovecot_tls(self):
+        if not self.tls:
+            return "ssl = no\n", "0"
+        return ("ssl = yes\nssl_cert = <%s\nssl_key = <%s\n" % (
+            self.path("tls", "server.pem"), self.path("tls", "server.key")), str(self.imaps_port))
+
+    def _smtpd_tls(self):
+        # OpenSMTPD 6.8 on Debian 12 cannot do TLS with OpenSSL 3 (its
+        # privilege-separated signing fails: OpenSMTPD issues #1171, #1239),
+        # so SMTP over TLS is Dovecot's submission server, relaying to it.
+        return ""
+
+    def _dovecot_submission(self):
+        """Dovecot's submission service: STARTTLS and implicit TLS, relaying
+        to OpenSMTPD's plain port."""
+        if not self.tls:
+            return "", ""
+        return (" submission", """
+submission_relay_host = {h}
+submission_relay_port = {smtp}
+submission_relay_trusted = yes
+service submission-login {{
+  inet_listener submission {{
+    address = {h}
+    port = {sub}
+  }}
+  inet_listener submissions {{
+    address = {h}
+    port = {smtps}
+    ssl = yes
+  }}
+}}
+""".format(h=HOST, smtp=self.smtp_port, sub=self.submission_port, smtps=self.smtps_port))
+
     # -- Dovecot
     def _write_dovecot_conf(self):
         base = self._base_dir()
@@ -585,10 +662,9 @@ base_dir = {base}
 state_dir = {root}/dovecot-state
 instance_name = {instance}
 log_path = {root}/dovecot.log
-protocols = imap lmtp
+protocols = imap lmtp{submission}
 listen = {host}
-ssl = no
-disable_plaintext_auth = no
+{ssl}disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 auth_cache_size = 0
@@ -626,7 +702,8 @@ service imap-login {{
     port = {imap}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {host}
+    port = {imaps}
   }}
 }}
 service lmtp {{
@@ -641,9 +718,11 @@ service imap {{
 protocol imap {{
   mail_max_userip_connections = 200
 }}
-""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
+{submission_conf}""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
            host=HOST, uid=MAIL_UID, gid=MAIL_GID, domain=DOMAIN, sep=self.separator,
-           password=PASSWORD, imap=self.imap_port, lmtp=self.lmtp_port)
+           password=PASSWORD, imap=self.imap_port, lmtp=self.lmtp_port,
+           ssl=self._dovecot_tls()[0], imaps=self._dovecot_tls()[1],
+           submission=self._dovecot_submission()[0], submission_conf=self._dovecot_submission()[1])
         with open(self.dovecot_conf, "w") as f:
             f.write(conf)
 
@@ -723,11 +802,12 @@ table domains file:{root}/smtpd.domains
 table vusers file:{root}/smtpd.vusers
 
 listen on {host} port {smtp}
-smtp limit max-mails 1000
+{tls}smtp limit max-mails 1000
 
 action "to_dovecot" lmtp "{host}:{lmtp}" rcpt-to virtual <vusers>
 match from any for domain <domains> action "to_dovecot"
-""".format(marker=MARKER, root=self.root, host=HOST, smtp=self.smtp_port, lmtp=self.lmtp_port)
+""".format(marker=MARKER, root=self.root, host=HOST, smtp=self.smtp_port, lmtp=self.lmtp_port,
+           tls=self._smtpd_tls())
         with open(self.smtpd_conf, "w") as f:
             f.write(conf)
         r = subprocess.run(["smtpd", "-f", self.smtpd_conf, "-n"],
