@@ -470,40 +470,53 @@ imap_scan(clist *res, uint32_t want, uint32_t *size, char **body,
 }
 
 int
-imap_fetch(struct imap *im, uint32_t uid, size_t max, char **raw,
-    size_t *len, int *toobig, char **cause)
+imap_sizes(struct imap *im, const uint32_t *uids, size_t n, uint32_t *sizes,
+    char **cause)
 {
 	struct mailimap_fetch_type *ft;
-	struct mailimap_section *section;
+	struct mailimap_set *set;
 	clist *res = NULL;
-	uint32_t size = 0;
-	int found;
+	int r;
 
-	*raw = NULL;
-	*len = 0;
-	*toobig = 0;
+	if (n == 0)
+		return 0;
+	set = mailimap_set_new_interval(uids[0], uids[n - 1]);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_rfc822_size());
-	if (imap_fetch_atts(im, uid, ft, &res, cause) != 0)
+	r = mailimap_uid_fetch(im->session, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID FETCH RFC822.SIZE", r);
+		imap_disconnect(im);
 		return -1;
-	found = 0;
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
-		found = 1;
-	imap_scan(res, uid, &size, NULL, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		sizes[i] = 0;
+		imap_scan(res, uids[i], &sizes[i], NULL, NULL);
+	}
 	mailimap_fetch_list_free(res);
-	if (!found)
-		return 1;
-	*toobig = max > 0 && size > max;
-	section = *toobig ? mailimap_section_new_header() :
-	    mailimap_section_new(NULL);
+	return 0;
+}
+
+int
+imap_fetch(struct imap *im, uint32_t uid, int header_only, char **raw,
+    size_t *len, char **cause)
+{
+	struct mailimap_fetch_type *ft;
+	clist *res = NULL;
+
+	*raw = NULL;
+	*len = 0;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(section));
+	    mailimap_fetch_att_new_body_peek_section(header_only ?
+	    mailimap_section_new_header() : mailimap_section_new(NULL)));
 	if (imap_fetch_atts(im, uid, ft, &res, cause) != 0)
 		return -1;
 	imap_scan(res, uid, NULL, raw, len);

@@ -26,10 +26,14 @@ uint32_t imap_uidvalidity(const struct imap *);
 /* Every UID in the selected mailbox, ascending. */
 int imap_uids(struct imap *, uint32_t **uids, size_t *n, char **cause);
 
-/* The raw message; when it is larger than max, only its header and
- * *toobig = 1. Returns 1 when the message has gone meanwhile. */
-int imap_fetch(struct imap *, uint32_t uid, size_t max, char **raw,
-    size_t *len, int *toobig, char **cause);
+/* The sizes of the messages, in one round trip (0: gone). */
+int imap_sizes(struct imap *, const uint32_t *uids, size_t n,
+    uint32_t *sizes, char **cause);
+
+/* The raw message, or only its header. Returns 1 when the message has
+ * gone meanwhile. */
+int imap_fetch(struct imap *, uint32_t uid, int header_only, char **raw,
+    size_t *len, char **cause);
 
 /* Move to a folder (named with '/', the server's delimiter is used). */
 int imap_move(struct imap *, uint32_t uid, const char *folder, char **cause);

@@ -1,11 +1,11 @@
 /*
  * The outbox. A mail is written here in the same transaction as the state
  * change that causes it, with its Message-ID fixed, so a retry sends the
- * same mail. Its state moves queued -> sending (before the SMTP
- * transaction) -> delivering (all data handed over, just before the final
- * dot) -> sent. A server takes a mail only with that dot, so after a kill
- * a mail left 'sending' was not taken and goes again, and one left
- * 'delivering' was taken and is not sent twice.
+ * same mail. Its state moves queued -> delivering (all data handed over,
+ * just before the final dot) -> sent. A server takes a mail only with
+ * that dot, so after a kill a mail still 'queued' was not taken and goes
+ * again, and one left 'delivering' was taken and is not sent twice. Sent
+ * mail is marked in batches: 'delivering' already says enough.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,20 +68,36 @@ outbox_recent_replies(struct store *s, const char *rcpt, time_t now)
 int
 outbox_recover(struct store *s, char **cause)
 {
-	int n;
+	sqlite3_stmt *st;
+	int n = 0, rc = 0;
 
 	if (store_exec(s, "UPDATE outbox SET state = 'queued' "
-	    "WHERE state = 'sending'", cause) != 0)
+	    "WHERE state = 'sending'", cause) != 0 ||
+	    store_begin(s, cause) != 0)
 		return -1;
-	if ((n = sqlite3_changes(s->db)) > 0)
-		log_warnx("outbox: %d mail(s) interrupted before the server "
-		    "took them; sending them again", n);
-	if (store_exec(s, "UPDATE outbox SET state = 'sent', sent_at = "
-	    "next_try WHERE state = 'delivering'", cause) != 0)
+	/* The final dot had left: the server took these. */
+	st = store_prepare(s, "UPDATE outbox SET state = 'sent', attempts = "
+	    "attempts + 1, sent_at = ?1 WHERE state = 'delivering' RETURNING "
+	    "message_id, ref, rcpt");
+	sqlite3_bind_int64(st, 1, clock_now());
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		char *detail = xasprintf("to %s (taken by the server before a "
+		    "restart)", sqlite3_column_text(st, 2));
+
+		rc = audit_append(s, "mail sent", (const char *)
+		    sqlite3_column_text(st, 1), (const char *)
+		    sqlite3_column_text(st, 0), detail, cause);
+		free(detail);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != 0 || store_commit(s, cause) != 0) {
+		store_rollback(s);
 		return -1;
-	if ((n = sqlite3_changes(s->db)) > 0)
-		log_warnx("outbox: %d mail(s) interrupted after their final dot "
-		    "left; counted as sent", n);
+	}
+	if (n > 0)
+		log_warnx("outbox: %d mail(s) taken by the server before a "
+		    "restart; counted as sent", n);
 	return 0;
 }
 
@@ -99,7 +115,8 @@ outbox_next_due(struct store *s)
 	return t;
 }
 
-/* Record the outcome of one attempt with its audit entry. */
+/* Record the outcome of one attempt with its audit entry, inside the
+ * caller's transaction. */
 static int
 outbox_settle(struct store *s, long long id, const char *mid,
     const char *ref, const char *rcpt, enum smtp_result r, const char *err,
@@ -110,6 +127,7 @@ outbox_settle(struct store *s, long long id, const char *mid,
 	const char *state = "queued";
 	sqlite3_stmt *st;
 	char *detail;
+	int rc;
 
 	if (wait > OUTBOX_MAX_WAIT)
 		wait = OUTBOX_MAX_WAIT;
@@ -117,8 +135,6 @@ outbox_settle(struct store *s, long long id, const char *mid,
 		state = "sent";
 	else if (r == SMTP_PERMFAIL || now - created > OUTBOX_GIVE_UP)
 		state = "failed";
-	if (store_begin(s, cause) != 0)
-		return -1;
 	st = store_prepare(s, "UPDATE outbox SET state = ?, attempts = ?, "
 	    "next_try = ?, last_error = ?, sent_at = ? WHERE id = ?");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
@@ -129,15 +145,11 @@ outbox_settle(struct store *s, long long id, const char *mid,
 		sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, id);
 	detail = xasprintf("to %s%s%s", rcpt, err ? ": " : "", err ? err : "");
-	if (store_exec_stmt(s, st, cause) != 0 ||
+	rc = store_exec_stmt(s, st, cause) != 0 ||
 	    (strcmp(state, "queued") != 0 && audit_append(s, r == SMTP_OK ?
-	    "mail sent" : "mail failed", ref, mid, detail, cause) != 0)) {
-		free(detail);
-		store_rollback(s);
-		return -1;
-	}
+	    "mail sent" : "mail failed", ref, mid, detail, cause) != 0);
 	free(detail);
-	return store_commit(s, cause);
+	return rc ? -1 : 0;
 }
 
 /* Mark a row; durable before the step of the SMTP transaction it names. */
@@ -173,71 +185,118 @@ outbox_before_end(void *arg)
 	return 0;
 }
 
+/* One mail the SMTP server took, waiting to be marked sent. */
+struct taken {
+	long long id;
+	char *mid, *ref, *rcpt;
+	int attempts;
+	time_t created;
+};
+
+#define OUTBOX_BATCH	64
+
+/* Mark the mails the server took as sent, in one transaction: a kill
+ * before it leaves them 'delivering', which recovery counts as sent. */
+static int
+outbox_settle_taken(struct store *s, struct taken *t, int *n, char **cause)
+{
+	int rc = 0;
+
+	if (*n == 0)
+		return 0;
+	if (store_begin(s, cause) != 0)
+		rc = -1;
+	for (int i = 0; i < *n && rc == 0; i++)
+		rc = outbox_settle(s, t[i].id, t[i].mid, t[i].ref, t[i].rcpt,
+		    SMTP_OK, NULL, t[i].attempts, t[i].created, cause);
+	if (rc == 0 && store_commit(s, cause) != 0)
+		rc = -1;
+	if (rc != 0)
+		store_rollback(s);
+	for (int i = 0; i < *n; i++) {
+		free(t[i].mid);
+		free(t[i].ref);
+		free(t[i].rcpt);
+	}
+	*n = 0;
+	return rc;
+}
+
+/* The next mail that is due; 0 when none. */
+static int
+outbox_next(struct store *s, struct taken *t, char **data, size_t *len)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, attempts, "
+	    "created, message_id, ref FROM outbox WHERE state = 'queued' AND "
+	    "next_try <= ? ORDER BY id LIMIT 1");
+	int found = 0;
+
+	sqlite3_bind_int64(st, 1, clock_now());
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(st, 0);
+		t->rcpt = store_col(st, 1);
+		*len = sqlite3_column_bytes(st, 2);
+		*data = xstrndup(sqlite3_column_blob(st, 2), *len);
+		t->attempts = sqlite3_column_int(st, 3) + 1;
+		t->created = sqlite3_column_int64(st, 4);
+		t->mid = store_col(st, 5);
+		t->ref = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
+		    store_col(st, 6);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 int
 outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
     int *tempfail, char **cause)
 {
-	int sent = 0;
+	struct taken batch[OUTBOX_BATCH], t;
+	int n = 0, sent = 0, rc = 0;
+	char *data, *err;
+	size_t len;
 
 	*tempfail = 0;
-	while (stop == NULL || !*stop) {
-		sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, "
-		    "attempts, created, message_id, ref FROM outbox WHERE "
-		    "state = 'queued' AND next_try <= ? ORDER BY id LIMIT 1");
-		long long id;
-		char *rcpt, *mid, *ref, *err = NULL;
-		const void *data;
-		size_t len;
+	while ((stop == NULL || !*stop) && outbox_next(s, &t, &data, &len)) {
+		struct delivering dv = { s, t.id };
 		enum smtp_result r;
-		int attempts, rc;
-		time_t created;
 
-		sqlite3_bind_int64(st, 1, clock_now());
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
-			break;
-		}
-		id = sqlite3_column_int64(st, 0);
-		rcpt = store_col(st, 1);
-		data = sqlite3_column_blob(st, 2);
-		len = sqlite3_column_bytes(st, 2);
-		attempts = sqlite3_column_int(st, 3) + 1;
-		created = sqlite3_column_int64(st, 4);
-		mid = store_col(st, 5);
-		ref = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
-		    store_col(st, 6);
-		struct delivering dv = { s, id };
-
-		if (outbox_mark(s, id, "sending", cause) != 0) {
-			sqlite3_finalize(st);
-			free(rcpt);
-			free(mid);
-			free(ref);
-			return -1;
-		}
-		r = smtp_send(smtp, rcpt, data, len, outbox_before_end, &dv,
+		err = NULL;
+		r = smtp_send(smtp, t.rcpt, data, len, outbox_before_end, &dv,
 		    &err);
-		if (r == SMTP_OK)
-			fault_point("after-dot");
-		sqlite3_finalize(st);
+		free(data);
 		if (r == SMTP_OK) {
-			log_info("sent <%s> to %s%s%s", mid, rcpt,
-			    ref ? " " : "", ref ? ref : "");
+			fault_point("after-dot");
+			log_info("sent <%s> to %s%s%s", t.mid, t.rcpt,
+			    t.ref ? " " : "", t.ref ? t.ref : "");
 			sent++;
+			batch[n++] = t;
+			if (n == OUTBOX_BATCH &&
+			    (rc = outbox_settle_taken(s, batch, &n, cause)) != 0)
+				break;
+			continue;
+		}
+		log_warnx("sending <%s> to %s: %s", t.mid, t.rcpt, err);
+		if ((rc = outbox_settle_taken(s, batch, &n, cause)) == 0 &&
+		    store_begin(s, cause) == 0) {
+			if ((rc = outbox_settle(s, t.id, t.mid, t.ref, t.rcpt, r,
+			    err, t.attempts, t.created, cause)) == 0)
+				rc = store_commit(s, cause);
+			else
+				store_rollback(s);
 		} else
-			log_warnx("sending <%s> to %s: %s", mid, rcpt, err);
-		rc = outbox_settle(s, id, mid, ref, rcpt, r, err, attempts,
-		    created, cause);
-		free(rcpt);
-		free(mid);
-		free(ref);
+			rc = -1;
+		free(t.mid);
+		free(t.ref);
+		free(t.rcpt);
 		free(err);
-		if (rc != 0)
-			return -1;
-		if (r == SMTP_TEMPFAIL) {
-			*tempfail = 1;
+		if (rc != 0 || r == SMTP_TEMPFAIL) {
+			*tempfail = r == SMTP_TEMPFAIL;
 			break;	/* the server is down or busy: later */
 		}
 	}
-	return sent;
+	if (outbox_settle_taken(s, batch, &n, cause) != 0)
+		rc = -1;
+	return rc != 0 ? -1 : sent;
 }

@@ -628,6 +628,10 @@ class Admission(Workflow):
         self.assertEqual({v["party"]: v["vote"] for v in b["votes"]}, want)
         self.results(ref)
         self.assertEqual(len(self.wait_mail("vera@votes.example.test", lambda m: True)), 1)
+        # the contact was given as a bare address (SPEC 3 allows it): the ballot mail
+        # still tells the voters who it is
+        text = text_of(parse(self.ballot_raw("mette@em.example.test", ref)))
+        self.assertRegex(text, r"(?m)^Kontakt: .*vera@votes\.example\.test", text)
 
     def _replace_pact(self, overrides):
         self.pact.cleanup()
