@@ -18,15 +18,15 @@
 #define PRODID		"-//pactd//pactd//EN"
 #define ZONEDIR		"/usr/share/zoneinfo"
 #define TZIF_MAX	(1024 * 1024)	/* largest TZif file read */
-#define TZNAME_MAX	16		/* zone abbreviations ("CEST", "+0530") */
-#define CHECK_YEARS	5		/* years the rules are checked against tzdata */
-#define TIME_LAST	16725225600LL	/* 2500-01-01, inside libical's zone range */
+#define TZNAME_MAX	16		/* zone abbreviations ("CEST") */
+#define CHECK_YEARS	5		/* years checked against tzdata */
+#define TIME_LAST	16725225600LL	/* 2500-01-01, within libical's range */
 #define DEPTH_MAX	8		/* BEGIN: nesting read */
 #define LINES_MAX	1000		/* lines kept in one component */
 #define ZONES_MAX	32		/* VTIMEZONEs in a reply */
-#define OBSERVANCES_MAX	32		/* STANDARD/DAYLIGHT in a client's zone */
-#define YEAR_FIRST	1583		/* first year a client's zone may start in */
-#define YEAR_LAST	2200		/* last year of a client's times and zones */
+#define OBSERVANCES_MAX	32		/* STANDARD/DAYLIGHT in a client zone */
+#define YEAR_FIRST	1583		/* first year of a client zone */
+#define YEAR_LAST	2200		/* last year of client times */
 
 /* A POSIX TZ rule "Mm.w.d/time": week 5 is the last, time is local and
  * may be negative or pass midnight (RFC 8536 section 3.3.1). */
@@ -443,6 +443,7 @@ observance(icalcomponent_kind kind, const char *name, long from, long to,
 {
 	icalcomponent *c;
 	struct icaltimetype tt = icaltime_null_time();
+	struct icalrecurrencetype rec;
 	char *rrule = NULL;
 
 	if (r != NULL && (rrule = rule_rrule(r)) == NULL)
@@ -457,9 +458,10 @@ observance(icalcomponent_kind kind, const char *name, long from, long to,
 	icalcomponent_add_property(c, icalproperty_new_dtstart(tt));
 	icalcomponent_add_property(c, icalproperty_new_tzoffsetfrom((int)from));
 	icalcomponent_add_property(c, icalproperty_new_tzoffsetto((int)to));
-	if (rrule != NULL)
-		icalcomponent_add_property(c,
-		    icalproperty_new_rrule(icalrecurrencetype_from_string(rrule)));
+	if (rrule != NULL) {
+		rec = icalrecurrencetype_from_string(rrule);
+		icalcomponent_add_property(c, icalproperty_new_rrule(rec));
+	}
 	icalcomponent_add_property(c, icalproperty_new_tzname(name));
 	free(rrule);
 	return c;
@@ -516,9 +518,10 @@ zone_check(icaltimezone *ours, const char *tzid, char **cause)
 		b = icaltime_from_timet_with_zone(t, 0, sys);
 		a.zone = b.zone = NULL;
 		if (icaltime_compare(a, b) != 0) {
+			a = icaltime_from_timet_with_zone(t, 0, NULL);
 			*cause = xasprintf("%s: tzdata differs from the zone's "
-			    "yearly rules at %sZ", tzid, icaltime_as_ical_string(
-			    icaltime_from_timet_with_zone(t, 0, NULL)));
+			    "yearly rules at %sZ", tzid,
+			    icaltime_as_ical_string(a));
 			return -1;
 		}
 	}
@@ -1060,7 +1063,9 @@ find_vtimezone(icalcomponent *cal, const char *tzid)
 }
 
 /* A local time in the zone the calendar defines under tzid, else in a
- * zone libical knows by that name; 0 when neither. */
+ * zone libical knows by that name; 0 when neither. libical looks a name it
+ * does not list up as a file under the zone directory: only plain zone
+ * names get that far. */
 static time_t
 zoned_time(icalcomponent *ev, struct icaltimetype tt, const char *tzid)
 {
@@ -1083,7 +1088,8 @@ zoned_time(icalcomponent *ev, struct icaltimetype tt, const char *tzid)
 	}
 	if (ical_tz.tzid != NULL && strcmp(tzid, ical_tz.tzid) == 0)
 		return icaltime_as_timet_with_zone(tt, ical_tz.zone);
-	if ((z = icaltimezone_get_builtin_timezone(tzid)) != NULL)
+	if (tzid_valid(tzid) &&
+	    (z = icaltimezone_get_builtin_timezone(tzid)) != NULL)
 		return icaltime_as_timet_with_zone(tt, z);
 	return 0;
 }

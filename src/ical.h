@@ -6,11 +6,11 @@
 #include <stddef.h>
 #include <time.h>
 
-#define ICAL_INPUT_MAX	(1024 * 1024)	/* largest calendar ical_read_reply reads */
+#define ICAL_INPUT_MAX	(1024 * 1024)	/* ical_read_reply refuses more */
 
 struct ical_event {
 	const char	*uid;		/* stable for the meeting's life */
-	const char	*organizer;	/* the pact's address, written as mailto: */
+	const char	*organizer;	/* the pact's address */
 	const char	*organizer_cn;	/* pact name or NULL */
 	const char	*attendee;	/* the one attendee's address */
 	const char	*attendee_cn;	/* or NULL; ^ and " are dropped */
@@ -20,7 +20,7 @@ struct ical_event {
 	time_t		 start, end;	/* UTC instants, end after start */
 	time_t		 dtstamp;
 	int		 sequence;
-	const char	*tzid;		/* must be the zone given to ical_init */
+	const char	*tzid;		/* the zone given to ical_init */
 	int		 cancel;	/* METHOD:CANCEL + STATUS:CANCELLED */
 };
 
@@ -31,7 +31,8 @@ struct ical_event {
  * with yearly RRULEs, or a single STANDARD for a zone without DST. The
  * result is checked hour by hour against tzdata for the coming years; a
  * zone whose changes follow no yearly rule is refused. Calling it again
- * replaces the zone. Returns 0, or -1 with *cause (owned).
+ * replaces the zone; a failed call keeps the one before. Returns 0, or -1
+ * with *cause (owned).
  */
 int ical_init(const char *tzid, char **cause);
 
@@ -43,8 +44,9 @@ int ical_init(const char *tzid, char **cause);
  * one ATTENDEE;CN=;RSVP=TRUE;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT,
  * STATUS:CONFIRMED (or CANCELLED) and TRANSP:OPAQUE. Text is made valid
  * UTF-8 without control characters. Owned string, or NULL when ical_init
- * has not succeeded for e->tzid, or a UID or address is missing or holds
- * blanks or control characters, or end is not after start.
+ * has not succeeded for e->tzid, the UID is missing or holds control
+ * characters, an address has no @ or holds blanks, quotes or control
+ * characters, end is not after start or a time is negative or past 2500.
  */
 char *ical_build(const struct ical_event *e);
 
@@ -58,15 +60,15 @@ enum ical_partstat {
 };
 
 struct ical_reply {
-	char			*method;	/* upper case, or NULL when absent */
-	char			*uid;
-	char			*attendee;	/* lower case, without mailto: */
-	enum ical_partstat	 partstat;
-	int			 sequence;	/* -1 when absent */
-	char			*comment;	/* or NULL when absent or blank */
-	int			 is_counter;	/* METHOD:COUNTER */
-	time_t			 counter_start;	/* for a COUNTER, when readable, */
-	time_t			 counter_end;	/* else 0 */
+	char		*method;	/* upper case, or NULL */
+	char		*uid;
+	char		*attendee;	/* lower case, without mailto: */
+	enum ical_partstat partstat;
+	int		 sequence;	/* -1 when absent */
+	char		*comment;	/* NULL when absent or blank */
+	int		 is_counter;	/* METHOD:COUNTER */
+	time_t		 counter_start;	/* for a COUNTER when readable, */
+	time_t		 counter_end;	/* else 0 */
 };
 
 /*
@@ -76,11 +78,14 @@ struct ical_reply {
  * or CRLF line ends, folded lines, several ATTENDEEs (the first with a
  * PARTSTAT other than NEEDS-ACTION is taken, else the first; the
  * ORGANIZER's own ATTENDEE line only when there is no other). The first
- * VEVENT with a UID and an attendee counts. Floating COUNTER times are
- * read in the zone of ical_init. Text past a NUL byte is ignored; more
- * than ICAL_INPUT_MAX bytes, deep nesting or a component with thousands
- * of lines are refused. Returns 0 and fills *out (free with
- * ical_reply_free), or -1 with *cause (owned).
+ * VEVENT with a UID and an attendee counts. COUNTER times are placed by
+ * the calendar's own VTIMEZONE (when it has a few yearly rules), else by a
+ * tzdata zone of that name; floating ones in the zone of ical_init. Only
+ * the properties read here reach libical's parser. Text past a NUL byte
+ * is ignored; more than ICAL_INPUT_MAX bytes, deep nesting, a component
+ * with over a thousand such lines or dozens of VTIMEZONEs are refused.
+ * Returns 0 and fills *out (free with ical_reply_free), or -1 with *cause
+ * (owned); *out needs no freeing then.
  */
 int ical_read_reply(const char *text, size_t len, struct ical_reply *out,
     char **cause);

@@ -491,14 +491,19 @@ def fill_eml(raw, values):
     head = head.decode("ascii")
     lines = []
     for line in head.split("\r\n"):
+        m = re.match(r"(?i)^(Subject|Thread-Topic):\s?(.*)$", line)
+        if m and "=?" in line:
+            # encoded words of the template join the filled text, encoded anew
+            line = "%s: %s" % (m.group(1), email.header.make_header(email.header.decode_header(m.group(2))))
         line = _fill_text(line, values)
-        m = re.match(r"(?i)^(Subject|Thread-Topic|From|To):\s?(.*)$", line)
+        m = re.match(r"(?i)^([A-Za-z-]+):\s?(.*)$", line)
         if m and not m.group(2).isascii():
-            if m.group(1).lower() in ("from", "to"):
-                name, addr = email.utils.parseaddr(m.group(2))
-                line = "%s: %s <%s>" % (m.group(1), email.header.Header(name, "utf-8").encode(), addr)
+            field, value = m.group(1), m.group(2)
+            if field.lower() in ("from", "to", "cc", "reply-to", "sender"):
+                name, addr = email.utils.parseaddr(value)
+                line = "%s: %s <%s>" % (field, email.header.Header(name, "utf-8").encode(), addr)
             else:
-                line = "%s: %s" % (m.group(1), email.header.Header(m.group(2), "utf-8").encode())
+                line = "%s: %s" % (field, email.header.Header(value, "utf-8").encode())
         lines.append(line)
     head = "\r\n".join(lines)
     return head.encode("ascii") + b"\r\n\r\n" + _entity(head, body, values)

@@ -34,6 +34,9 @@ vars(const char *value)
 	}
 	tvars_add_string(tv, "warnings", value);
 	tvars_add_string(tv, "warnings", "<b>&'\"");
+	tvars_set(tv, "organisation", value);
+	tvars_add_string(tv, "initiatives", "Phishing-kampagne");
+	tvars_add_string(tv, "initiatives", value);
 	tvars_set_list(tv, "none");
 	return tv;
 }

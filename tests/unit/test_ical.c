@@ -931,6 +931,18 @@ test_counter_times(void **state)
 	assert_int_equal(r.counter_start, 0);
 	ical_reply_free(&r);
 	free(s);
+	s = xasprintf(head, "", "DTSTART;TZID=America/New_York:"
+	    "20270701T100000");
+	read_ok(s, &r);
+	assert_int_equal(r.counter_start, utc(2027, 7, 1, 14, 0));
+	ical_reply_free(&r);
+	free(s);
+	s = xasprintf(head, "", "DTSTART;TZID=../../../../dev/stdin:"
+	    "20270701T100000");
+	read_ok(s, &r);
+	assert_int_equal(r.counter_start, 0);
+	ical_reply_free(&r);
+	free(s);
 	s = xasprintf(head, "", "DTSTART;VALUE=DATE:20270701");
 	read_ok(s, &r);
 	assert_int_equal(r.counter_start, 0);
