@@ -127,18 +127,34 @@ ballot_votes_vars(struct pact *p, const char *ref, const char *lang,
 	sqlite3_finalize(st);
 }
 
+/* "Name <address>", or the address when the nomination gave no name. */
+static void
+ballot_contact(sqlite3_stmt *st, struct tvars *v)
+{
+	const char *name = (const char *)sqlite3_column_text(st, 3);
+	const char *addr = (const char *)sqlite3_column_text(st, 10);
+
+	if (name != NULL && *name != '\0')
+		tvars_setf(v, "contact", "%s <%s>", name, addr);
+	else
+		tvars_set(v, "contact", addr);
+}
+
 void
 ballot_vars(struct pact *p, const char *ref, const char *lang,
     struct tvars *v)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT n.organisation, "
 	    "n.type, n.cvr, n.contact_name, n.party, n.dialogue, "
-	    "n.initiatives, n.fit, b.deadline, b.state FROM nominations n "
+	    "n.initiatives, n.fit, b.deadline, b.state, n.contact_addr FROM "
+	    "nominations n "
 	    "JOIN ballots b ON b.ref = n.ref WHERE n.ref = ?");
 	struct tally t;
 	char when[64];
 
 	tvars_set(v, "ref", ref);
+	if (p->conf->majority == MAJORITY_ABSOLUTE)
+		tvars_set(v, "absolute", "yes");
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *type = (const char *)sqlite3_column_text(st, 1);
@@ -150,8 +166,7 @@ ballot_vars(struct pact *p, const char *ref, const char *lang,
 		    "company") == 0 ? "company" : "association") :
 		    (strcmp(type, "company") == 0 ? "virksomhed" : "forening"));
 		tvars_set(v, "cvr", (const char *)sqlite3_column_text(st, 2));
-		tvars_set(v, "contact",
-		    (const char *)sqlite3_column_text(st, 3));
+		ballot_contact(st, v);
 		tvars_set(v, "nominated_by", party_name(p->conf,
 		    (const char *)sqlite3_column_text(st, 4)));
 		tvars_set(v, "dialogue",
@@ -197,7 +212,7 @@ ballot_mail(struct pact *p, const char *ref, const struct party *pt,
 	ballot_vars(p, ref, lang, v);
 	tvars_set(v, "token_line", detail);
 	tvars_set(v, "party", pt->name);
-	tvars_set(v, "name", d->name ? d->name : d->addr);
+	tvars_set(v, "name", d->name);
 	memset(&n, 0, sizeof n);
 	n.to_addr = d->addr;
 	n.to_name = d->name;
@@ -266,8 +281,7 @@ ballot_results(struct pact *p, const char *ref, time_t now, char **cause)
 			int rc;
 
 			ballot_vars(p, ref, lang, v);
-			tvars_set(v, "name", pt->delegates[d].name ?
-			    pt->delegates[d].name : pt->delegates[d].addr);
+			tvars_set(v, "name", pt->delegates[d].name);
 			memset(&n, 0, sizeof n);
 			n.to_addr = pt->delegates[d].addr;
 			n.to_name = pt->delegates[d].name;

@@ -36,8 +36,11 @@ consult_vars(struct pact *p, const char *ref, const char *lang,
 		tvars_setf(v, "year", "%d", sqlite3_column_int(st, 0));
 		tvars_set(v, "status", (const char *)sqlite3_column_text(st,
 		    1));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
 			tvars_set(v, "pdf", "yes");
+			tvars_setf(v, "pdf_url", "%s/status-%s.pdf",
+			    p->conf->base_url, ref);
+		}
 		clock_format_local(lang, sqlite3_column_int64(st, 3), when,
 		    sizeof when);
 		tvars_set(v, "deadline", when);
@@ -63,7 +66,7 @@ consult_mail(struct pact *p, const char *ref, const struct person *m,
 	mid = xasprintf("c-%s.%s.1@%s", t.word, ref, domain);
 	consult_vars(p, ref, lang, v);
 	tvars_set(v, "token_line", detail);
-	tvars_set(v, "name", m->name ? m->name : m->addr);
+	tvars_set(v, "name", m->name);
 	memset(&n, 0, sizeof n);
 	n.to_addr = m->addr;
 	n.to_name = m->name;

@@ -202,7 +202,7 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	mid = meeting_message_id(p, word, m->ref);
 	v = notice_vars(p);
 	meeting_vars(m, lang, v);
-	tvars_set(v, "name", name ? name : addr);
+	tvars_set(v, "name", name);
 	tvars_set(v, "token_line", detail);
 	memset(&n, 0, sizeof n);
 	n.to_addr = addr;

@@ -20,7 +20,7 @@ member_welcome(struct pact *p, const char *ref, const char *org,
 
 	tvars_set(v, "ref", ref);
 	tvars_set(v, "organisation", org);
-	tvars_set(v, "name", name ? name : addr);
+	tvars_set(v, "name", name);
 	memset(&n, 0, sizeof n);
 	n.to_addr = addr;
 	n.to_name = name;

@@ -157,7 +157,7 @@ common_vars(struct pact *p, const struct submission *sub, struct tvars *v)
 
 	tvars_set(v, "pact_name", c->name);
 	tvars_set(v, "pact_address", c->address);
-	tvars_set(v, "name", sub->from.name ? sub->from.name : sub->from.addr);
+	tvars_set(v, "name", sub->from.name);
 	tvars_set(v, "address", sub->from.addr);
 	tvars_set(v, "org", sub->from.org);
 	tvars_set(v, "subject", sub->mail->subject);

@@ -55,9 +55,10 @@ SECRETARIAT = "sekretariat@erst.example.test"
 ATTENDEES = DELEGATES + [SECRETARIAT]
 ENGLISH = {"lise@ida.example.test"}
 KAREN = "karen@acme.example.test"
+NINA = "nina@aeroedata.example.test"
 GUEST = "gaest@partner.example.test"
 STRANGER = "ukendt@elsewhere.example.test"
-EVERYONE = list(NAMES) + [KAREN, GUEST, STRANGER]
+EVERYONE = list(NAMES) + [KAREN, NINA, GUEST, STRANGER]
 CVR = "10150817"
 TOKEN = r"[a-z2-7]{20,}"
 
@@ -110,13 +111,15 @@ def make_pact(overrides):
     return pact
 
 
-def meeting_body(title=None, start=None, end=None, location=None, agenda=None):
+def meeting_body(title=None, start=None, end=None, location=None, agenda=None, english=False):
+    names = ("Title", "Start", "End", "Location", "Agenda") if english else \
+        ("Titel", "Start", "Slut", "Sted", "Dagsorden")
     lines = ["Hej alle,", ""]
-    for k, v in (("Titel", title), ("Start", start), ("Slut", end), ("Sted", location)):
+    for k, v in zip(names, (title, start, end, location)):
         if v is not None:
             lines.append("%s: %s" % (k, v))
     if agenda:
-        lines.append("Dagsorden:")
+        lines.append("%s:" % names[4])
         lines += ["- %s" % a for a in agenda]
     lines += ["", "Venlig hilsen", "Sekretariatet"]
     return "\n".join(lines) + "\n"
@@ -404,6 +407,23 @@ class Invitations(Meetings):
         self.assertEqual(self.pact.ctl("meetings"), [])
 
 
+    def test_dst_switch_days_and_english_fields(self):
+        # On the Sundays the clocks change (28 March, 31 October 2027) a
+        # 10:00 meeting is 08:00Z and 09:00Z; called with English field names.
+        spring = self.call(subject="MEETING", title="Spring", start="2027-03-28 10:00", end="2027-03-28 12:00",
+                           location=LOCATION, agenda=["One"], english=True)
+        autumn = self.call(subject="MEETING", title="Autumn", start="31.10.2027 kl. 10.00",
+                           location=LOCATION, english=True)
+        for ref, start, end in ((spring, local(2027, 3, 28, 10), local(2027, 3, 28, 12)),
+                                (autumn, local(2027, 10, 31, 10), local(2027, 10, 31, 13))):  # default 180 min
+            self.assertEqual(self.meeting(ref)["start"], iso(start))
+            for owner in ("bo@di.example.test", "lise@ida.example.test"):
+                raw, msg = self.calendar_mails(owner, ref)[0]
+                self.check_calendar_mail(raw, msg, owner, ref, "REQUEST", start, end, 0)
+        self.assertEqual(iso(local(2027, 3, 28, 10)), "2027-03-28T08:00:00Z")
+        self.assertEqual(iso(local(2027, 10, 31, 10)), "2027-10-31T09:00:00Z")
+
+
 class AdvisoryInvited(Meetings):
     overrides = {("meetings", "invite_advisory_board"): "yes"}
 
@@ -578,9 +598,9 @@ class Answers(Meetings):
         self.assertEqual(self.partstats(ref)["bo@di.example.test"], "NEEDS-ACTION")
 
     def test_answer_for_an_uninvited_roster_member_reaches_the_secretariat(self):
-        """Issue 4: "an iMIP COUNTER or a reply for an unknown attendee goes
-        to the secretariat". Carl (advisory board, on the roster, not invited
-        without invite_advisory_board) accepts in Thunderbird for himself."""
+        # Issue 4: "an iMIP COUNTER or a reply for an unknown attendee goes
+        # to the secretariat". Carl (advisory board, on the roster, not invited
+        # without invite_advisory_board) answers in Thunderbird for himself.
         ref = self.call(**SUMMER)
         raw, mid, env = self.rsvp("thunderbird_declined.eml", "carl@vfds.example.test",
                                   "carl@vfds.example.test", self.current(ref))
@@ -606,30 +626,26 @@ class Answers(Meetings):
 
 
 # ============================================================= joiners, leavers
-class JoinAndLeave(Meetings):
-    def test_admitted_associate_invited_to_coming_meetings_and_withdrawal_cancels(self):
-        summer = self.call(**SUMMER)
-        winter = self.call(**WINTER)
-        past = self.call(title="Nytårskur", start="2027-01-05 10:00", end="2027-01-05 12:00", location=LOCATION)
-        dropped = self.call(title="Ekstra møde", start="2027-02-01 10:00", location=LOCATION)
-        raw, mid = make_mail(SECRETARIAT, "MØDE AFLYS %s" % dropped, "Hej\n\nAflyst.\n")
-        self.submit((raw, SECRETARIAT))
-        self.assertEqual(self.meeting(dropped)["state"], "cancelled")
-        # the winter meeting is rescheduled once: the late joiner gets the current version
-        raw, mid = make_mail(SECRETARIAT, "MØDE ÆNDRING %s" % winter, meeting_body(title="Vintermøde (flyttet)"))
-        self.submit((raw, SECRETARIAT))
-        self.assertEqual(self.meeting(winter)["sequence"], 1)
-        seen = {a: len(self.mails(a)) for a in ("anne@di.example.test", SECRETARIAT)}
+def cvr_with_check(seven):
+    """A valid CVR: seven digits and the modulus-11 check digit."""
+    while True:
+        d = [int(c) for c in str(seven)]
+        check = (-sum(w * x for w, x in zip((2, 7, 6, 5, 4, 3, 2), d))) % 11
+        if check < 10:
+            return "%d%d" % (seven, check)
+        seven += 1
 
-        # 7 January 2027: the new year's reception is over; DI nominates Acme
-        self.t = datetime.datetime(2027, 1, 7, 9, 0, tzinfo=UTC)
-        body = ("Hej sekretariat,\n\nOrganisation: Acme Sikkerhed ApS\nType: virksomhed\nCVR: %s\n"
-                "Kontakt: Karen Madsen <%s>\nDialog: 2027-01-04\nPrincipper: ja\n"
+
+class JoinAndLeave(Meetings):
+    def admit(self, org, contact, cvr, at=None):
+        """DI nominates; six parties vote JA to their ballot mails' Reply-To."""
+        body = ("Hej sekretariat,\n\nOrganisation: %s\nType: virksomhed\nCVR: %s\n"
+                "Kontakt: %s\nDialog: 2027-01-04\nPrincipper: ja\n"
                 "Initiativer:\n- Gratis sikkerhedstjek for 100 SMV'er\n"
                 "Sammenhæng: Initiativet styrker SMV'ernes sikkerhed (formål 1).\n\nVenlig hilsen\nAnne\n"
-                % (CVR, KAREN))
+                % (org, cvr, contact))
         raw, mid = make_mail(who("anne@di.example.test"), "INDSTILLING", body)
-        self.submit((raw, "anne@di.example.test"), at=self.t)
+        self.submit((raw, "anne@di.example.test"), at=at)
         r = replies_to("anne@di.example.test", mid)
         self.assertEqual(len(r), 1, self.log())
         bref = re.search(r"\[(PAGT-\d{4}-\d{4})\]", r[0]["Subject"]).group(1)
@@ -648,19 +664,40 @@ class JoinAndLeave(Meetings):
         self.assertEqual(len(votes), 6)
         self.submit(*votes)
         self.assertEqual(self.pact.ctl("ballot", bref)["state"], "approved", self.log())
+        return bref
 
-        # Karen is invited to the two coming meetings, not to the past or the cancelled one
-        for ref, (start, end), seq, title in ((summer, SUMMER_T, 0, SUMMER["title"]),
-                                             (winter, WINTER_T, 1, "Vintermøde (flyttet)")):
-            got = self.calendar_mails(KAREN, ref)
-            self.assertEqual(len(got), 1, "%s: invitations to %s\n%s" % (KAREN, ref, self.log()))
-            self.check_calendar_mail(got[0][0], got[0][1], KAREN, ref, "REQUEST", start, end, seq,
-                                     uid=self.meeting(ref)["uid"], title=title)
-            self.assertIn(KAREN, [a["address"] for a in self.meeting(ref)["attendees"]])
-            self.assertEqual(self.partstats(ref)[KAREN], "NEEDS-ACTION")
-        for ref in (past, dropped):
-            self.assertEqual(self.calendar_mails(KAREN, ref, timeout=0), [], ref)
-            self.assertNotIn(KAREN, [a["address"] for a in self.meeting(ref)["attendees"]])
+    def test_admitted_associate_invited_to_coming_meetings_and_withdrawal_cancels(self):
+        summer = self.call(**SUMMER)
+        winter = self.call(**WINTER)
+        past = self.call(title="Nytårskur", start="2027-01-05 10:00", end="2027-01-05 12:00", location=LOCATION)
+        dropped = self.call(title="Ekstra møde", start="2027-02-01 10:00", location=LOCATION)
+        raw, mid = make_mail(SECRETARIAT, "MØDE AFLYS %s" % dropped, "Hej\n\nAflyst.\n")
+        self.submit((raw, SECRETARIAT))
+        self.assertEqual(self.meeting(dropped)["state"], "cancelled")
+        # the winter meeting is rescheduled once: the late joiner gets the current version
+        raw, mid = make_mail(SECRETARIAT, "MØDE ÆNDRING %s" % winter, meeting_body(title="Vintermøde (flyttet)"))
+        self.submit((raw, SECRETARIAT))
+        self.assertEqual(self.meeting(winter)["sequence"], 1)
+        seen = {a: len(self.mails(a)) for a in ("anne@di.example.test", SECRETARIAT)}
+
+        # 7 January 2027: the new year's reception is over; DI nominates Acme and AeroData
+        self.t = datetime.datetime(2027, 1, 7, 9, 0, tzinfo=UTC)
+        self.admit("Acme Sikkerhed ApS", "Karen Madsen <%s>" % KAREN, CVR, at=self.t)
+        self.admit("AeroData A/S", "Nina Holm <%s>" % NINA, cvr_with_check(4271903))
+
+        # both contacts are invited to the two coming meetings, not to the past or the cancelled one
+        for contact in (KAREN, NINA):
+            for ref, (start, end), seq, title in ((summer, SUMMER_T, 0, SUMMER["title"]),
+                                                 (winter, WINTER_T, 1, "Vintermøde (flyttet)")):
+                got = self.calendar_mails(contact, ref)
+                self.assertEqual(len(got), 1, "%s: invitations to %s\n%s" % (contact, ref, self.log()))
+                self.check_calendar_mail(got[0][0], got[0][1], contact, ref, "REQUEST", start, end, seq,
+                                         uid=self.meeting(ref)["uid"], title=title)
+                self.assertIn(contact, [a["address"] for a in self.meeting(ref)["attendees"]])
+                self.assertEqual(self.partstats(ref)[contact], "NEEDS-ACTION")
+            for ref in (past, dropped):
+                self.assertEqual(self.calendar_mails(contact, ref, timeout=0), [], ref)
+                self.assertNotIn(contact, [a["address"] for a in self.meeting(ref)["attendees"]])
         time.sleep(1.0)
         for a, n in seen.items():
             new = [m for _, m in self.mails(a)[n:] if "<m-" in (m["Message-ID"] or "")]
@@ -689,6 +726,19 @@ class JoinAndLeave(Meetings):
         for ref in (past, dropped):
             self.assertEqual(self.calendar_mails(KAREN, ref, timeout=0), [])
 
+        # the secretariat withdraws AeroData: Nina's calendar gets the cancellations too
+        raw, mid = make_mail(SECRETARIAT, "UDMELDELSE", "Hej\n\nOrganisation: AeroData A/S\n\nHilsen\n")
+        self.submit((raw, SECRETARIAT))
+        self.assertEqual(len(replies_to(SECRETARIAT, mid)), 1, self.log())
+        self.assertIn(mid, folder_message_ids(PACT, PROCESSED), self.log())
+        for ref, (start, end) in ((summer, SUMMER_T), (winter, WINTER_T)):
+            got = self.calendar_mails(NINA, ref, want=2)
+            self.assertEqual(len(got), 2, "%s: calendar mails for %s after the withdrawal\n%s" % (NINA, ref, self.log()))
+            raw, msg = got[1]
+            seq = cc.read_all(cc.mime_calendars(msg)[0][4])["icalendar"].sequence
+            self.check_calendar_mail(raw, msg, NINA, ref, "CANCEL", start, end, seq,
+                                     uid=self.meeting(ref)["uid"], whole=False)
+
 
 # ==================================================================== cadence
 class Cadence(Meetings):
@@ -707,6 +757,54 @@ class Cadence(Meetings):
         self.step(at=datetime.datetime(2027, 7, 21, 9, tzinfo=UTC))
         time.sleep(1.0)
         self.assertEqual(len(self.wait_for(SECRETARIAT, reminder, timeout=0)), 1, "one reminder only")
+
+
+# ================================================================ the corpus
+class Corpus(unittest.TestCase):
+    """tests/data/rsvp/*.eml filled in read as the client meant them, in
+    all three parsers (so that what pactd is held to is real iCalendar)."""
+
+    def test_rsvp_files_are_what_they_claim(self):
+        want = {"outlook_exchange_accepted.eml": ("REPLY", "ACCEPTED", ["text/calendar"]),
+                "outlook_desktop_da_accepteret.eml": ("REPLY", "ACCEPTED", ["application/ics"]),
+                "outlook_desktop_da_afvist.eml": ("REPLY", "DECLINED", ["application/ics"]),
+                "google_accepted.eml": ("REPLY", "ACCEPTED", ["text/calendar", "application/ics"]),
+                "apple_tentative.eml": (None, "TENTATIVE", ["text/calendar"]),
+                "thunderbird_declined.eml": ("REPLY", "DECLINED", ["text/calendar", "application/ics"]),
+                "outlook_counter.eml": ("COUNTER", "TENTATIVE", ["text/calendar"]),
+                "ios_old_sequence.eml": ("REPLY", "DECLINED", ["text/calendar"])}
+        self.assertEqual(sorted(want), sorted(f for f in os.listdir(RSVP) if f.endswith(".eml")))
+        start, end = SUMMER_T
+        values = {"@@FROM@@": "Jens Kjær <jens@danskerhverv.example.test>", "@@FROM_NAME@@": "Jens Kjær",
+                  "@@FROM_ADDR@@": "jens@danskerhverv.example.test", "@@ATTENDEE@@": "Jens@DanskErhverv.example.test",
+                  "@@UID@@": "PAGT-2026-0001-x@example.test", "@@MSGID@@": "a@b.example.test",
+                  "@@DATE@@": "Tue, 01 Dec 2026 10:00:00 +0100", "@@DTSTAMP@@": "20261201T090000Z",
+                  "@@DTSTART@@": wall(start), "@@DTEND@@": wall(end), "@@DTSTART_UTC@@": zulu(start),
+                  "@@DTEND_UTC@@": zulu(end), "@@SEQUENCE@@": "0", "@@TITLE@@": SUMMER["title"],
+                  "@@LOCATION@@": ical_escape(LOCATION), "@@GOOGLE_WHEN@@": "Thu 10 Jun 2027 10am - 1pm (CEST)",
+                  "@@NEW_DTSTART@@": "20270617T140000", "@@NEW_DTEND@@": "20270617T170000"}
+        for name, (method, partstat, types) in want.items():
+            with self.subTest(file=name):
+                with open(os.path.join(RSVP, name), "rb") as f:
+                    raw = f.read()
+                self.assertNotIn(b"\n", raw.replace(b"\r\n", b""), "CRLF corpus")
+                msg = parse(cc.fill_eml(raw, values))
+                self.assertIn(SUMMER["title"], str(msg["Subject"]))
+                cals = cc.mime_calendars(msg)
+                self.assertEqual([c[0] for c in cals], types)
+                for ct, mparam, fn, disp, data, parent in cals:
+                    self.assertEqual(cc.crlf_problems(data), [])
+                    for pname, v in cc.read_all(data).items():
+                        # libical notes the empty COMMENT/DESCRIPTION real clients send
+                        errs = [e for e in v.errors if "No value for" not in e]
+                        self.assertEqual(errs, [], pname)
+                        self.assertEqual(v.method, method, pname)
+                        self.assertEqual(v.uid, values["@@UID@@"], pname)
+                        self.assertEqual(len(v.attendees), 1, pname)
+                        self.assertEqual(v.attendees[0][1].get("PARTSTAT"), partstat, pname)
+                        self.assertEqual(v.attendees[0][0].lower(), "mailto:jens@danskerhverv.example.test", pname)
+                        if method != "COUNTER":
+                            self.assertEqual(v.dtstart_utc, start.astimezone(UTC), pname)
 
 
 if __name__ == "__main__":
