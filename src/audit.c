@@ -5,7 +5,8 @@
  * chain from there on. The payload is hashed apart so that `pactctl
  * forget` can blank a person's data and leave the chain verifiable: a
  * blanked entry is marked forgotten, and a later entry of the chain lists
- * it, so that marking an entry forgotten by hand shows too.
+ * it with its new payload hash, so that marking an entry forgotten by
+ * hand, or editing it after a forget, shows too.
  */
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -90,12 +91,13 @@ coltext(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-/* Ids that "personal data forgotten" entries declare, as " 3 7 9 ". */
+/* What "personal data forgotten" entries declare, newest first, as
+ * " ID=HASH ID=HASH ": the payload hash each forgotten entry has since. */
 static char *
 audit_declared(struct store *s)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT detail FROM log WHERE "
-	    "event = 'personal data forgotten' ORDER BY id");
+	    "event = 'personal data forgotten' ORDER BY id DESC");
 	struct buf b;
 
 	buf_init(&b);
@@ -128,13 +130,19 @@ entry_check(sqlite3_stmt *st, long long want, const char *prev,
 	    coltext(st, 6), prev, hash);
 	if (strcmp(coltext(st, 8), hash) != 0)
 		return "its time, event, reference or hash was changed";
-	if (sqlite3_column_int(st, 9)) {
-		snprintf(idw, sizeof idw, " %lld ", id);
-		return strstr(declared, idw) ? NULL :
-		    "it is marked forgotten, but no forget entry says so";
-	}
 	payload_hash(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL :
 	    coltext(st, 4), coltext(st, 5), payload);
+	if (sqlite3_column_int(st, 9)) {
+		const char *d;
+
+		snprintf(idw, sizeof idw, " %lld=", id);
+		if ((d = strstr(declared, idw)) == NULL)
+			return "it is marked forgotten, but no forget entry "
+			    "says so";
+		d += strlen(idw);
+		return strncmp(d, payload, 64) == 0 ? NULL :
+		    "its Message-ID or detail was changed after a forget";
+	}
 	if (strcmp(coltext(st, 6), payload) != 0)
 		return "its Message-ID or detail was changed";
 	return NULL;
@@ -170,15 +178,20 @@ audit_forget(struct store *s, const char *addr, char **cause)
 	    "replace(detail, ?1, '" FORGOTTEN "'), message_id = "
 	    "CASE WHEN instr(lower(message_id), lower(?1)) THEN '" FORGOTTEN
 	    "' ELSE message_id END, forgotten = 1 WHERE instr(lower(detail), "
-	    "lower(?1)) OR instr(lower(message_id), lower(?1)) RETURNING id");
+	    "lower(?1)) OR instr(lower(message_id), lower(?1)) RETURNING id, "
+	    "message_id, detail");
 	struct buf ids;
+	char payload[65];
 	int n = 0;
 
 	buf_init(&ids);
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		buf_addf(&ids, "%s%lld", n++ ? "," : "",
-		    (long long)sqlite3_column_int64(st, 0));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		payload_hash(sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
+		    coltext(st, 1), coltext(st, 2), payload);
+		buf_addf(&ids, "%s%lld=%s", n++ ? "," : "",
+		    (long long)sqlite3_column_int64(st, 0), payload);
+	}
 	if (sqlite3_finalize(st) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
 		buf_free(&ids);

@@ -210,9 +210,21 @@ static const char *const purpose_en[] = {
 	"New collaborations across the public and private sector",
 };
 
-/* The initiatives of one purpose for the page; all of them for JSON. */
+/* The purposes "1,3" as JSON numbers. */
 static void
-page_purpose(struct page *pg, int purpose, int json)
+page_purpose_numbers(struct page *pg, const char *text)
+{
+	json_arr_begin(&pg->j, "purposes");
+	for (const char *p = text ? text : ""; *p != '\0'; p++)
+		if (*p >= '1' && *p <= '3')
+			json_int(&pg->j, NULL, *p - '0');
+	json_arr_end(&pg->j);
+}
+
+/* The initiatives of one purpose for the page; all of them for JSON. An
+ * initiative under several purposes is anchored at its first. */
+static void
+page_purpose(struct page *pg, int purpose, int json, struct strv *anchored)
 {
 	sqlite3_stmt *st = store_prepare(pg->store, "SELECT i.ref, i.title, "
 	    "i.description, i.purposes, i.partners, i.link, i.by_name FROM "
@@ -236,7 +248,7 @@ page_purpose(struct page *pg, int purpose, int json)
 			json_str(&pg->j, "ref", col(st, 0));
 			json_str(&pg->j, "title", col(st, 1));
 			json_str(&pg->j, "description", col(st, 2));
-			page_lines(pg, NULL, "purposes", col(st, 3), ",");
+			page_purpose_numbers(pg, col(st, 3));
 			page_lines(pg, NULL, "partners", col(st, 4), "\n");
 			json_str(&pg->j, "link", col(st, 5));
 			json_str(&pg->j, "by", col(st, 6));
@@ -247,6 +259,10 @@ page_purpose(struct page *pg, int purpose, int json)
 		char *copy = xstrdup(col(st, 4) ? col(st, 4) : ""), *save;
 
 		tvars_set(in, "ref", col(st, 0));
+		if (!strv_contains_case(anchored, col(st, 0))) {
+			tvars_set(in, "anchor", "yes");
+			strv_add(anchored, col(st, 0));
+		}
 		tvars_set(in, "title", col(st, 1));
 		tvars_set(in, "description", col(st, 2));
 		tvars_set(in, "link", col(st, 5));
@@ -262,11 +278,14 @@ page_purpose(struct page *pg, int purpose, int json)
 static void
 page_initiatives(struct page *pg)
 {
+	struct strv anchored = { 0 };
+
 	json_arr_begin(&pg->j, "initiatives");
-	page_purpose(pg, 0, 1);
+	page_purpose(pg, 0, 1, &anchored);
 	json_arr_end(&pg->j);
 	for (int i = 1; i <= 3; i++)
-		page_purpose(pg, i, 0);
+		page_purpose(pg, i, 0, &anchored);
+	strv_free(&anchored);
 }
 
 /* Copy a status PDF into the output folder for its link. */

@@ -26,9 +26,8 @@ import base64
 import ctypes
 import ctypes.util
 import datetime
-import email
 import email.header
-import email.policy
+import email.utils
 import quopri
 import re
 
@@ -508,5 +507,3 @@ def fill_eml(raw, values):
     head = "\r\n".join(lines)
     return head.encode("ascii") + b"\r\n\r\n" + _entity(head, body, values)
 
-
-import email.utils  # noqa: E402

@@ -548,7 +548,7 @@ class Answers(Meetings):
                  ("apple", "ole@forsikringogpension.example.test", "MÅSKE", "TENTATIVE"),
                  ("thunderbird", "lise@ida.example.test", "Maybe, depends on travel.", "TENTATIVE"),
                  ("gmail", "bo@di.example.test", "yes!", "ACCEPTED"),
-                 ("outlook", "mads@hk.example.test", "Nej", "DECLINED")]
+                 ("outlook", "mads@hk.example.test", "Måske, hvis toget kører", "TENTATIVE")]
         sent = []
         for client, addr, text, _ in cases:
             inv = self.calendar_mails(addr, ref)[0][0]
@@ -726,16 +726,29 @@ class JoinAndLeave(Meetings):
         for ref in (past, dropped):
             self.assertEqual(self.calendar_mails(KAREN, ref, timeout=0), [])
 
+        self.assertNotIn(KAREN, [a["address"] for a in self.meeting(summer)["attendees"]])
+
+        # a change after that reaches Nina, not Karen
+        raw, mid = make_mail(SECRETARIAT, "MØDE ÆNDRING %s" % summer, meeting_body(agenda=["Kun status"]))
+        self.submit((raw, SECRETARIAT))
+        got = self.calendar_mails(NINA, summer, want=2)
+        self.assertEqual(len(got), 2, self.log())
+        self.check_calendar_mail(got[1][0], got[1][1], NINA, summer, "REQUEST", *SUMMER_T, 1,
+                                 uid=self.meeting(summer)["uid"])
+        time.sleep(1.0)
+        self.assertEqual(len(self.calendar_mails(KAREN, summer, timeout=0)), 2, "Karen left: no update for her")
+
         # the secretariat withdraws AeroData: Nina's calendar gets the cancellations too
         raw, mid = make_mail(SECRETARIAT, "UDMELDELSE", "Hej\n\nOrganisation: AeroData A/S\n\nHilsen\n")
         self.submit((raw, SECRETARIAT))
         self.assertEqual(len(replies_to(SECRETARIAT, mid)), 1, self.log())
         self.assertIn(mid, folder_message_ids(PACT, PROCESSED), self.log())
-        for ref, (start, end) in ((summer, SUMMER_T), (winter, WINTER_T)):
-            got = self.calendar_mails(NINA, ref, want=2)
-            self.assertEqual(len(got), 2, "%s: calendar mails for %s after the withdrawal\n%s" % (NINA, ref, self.log()))
-            raw, msg = got[1]
+        for ref, (start, end), n, least in ((summer, SUMMER_T, 3, 1), (winter, WINTER_T, 2, 1)):
+            got = self.calendar_mails(NINA, ref, want=n)
+            self.assertEqual(len(got), n, "%s: calendar mails for %s after the withdrawal\n%s" % (NINA, ref, self.log()))
+            raw, msg = got[-1]
             seq = cc.read_all(cc.mime_calendars(msg)[0][4])["icalendar"].sequence
+            self.assertGreaterEqual(seq, least, "SEQUENCE not below the last one Nina got")
             self.check_calendar_mail(raw, msg, NINA, ref, "CANCEL", start, end, seq,
                                      uid=self.meeting(ref)["uid"], whole=False)
 

@@ -159,7 +159,6 @@ class PactYear(unittest.TestCase):
         for addr in PEOPLE:
             clear_mailbox(addr)
         cls.t = base_time()
-        cls.copies = []
         try:
             cls.script_year()
         except BaseException:

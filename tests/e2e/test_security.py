@@ -621,19 +621,21 @@ class TLS(unittest.TestCase):
         self.tsb.append(user, raw)
         self.mark_dovecot_log()
         rc, err = pact.once()
+        time.sleep(0.5)  # Dovecot's log process writes a moment later
+        log = self.dovecot_log_since()
         self.assertEqual(rc, 69, err)
         self.assertIn("certificate", err)
         self.assertIn(what, err)
+        # pactd hung up before it logged in: the password never went over the
+        # unverified connection (the test's own logins as `user` come later)
+        self.assertIn("no auth attempts", log)
+        self.assertNotIn("user=<%s>" % user, log)
         # nothing processed: the mail stays in INBOX, nothing queued, no log entry
         self.assertEqual(self.tsb.count(user, "INBOX"), 1)
         self.assertEqual(self.tsb.folders(user), ["INBOX"])
         self.assertEqual(pact.ctl("outbox"), [])
         self.assertEqual([e for e in pact.ctl("log") if e["event"] == "mail processed"], [])
         self.assertEqual(self.reply_in("anne@di.example.test", mid, timeout=0.5), [])
-        # and the password never went over the unverified connection
-        time.sleep(0.5)
-        log = self.dovecot_log_since()
-        self.assertNotIn("user=<%s>" % user, log)
         return err
 
     def mark_dovecot_log(self):
