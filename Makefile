@@ -58,13 +58,31 @@ unit: $(UNIT_BINS)
 
 deps:
 	@sh tests/sandbox/deps.sh
+	@sh tests/sandbox/page_deps.sh
 
 # Everything: packages, unit tests under ASan+UBSan, the end-to-end suite
-# against real Dovecot and OpenSMTPD.
+# against real Dovecot and OpenSMTPD, a short crash torture and a short
+# fuzzing run of every parser.
 check: deps
 	$(MAKE) SANITIZE=1 unit
 	$(MAKE) all
 	/usr/bin/python3 tests/e2e/run.py
+	/usr/bin/python3 tests/torture/torture.py --mails 120 --kills 20
+	sh tests/fuzz/run.sh 10
+
+# The long runs, by hand.
+torture: all
+	/usr/bin/python3 tests/torture/torture.py --mails 1000 --kills 200
+
+fuzz:
+	sh tests/fuzz/run.sh 300
+
+bench: deps all
+	/usr/bin/python3 tests/bench/bench.py
+
+# The end-to-end suite with pactd under valgrind.
+check-valgrind: deps all
+	PACTD_BUILD=$(CURDIR)/tests/valgrind/bin /usr/bin/python3 tests/e2e/run.py
 
 e2e: all
 	/usr/bin/python3 tests/e2e/run.py
@@ -114,6 +132,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all unit deps check e2e demo install uninstall clean
+.PHONY: all unit deps check e2e demo torture fuzz bench check-valgrind \
+	install uninstall clean
