@@ -133,6 +133,41 @@ rsvp_record(struct submission *sub, struct answer *ans, struct meeting *mt,
 	return 0;
 }
 
+/* Whether addr is invited to the meeting. */
+static int
+rsvp_invited(struct store *s, const struct meeting *mt, const char *addr)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT 1 FROM attendees WHERE "
+	    "ref = ? AND addr = ? COLLATE NOCASE");
+	int found;
+
+	sqlite3_bind_text(st, 1, mt->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* A COUNTER, or an answer for someone else or someone not invited: the
+ * secretariat decides. */
+static int
+rsvp_forward(struct submission *sub, struct answer *ans,
+    const struct meeting *mt, const struct ical_reply *r, char **cause)
+{
+	const char *why = r->is_counter ? "COUNTER" :
+	    strcasecmp(r->attendee, sub->from.addr) != 0 ?
+	    "the answer is for another attendee" : "not invited";
+
+	if (rsvp_to_secretariat(sub->pact, mt, r, sub->from.addr, why,
+	    sub->now, cause) != 0)
+		return -1;
+	meeting_vars(mt, sub->lang, ans->vars);
+	tvars_set(ans->vars, "forwarded", "yes");
+	ans->verdict = VERDICT_ANSWERED;
+	ans->template = "rsvp-receipt.txt";
+	return 0;
+}
+
 static int
 rsvp_imip(struct submission *sub, struct answer *ans, struct ical_reply *r,
     char **cause)
@@ -142,26 +177,24 @@ rsvp_imip(struct submission *sub, struct answer *ans, struct ical_reply *r,
 
 	if (meeting_load(sub->pact->store, NULL, r->uid, &mt) != 0)
 		return 0;
-	ans->ref = xstrdup(mt.ref);
-	if (r->is_counter || strcasecmp(r->attendee, sub->from.addr) != 0) {
-		rc = rsvp_to_secretariat(sub->pact, &mt, r, sub->from.addr,
-		    r->is_counter ? "COUNTER" : "attendee", sub->now, cause);
-		meeting_vars(&mt, sub->lang, ans->vars);
-		tvars_set(ans->vars, "forwarded", "yes");
-		ans->verdict = VERDICT_ANSWERED;
-		ans->template = "rsvp-receipt.txt";
+	if (r->is_counter || strcasecmp(r->attendee, sub->from.addr) != 0 ||
+	    !rsvp_invited(sub->pact->store, &mt, r->attendee)) {
+		ans->ref = xstrdup(mt.ref);
+		rc = rsvp_forward(sub, ans, &mt, r, cause);
+	} else if (mt.state == MEETING_CANCELLED) {
+		ans->ref = xstrdup(mt.ref);
+		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
+		    "is cancelled"), mt.ref);
 	} else if (r->partstat != ICAL_PS_ACCEPTED &&
 	    r->partstat != ICAL_PS_DECLINED &&
-	    r->partstat != ICAL_PS_TENTATIVE)
+	    r->partstat != ICAL_PS_TENTATIVE) {
+		ans->ref = xstrdup(mt.ref);
 		kind_problem(ans, tr(sub, "svaret siger hverken ja, nej eller "
 		    "måske (PARTSTAT %s)", "the answer says neither yes, no nor "
 		    "maybe (PARTSTAT %s)"), ical_partstat_name(r->partstat));
-	else {
-		free(ans->ref);
-		ans->ref = NULL;
+	} else
 		rc = rsvp_record(sub, ans, &mt, sub->from.addr, r->partstat,
 		    cause);
-	}
 	meeting_free(&mt);
 	return rc;
 }
