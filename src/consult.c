@@ -111,31 +111,26 @@ consult_closed_mail(struct pact *p, const char *ref, time_t now,
 	const char *lang = notice_lang(p->conf, g->lang);
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT count(*) FROM "
 	    "comments WHERE status_ref = ?");
-	int ncomments = 0, rc = 0;
+	struct tvars *v;
+	struct notice n;
+	int ncomments = 0, rc;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ncomments = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	for (size_t i = 0; i < g->nmembers && rc == 0; i++) {
-		struct tvars *v = notice_vars(p);
-		struct notice n;
-
-		consult_vars(p, ref, lang, v);
-		tvars_setf(v, "comments", "%d", ncomments);
-		memset(&n, 0, sizeof n);
-		n.to_addr = g->members[i].addr;
-		n.to_name = g->members[i].name;
-		n.lang = lang;
-		n.tmpl = "consultation-closed.txt";
-		n.vars = v;
-		n.kind = "notice";
-		n.ref = ref;
-		n.cause_key = ref;
-		n.auto_generated = 1;
-		rc = notice_queue(p, &n, now, cause);
-		tvars_free(v);
-	}
+	v = notice_vars(p);
+	consult_vars(p, ref, lang, v);
+	tvars_setf(v, "comments", "%d", ncomments);
+	memset(&n, 0, sizeof n);
+	n.tmpl = "consultation-closed.txt";
+	n.vars = v;
+	n.kind = "notice";
+	n.ref = ref;
+	n.cause_key = ref;
+	n.auto_generated = 1;
+	rc = notice_group(p, g, &n, now, cause);
+	tvars_free(v);
 	return rc;
 }
 

@@ -63,37 +63,30 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 {
 	const struct group *g = &p->conf->roster.secretariat;
 	const char *lang = notice_lang(p->conf, g->lang);
+	struct tvars *v = notice_vars(p);
+	struct notice n;
 	char when[64];
-	int rc = 0;
+	int rc;
 
-	for (size_t i = 0; i < g->nmembers && rc == 0; i++) {
-		struct tvars *v = notice_vars(p);
-		struct notice n;
-
-		meeting_vars(mt, lang, v);
-		tvars_set(v, "why", why);
-		tvars_set(v, "from", from ? from : "?");
-		tvars_set(v, "attendee", r->attendee);
-		tvars_set(v, "partstat", ical_partstat_name(r->partstat));
-		tvars_set(v, "comment", r->comment);
-		if (r->is_counter && r->counter_start != 0) {
-			clock_format_local(lang, r->counter_start, when,
-			    sizeof when);
-			tvars_set(v, "proposed", when);
-		}
-		memset(&n, 0, sizeof n);
-		n.to_addr = g->members[i].addr;
-		n.to_name = g->members[i].name;
-		n.lang = lang;
-		n.tmpl = "meeting-forward.txt";
-		n.vars = v;
-		n.kind = "notice";
-		n.ref = mt->ref;
-		n.cause_key = mt->ref;
-		n.auto_generated = 1;
-		rc = notice_queue(p, &n, now, cause);
-		tvars_free(v);
+	meeting_vars(mt, lang, v);
+	tvars_set(v, "why", why);
+	tvars_set(v, "from", from ? from : "?");
+	tvars_set(v, "attendee", r->attendee);
+	tvars_set(v, "partstat", ical_partstat_name(r->partstat));
+	tvars_set(v, "comment", r->comment);
+	if (r->is_counter && r->counter_start != 0) {
+		clock_format_local(lang, r->counter_start, when, sizeof when);
+		tvars_set(v, "proposed", when);
 	}
+	memset(&n, 0, sizeof n);
+	n.tmpl = "meeting-forward.txt";
+	n.vars = v;
+	n.kind = "notice";
+	n.ref = mt->ref;
+	n.cause_key = mt->ref;
+	n.auto_generated = 1;
+	rc = notice_group(p, g, &n, now, cause);
+	tvars_free(v);
 	return rc;
 }
 

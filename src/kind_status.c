@@ -1,16 +1,14 @@
 /* ÅRSSTATUS / ANNUAL STATUS: the secretariat's written status for a year,
  * as text or an attached PDF; it opens the advisory board's consultation. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "clock.h"
 #include "consult.h"
+#include "fileio.h"
 #include "kind.h"
 #include "util.h"
 #include "validate.h"
@@ -88,28 +86,13 @@ status_duplicate(struct submission *sub, struct answer *ans, int year)
 	sqlite3_finalize(st);
 }
 
-/* Write the PDF beside the database: temporary file, fsync, rename. */
+/* Keep the PDF beside the database, written whole or not at all. */
 static int
 status_save_pdf(const struct config *c, const char *ref,
     const struct mime_part *pdf, char **path, char **cause)
 {
-	char *tmp;
-	int fd;
-
 	*path = consult_pdf_path(c, ref);
-	tmp = xasprintf("%s.tmp", *path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || write(fd, pdf->data, pdf->len) != (ssize_t)pdf->len ||
-	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, *path) != 0) {
-		*cause = xasprintf("%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	return file_write_atomic(*path, pdf->data, pdf->len, 0644, cause);
 }
 
 static int

@@ -518,29 +518,23 @@ static int
 meeting_remind(struct pact *p, time_t last, time_t now, char **cause)
 {
 	const struct group *g = &p->conf->roster.secretariat;
-	const char *lang = notice_lang(p->conf, g->lang);
+	struct tvars *v = notice_vars(p);
+	struct notice n;
 	char when[64];
-	int rc = 0;
+	int rc;
 
-	clock_format_local(lang, last, when, sizeof when);
-	for (size_t i = 0; i < g->nmembers && rc == 0; i++) {
-		struct tvars *v = notice_vars(p);
-		struct notice n;
-
-		tvars_set(v, "last", when);
-		tvars_setf(v, "months", "%d", p->conf->cadence_months);
-		memset(&n, 0, sizeof n);
-		n.to_addr = g->members[i].addr;
-		n.to_name = g->members[i].name;
-		n.lang = lang;
-		n.tmpl = "meeting-cadence.txt";
-		n.vars = v;
-		n.kind = "reminder";
-		n.cause_key = "cadence";
-		n.auto_generated = 1;
-		rc = notice_queue(p, &n, now, cause);
-		tvars_free(v);
-	}
+	clock_format_local(notice_lang(p->conf, g->lang), last, when,
+	    sizeof when);
+	tvars_set(v, "last", when);
+	tvars_setf(v, "months", "%d", p->conf->cadence_months);
+	memset(&n, 0, sizeof n);
+	n.tmpl = "meeting-cadence.txt";
+	n.vars = v;
+	n.kind = "reminder";
+	n.cause_key = "cadence";
+	n.auto_generated = 1;
+	rc = notice_group(p, g, &n, now, cause);
+	tvars_free(v);
 	return rc;
 }
 

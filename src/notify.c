@@ -86,3 +86,17 @@ notice_queue(struct pact *p, const struct notice *n, time_t now,
 	free(body);
 	return rc;
 }
+
+int
+notice_group(struct pact *p, const struct group *g, struct notice *n,
+    time_t now, char **cause)
+{
+	n->lang = notice_lang(p->conf, g->lang);
+	for (size_t i = 0; i < g->nmembers; i++) {
+		n->to_addr = g->members[i].addr;
+		n->to_name = g->members[i].name;
+		if (notice_queue(p, n, now, cause) != 0)
+			return -1;
+	}
+	return 0;
+}

@@ -33,6 +33,12 @@ struct tvars *notice_vars(const struct pact *);
 int notice_queue(struct pact *, const struct notice *, time_t now,
     char **cause);
 
+/* Queue n to every member of a group (the secretariat, say), filling in
+ * each one's address, name and the group's language; n->vars hold what
+ * all get, and must be made in notice_lang(c, g->lang). */
+int notice_group(struct pact *, const struct group *, struct notice *,
+    time_t now, char **cause);
+
 /* The pact's address with a subaddress: pagt+v-TOKEN@example.test */
 char *notice_subaddress(const struct config *, const char *detail);
 

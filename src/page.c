@@ -5,7 +5,6 @@
  * column is ever selected.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "clock.h"
 #include "consult.h"
 #include "feed.h"
+#include "fileio.h"
 #include "json.h"
 #include "page.h"
 #include "template.h"
@@ -304,7 +304,7 @@ page_copy_pdf(struct page *pg, const char *ref, const char *src)
 	if (fstat(fileno(fp), &sb) == 0 && sb.st_size < 256 * 1024 * 1024) {
 		data = xmalloc(sb.st_size + 1);
 		if (fread(data, 1, sb.st_size, fp) == (size_t)sb.st_size &&
-		    page_write_atomic(dst, data, sb.st_size, &cause) != 0)
+		    file_write_atomic(dst, data, sb.st_size, 0644, &cause) != 0)
 			free(cause);
 	}
 	fclose(fp);
@@ -427,28 +427,6 @@ page_meetings(struct page *pg)
 	sqlite3_finalize(st);
 }
 
-int
-page_write_atomic(const char *path, const char *data, size_t len,
-    char **cause)
-{
-	char *tmp = xasprintf("%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	/* The page is public: readable whatever the daemon's umask. */
-	if (fd == -1 || fchmod(fd, 0644) != 0 ||
-	    write(fd, data, len) != (ssize_t)len ||
-	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-		*cause = xasprintf("%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-}
-
 /* Gather everything once, for the page and pact.json. */
 static void
 page_gather(struct page *pg)
@@ -478,7 +456,7 @@ page_put(const struct config *c, const char *name, const char *data,
     char **cause)
 {
 	char *path = xasprintf("%s/%s", c->output_dir, name);
-	int rc = page_write_atomic(path, data, strlen(data), cause);
+	int rc = file_write_atomic(path, data, strlen(data), 0644, cause);
 
 	free(path);
 	return rc;

@@ -12,8 +12,4 @@
 int page_render(const struct config *, struct store *, time_t now,
     char **cause);
 
-/* Write data to path through a temporary file and rename. */
-int page_write_atomic(const char *path, const char *data, size_t len,
-    char **cause);
-
 #endif
