@@ -123,6 +123,8 @@ qp_encode(struct buf *b, const char *s)
 		char enc[4];
 		int trailing = (*p == ' ' || *p == '\t') &&
 		    (p[1] == '\n' || p[1] == '\0');
+		int n = (*p == '=' || *p >= 0x7f || (*p < 0x20 && *p != '\t') ||
+		    trailing || *p == '.') ? 3 : 1;
 
 		if (*p == '\r')
 			continue;
@@ -131,16 +133,17 @@ qp_encode(struct buf *b, const char *s)
 			col = 0;
 			continue;
 		}
-		if (*p == '=' || *p >= 0x7f || (*p < 0x20 && *p != '\t') ||
-		    trailing || (col == 0 && *p == '.'))
+		if (col + n > 75) {
+			buf_adds(b, "=\r\n");
+			col = 0;
+		}
+		/* A dot opening a line is encoded, so that no relay's
+		 * dot-stuffing ever touches the text. */
+		if (n == 3 && (*p != '.' || col == 0))
 			snprintf(enc, sizeof enc, "=%02X", *p);
 		else {
 			enc[0] = (char)*p;
 			enc[1] = '\0';
-		}
-		if (col + strlen(enc) > 75) {
-			buf_adds(b, "=\r\n");
-			col = 0;
 		}
 		buf_adds(b, enc);
 		col += strlen(enc);

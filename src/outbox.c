@@ -169,20 +169,32 @@ struct delivering {
 	long long id;
 };
 
-/* Called by smtp.c just before the final dot. */
+/*
+ * Called by smtp.c just before the final dot. The mark is written without
+ * fsync: a killed process loses nothing the kernel already has, and a
+ * kill that was pending during an fsync would land right after it, just
+ * where the dot has not yet left. Only a power cut can lose the mark, and
+ * then the mail goes twice rather than not at all.
+ */
 static int
 outbox_before_end(void *arg)
 {
 	struct delivering *d = arg;
 	char *cause = NULL;
+	int rc;
 
 	fault_point("before-dot");
-	if (outbox_mark(d->store, d->id, "delivering", &cause) != 0) {
-		log_warnx("outbox: %s", cause);
+	rc = store_exec(d->store, "PRAGMA synchronous = OFF", &cause);
+	if (rc == 0)
+		rc = outbox_mark(d->store, d->id, "delivering", &cause);
+	if (store_exec(d->store, "PRAGMA synchronous = FULL",
+	    cause ? &(char *){ NULL } : &cause) != 0)
+		rc = -1;
+	if (rc != 0) {
+		log_warnx("outbox: %s", cause ? cause : "cannot mark mail");
 		free(cause);
-		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* One mail the SMTP server took, waiting to be marked sent. */
@@ -222,16 +234,19 @@ outbox_settle_taken(struct store *s, struct taken *t, int *n, char **cause)
 	return rc;
 }
 
-/* The next mail that is due; 0 when none. */
+/* The next mail that is due after the one with id after; 0 when none. A
+ * run never takes the same mail twice. */
 static int
-outbox_next(struct store *s, struct taken *t, char **data, size_t *len)
+outbox_next(struct store *s, long long after, struct taken *t, char **data,
+    size_t *len)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, attempts, "
 	    "created, message_id, ref FROM outbox WHERE state = 'queued' AND "
-	    "next_try <= ? ORDER BY id LIMIT 1");
+	    "next_try <= ? AND id > ? ORDER BY id LIMIT 1");
 	int found = 0;
 
 	sqlite3_bind_int64(st, 1, clock_now());
+	sqlite3_bind_int64(st, 2, after);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		t->id = sqlite3_column_int64(st, 0);
 		t->rcpt = store_col(st, 1);
@@ -255,13 +270,16 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 	struct taken batch[OUTBOX_BATCH], t;
 	int n = 0, sent = 0, rc = 0;
 	char *data, *err;
+	long long last = 0;
 	size_t len;
 
 	*tempfail = 0;
-	while ((stop == NULL || !*stop) && outbox_next(s, &t, &data, &len)) {
+	while ((stop == NULL || !*stop) &&
+	    outbox_next(s, last, &t, &data, &len)) {
 		struct delivering dv = { s, t.id };
 		enum smtp_result r;
 
+		last = t.id;
 		err = NULL;
 		r = smtp_send(smtp, t.rcpt, data, len, outbox_before_end, &dv,
 		    &err);

@@ -26,23 +26,29 @@ struct upload {
 	int ended;
 };
 
-/* Hand curl the message; the last chunk first passes before_end, which
- * runs before curl can write the final dot. */
+/*
+ * Hand curl the message, all but its last byte first. curl asks again only
+ * once it has sent what it had, so when it asks for that last byte the
+ * rest is on the wire: before_end runs then, and the byte and the final dot
+ * follow at once.
+ */
 static size_t
 smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct upload *u = arg;
-	size_t n = size * nmemb;
+	size_t n = size * nmemb, left = u->len - u->off;
 
-	if (n > u->len - u->off)
-		n = u->len - u->off;
-	memcpy(ptr, u->data + u->off, n);
-	u->off += n;
-	if (u->off == u->len && !u->ended) {
+	if (left > 1 && n >= left)
+		n = left - 1;
+	else if (left == 1 && !u->ended) {
 		u->ended = 1;
 		if (u->before_end != NULL && u->before_end(u->arg) != 0)
 			return CURL_READFUNC_ABORT;
 	}
+	if (n > left)
+		n = left;
+	memcpy(ptr, u->data + u->off, n);
+	u->off += n;
 	return n;
 }
 
@@ -118,8 +124,9 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
 	u->off = 0;
 	u->ended = 0;
+	/* No CURLOPT_INFILESIZE: curl would count dot-stuffed bytes against
+	 * it and end the data early; it reads until we say EOF. */
 	curl_easy_setopt(s->curl, CURLOPT_READDATA, u);
-	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)u->len);
 	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, (long)fresh);
 	s->errbuf[0] = '\0';
 	rc = curl_easy_perform(s->curl);

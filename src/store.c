@@ -161,6 +161,17 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY(ref, addr));",
 };
 
+/* The database's error, with the system's reason when there is one
+ * (ENOSPC, EROFS, EACCES). */
+char *
+store_error(struct store *s)
+{
+	int e = s->db ? sqlite3_system_errno(s->db) : 0;
+
+	return xasprintf("%s: %s%s%s%s", s->path, s->db ? sqlite3_errmsg(s->db) :
+	    "cannot open", e ? " (" : "", e ? strerror(e) : "", e ? ")" : "");
+}
+
 static int
 store_version(struct store *s)
 {
@@ -227,8 +238,7 @@ store_open(const char *path, int readonly, char **cause)
 
 	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		*cause = xasprintf("%s: %s", path, s->db ?
-		    sqlite3_errmsg(s->db) : "cannot open");
+		*cause = store_error(s);
 		store_close(s);
 		return NULL;
 	}
@@ -270,9 +280,8 @@ store_exec(struct store *s, const char *sql, char **cause)
 	char *err = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		*cause = xasprintf("%s: %s", s->path, err ? err :
-		    sqlite3_errmsg(s->db));
 		sqlite3_free(err);
+		*cause = store_error(s);
 		return -1;
 	}
 	return 0;
@@ -318,7 +327,7 @@ store_exec_stmt(struct store *s, sqlite3_stmt *st, char **cause)
 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
+		*cause = store_error(s);
 		return -1;
 	}
 	return 0;

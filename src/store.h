@@ -33,6 +33,9 @@ int store_meta_set(struct store *, const char *key, const char *value,
 /* The next reference PAGT-YYYY-NNNN for the year of now. */
 char *store_next_ref(struct store *, time_t now, char **cause);
 
+/* The last error as "path: message (system reason)", owned. */
+char *store_error(struct store *);
+
 /* Column text as an owned string ("" for NULL). */
 char *store_col(sqlite3_stmt *, int);
 

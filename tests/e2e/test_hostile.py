@@ -19,8 +19,7 @@ import time
 import unittest
 import uuid
 
-from pactlib import (PACT, Pact, clear_mailbox, folder_message_ids, make_mail,
-                     parse, replies_to, sandbox, text_of)
+from pactlib import PACT, Pact, clear_mailbox, folder_message_ids, make_mail, parse, sandbox, text_of
 
 FOLDERS = {"pactd/Processed": "processed", "pactd/Rejected": "rejected",
            "pactd/Quarantine": "quarantine", "pactd/Ignored": "ignored"}
@@ -28,6 +27,22 @@ LOGS = os.path.join(tempfile.gettempdir(), "pactd-hostile-logs")
 ANNE = "anne@di.example.test"
 BO = "bo@di.example.test"
 HELP_DA = "Her er de formularer"
+
+
+def replies_to(user, msgid, timeout=20, want=1):
+    """As pactlib.replies_to, each parsed answer with its bytes as .raw."""
+    sb = sandbox()
+    deadline = time.time() + timeout
+    while True:
+        found = []
+        for raw in sb.messages(user):
+            m = parse(raw)
+            if (m.get("In-Reply-To") or "").strip() == "<%s>" % msgid:
+                m.raw = raw
+                found.append(m)
+        if len(found) >= want or time.time() >= deadline:
+            return found
+        time.sleep(0.2)
 
 
 def head(sender, subject, content_type, msgid=None, extra=""):
@@ -107,6 +122,12 @@ class HostileBase(unittest.TestCase):
                 self.assertEqual(len(r), 1, "%s: no single answer to <%s>\n%s" % (outcome, mid, err[-3000:]))
                 reply = r[0]
             got[mid] = (outcome, reply)
+            if os.environ.get("HOSTILE_VERBOSE"):
+                print("\n    <%s>: %s %.0f KB; answer %r %d bytes: %s" % (
+                    mid[:8], outcome, len(raw) / 1024, reply and str(reply["Subject"])[:60],
+                    len(reply.raw) if reply else 0,
+                    reply and " / ".join(l for l in text_of(reply).splitlines() if l.strip())[:300]),
+                    end="")
         r = replies_to(sender, hmid)
         self.assertEqual(len(r), 1, "the HJÆLP after the hostile mail was not answered\n" + err[-3000:])
         self.assertIn(HELP_DA, text_of(r[0]))
@@ -127,9 +148,11 @@ class HostileBase(unittest.TestCase):
     def reply_is_clean(self, reply):
         """The answer itself is a well-formed mail: ASCII header (RFC 5322,
         no SMTPUTF8), UTF-8 text, no NUL, not absurdly large."""
-        raw = reply.as_bytes()
-        hdr = raw.split(b"\n\n", 1)[0]
+        raw = reply.raw
+        hdr = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
         self.assertTrue(all(b < 128 for b in hdr), "8-bit bytes in the answer's header: %r" % hdr[:2000])
+        longest = max(len(l) for l in hdr.split(b"\n"))
+        self.assertLessEqual(longest, 998, "a header line of %d octets (RFC 5322 2.1.1)" % longest)
         self.assertNotIn(b"\0", raw)
         self.assertLess(len(raw), 2 * 1024 * 1024, "answer of %d bytes" % len(raw))
         text_of(reply).encode("utf-8")
@@ -253,6 +276,28 @@ class Hostile(HostileBase):
         self.assertEqual(got[over_mid][0], "rejected")
         self.assertRegex(text_of(got[over_mid][1]), r"(?i)10485760|10 MB|too large|for stor|larger than")
 
+    def test_refusal_in_the_senders_language(self):
+        """SPEC 6: replies are in the language of the keyword used. The
+        problem named in a refusal of a Danish mail is Danish too."""
+        depth = 200
+        body = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n" % (i, i + 1)
+                        for i in range(depth)) + b"Hej\r\n"
+        nested = mail(ANNE, "=?utf-8?q?HJ=C3=86LP?=", 'multipart/mixed; boundary="b0"', body)
+        h, mid = head(ANNE, "=?utf-8?q?HJ=C3=86LP?=", "text/plain; charset=us-ascii")
+        big = (h + b"\r\n" + (b"x" * 998 + b"\r\n") * 10500, mid)
+        many = mail(ANNE, "=?utf-8?q?HJ=C3=86LP?=", 'multipart/mixed; boundary="xx"',
+                    b"".join(b"--xx\r\n\r\ndel %d\r\n" % i for i in range(10001)) + b"--xx--\r\n")
+        got = self.run_batch([nested, big, many])
+        for (raw, m), what in ((nested, "nested"), (big, "too large"), (many, "too many parts")):
+            with self.subTest(what=what):
+                outcome, reply = got[m]
+                self.assertEqual(outcome, "rejected")
+                text = text_of(reply)
+                self.assertIn("Vi kunne ikke tage imod din mail", text)
+                problem = [l for l in text.splitlines() if l.startswith("- ")][0]
+                self.assertNotRegex(problem, r"(?i)\b(the message|larger than|more than|nested|levels|parts)\b",
+                                    "English in a Danish answer: %r" % problem)
+
     # ------------------------------------------------------------ bytes
     def test_nul_bytes_in_header_and_body(self):
         h, mid = head(ANNE, "HEL\0P", "text/plain; charset=utf-8", extra="X-Nul: a\0b\0c\r\n")
@@ -345,14 +390,16 @@ class Hostile(HostileBase):
              .encode("latin-1")),
             # bytes that are no charset at all, and a header name with 8-bit bytes
             (b"From: \xff\xfe\xfd <" + ANNE.encode() + b">\r\nTo: " + PACT.encode() +
-             b"\r\nSubject: \x80\x81\x82 HELP\r\nX-\xc3\xa6\xc3\xb8: \xff\r\n"),
+             b"\r\nSubject: \x80\x81\x82 HELP\r\n"),
         ]
         mails = []
-        for h in cases:
+        for i, h in enumerate(cases):
             mid = "%s@hostile.example.test" % uuid.uuid4().hex
             raw = h + ("Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
-                       "charset=utf-8\r\n\r\nHej\r\n" % (email.utils.formatdate(), mid)).encode()
-            mails.append((raw, mid))
+                       "charset=utf-8\r\n" % (email.utils.formatdate(), mid)).encode()
+            if i == 2:  # a field name with 8-bit bytes, last (it may end the header)
+                raw += b"X-\xc3\xa6\xc3\xb8: \xff\r\n"
+            mails.append((raw + b"\r\nHej\r\n", mid))
         got = self.run_batch(mails)
         for raw, mid in mails:
             self.assertNotEqual(got[mid][0], "quarantine")

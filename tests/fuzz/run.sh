@@ -7,7 +7,8 @@
 # written fuzz_mime); all of them when none is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
-# printed: runs, corpus files, and whether it crashed. Exit status: 0 when
+# printed: runs, corpus size (the inputs libFuzzer kept, and the files in
+# the directory), coverage, and whether it crashed. Exit status: 0 when
 # no target crashed, 1 when one did (its reproducer is printed) or the
 # build failed, 2 on a usage error.
 #
@@ -57,7 +58,7 @@ have_runtime() {
 # Install clang and its runtime when missing (as root), else say how.
 need_clang() {
 	command -v "$CC" >/dev/null 2>&1 && have_runtime && return 0
-	missing=$(missing_packages | tr '\n' ' ')
+	missing=$(missing_packages | tr '\n' ' ' | sed 's/ $//')
 	if [ -z "$missing" ]; then
 		echo "fuzz: $CC has no libFuzzer runtime; install clang's" \
 		    "compiler-rt (libclang-rt-N-dev)" >&2
@@ -145,6 +146,21 @@ seed() {
 	esac
 }
 
+# libFuzzer writes every input that was new when found and keeps them all;
+# merge the corpus down to the inputs that still add coverage.
+shrink() {
+	corpus="$OUT/corpus/$1"
+	rm -rf "$corpus.new"
+	mkdir "$corpus.new"
+	if "$OUT/fuzz_$1" -merge=1 -max_len=65536 -rss_limit_mb=2048 \
+	    -timeout=10 "$corpus.new" "$corpus" >"$OUT/logs/$1.merge.log" 2>&1
+	then
+		rm -rf "$corpus" && mv "$corpus.new" "$corpus"
+	else
+		rm -rf "$corpus.new"
+	fi
+}
+
 # Run one target; prints its line and returns 1 when it crashed.
 run() {
 	t=$1
@@ -162,14 +178,21 @@ run() {
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
 	    tail -n 1)
 	files=$(ls "$corpus" | wc -l)
+	# libFuzzer's own count: the inputs it kept, of all the files.
+	kept=$(sed -n 's/.*DONE .* corp: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	cov=$(sed -n 's/.*DONE .* cov: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
 	artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" |
 	    tail -n 1)
 	if [ "$rc" -eq 0 ] && [ -z "$artifact" ]; then
-		printf '%-9s %12s runs %7s corpus files  ok\n' "$t" \
-		    "${runs:-?}" "$files"
+		if [ "$files" -gt $((2 * ${kept:-0} + 100)) ]; then
+			shrink "$t"
+			files=$(ls "$corpus" | wc -l)
+		fi
+		printf '%-9s %10s runs  corpus %5s (%s files)  cov %5s  ok\n' \
+		    "$t" "${runs:-?}" "${kept:-?}" "$files" "${cov:-?}"
 		return 0
 	fi
-	printf '%-9s %12s runs %7s corpus files  CRASHED (exit %s)\n' "$t" \
+	printf '%-9s %10s runs  corpus %5s files  CRASHED (exit %s)\n' "$t" \
 	    "${runs:-?}" "$files" "$rc"
 	grep -m 1 -E '^SUMMARY|^==[0-9]+== ?ERROR|fuzz check failed' \
 	    "$log" | sed 's/^/    /'

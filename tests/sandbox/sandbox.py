@@ -769,7 +769,14 @@ protocol imap {{
     def _stop_dovecot(self):
         if self.dovecot_pid:
             if self._dovecot_proc is not None or self._ours(self.dovecot_pid, self.dovecot_conf):
+                pgid = self.dovecot_pid  # started in a session of its own
                 _kill_and_wait(self.dovecot_pid, self._dovecot_proc)
+                # Its imap and lmtp children outlive the master and would go
+                # on serving open sessions: a stopped server drops them.
+                try:
+                    os.killpg(pgid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
         self.dovecot_pid = None
         self._dovecot_proc = None
         # children (imap, lmtp) follow the master within a moment

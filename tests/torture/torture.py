@@ -735,10 +735,11 @@ class Torture:
                     self.violate("%s's INBOX holds <%s> %d times" % (a, mid, n))
         # each outbox row once in its recipient's INBOX
         sent_ids = set()
-        lost = 0
+        lost = once_ok = 0
         for oid, mid, rcpt, kind, ref, state, cause, attempts in outbox:
             sent_ids.add((rcpt, mid))
             n = by_rcpt_ids.get(rcpt, {}).get(mid, 0)
+            once_ok += n == 1
             if n != 1:
                 lost += n == 0
                 self.violate("outbox row %d (%s %s to %s, %s, %d attempt(s); audit log: %r) <%s>: "
@@ -817,6 +818,7 @@ class Torture:
         self.outbox_total = len(box)
         self.dup_ids = dup_ids
         self.lost = lost
+        self.once_ok = once_ok
         self.outcome_found = outcome_found
         self.processed_rows = len(processed)
 
@@ -831,10 +833,6 @@ class Torture:
         out["fault points reached (pactd's own words)"] = len(re.findall(r"fault point \S+ reached", text))
         out["messages seen again after a kill ('already processed')"] = len(re.findall(r"already processed", text))
         n = 0
-        for m in re.finditer(r"outbox: (\d+) mail\(s\) interrupted before the server took them", text):
-            n += int(m.group(1))
-        out["mails 'sending' at a kill, sent again"] = n
-        n = 0
         for m in re.finditer(r"outbox: (\d+) mail\(s\) (?:interrupted after their final dot|taken by the "
                              r"server before a restart)", text):
             n += int(m.group(1))
@@ -848,16 +846,16 @@ class Torture:
         say("=" * 78)
         say("pactd crash torture: %d submissions, at least %d kills, seed %d" % (a.mails, a.kills, a.seed))
         say("=" * 78)
-        say("kill loop: %d lives of pactd -f in %.1f s, %d kills"
+        say("kill loop: %d lives of pactd -f in %.1f s, %d kills:"
             % (self.stats["lives"], getattr(self, "run_seconds", 0), self.stats["kills"]))
         for k in sorted(self.stats):
             if k.startswith("SIGKILL") or k.startswith("lost"):
-                say("  %-52s %6d" % (k, self.stats[k]))
+                say("  %-62s %6d" % (k, self.stats[k]))
         for k, v in self.log_counts().items():
-            say("  %-52s %6d" % (k, v))
+            say("  %-62s %6d" % (k, v))
         say("")
-        say("%-16s %5s %9s %11s %8s %9s %9s  %s" % ("kind", "sent", "processed", "as expected", "effects",
-                                                     "reply-id", "reply-txt", "in the expected folder"))
+        say("%-16s %5s %9s  %-15s %7s %8s %9s  %s" % ("kind", "sent", "processed", "outcome", "effects",
+                                                       "reply-id", "reply-txt", "in the expected folder"))
         kinds = [k for k, _ in MIX] + ["help"]
         for k in sorted(kinds, key=lambda k: (-counts.get(k, 0), k)):
             ss = [s for s in self.subs if s["kind"] == k]
@@ -867,8 +865,8 @@ class Torture:
             n_rows = sum(1 for s in ss if "got_outcome" in s)
             n_ok = sum(1 for s in ss if s.get("got_outcome") == want)
             eff = str(getattr(self, "effects", {}).get(k, 0)) if k not in ("help", "stranger", "automatic") else "-"
-            say("%-16s %5d %9d %11s %8s %9d %9d  %s %d"
-                % (k, len(ss), n_rows, "%d %s" % (n_ok, want), eff,
+            say("%-16s %5d %9d  %-15s %7s %8d %9d  %s %d"
+                % (k, len(ss), n_rows, "%4d %s" % (n_ok, want), eff,
                    self.replies_by_id.get(k, 0), self.replies_by_content.get(k, 0),
                    FOLDER_OF[want], self.in_folder.get(k, 0)))
         say("")
@@ -877,8 +875,8 @@ class Torture:
         say("originals by folder: %s" % ", ".join("%s %d" % (f, self.folder_counts.get(f, 0)) for f in FOLDERS))
         say("outbox: %d rows, %s" % (self.outbox_total,
                                     ", ".join("%s %d" % kv for kv in sorted(self.outbox_states.items()))))
-        say("mail delivered: every outbox row's Message-ID found once; lost %d, duplicate Message-IDs %d"
-            % (self.lost, self.dup_ids))
+        say("mail by Message-ID: %d of %d outbox rows exactly once in their recipient's INBOX; "
+            "lost %d, Message-IDs found more than once %d" % (self.once_ok, self.outbox_total, self.lost, self.dup_ids))
         say("ballot mails for the %d new ballots: %d (want %d)"
             % (sum(1 for s in self.subs if s["kind"] == "nomination"), self.ballot_mails,
                len(DELEGATES) * sum(1 for s in self.subs if s["kind"] == "nomination")))
