@@ -3,9 +3,12 @@
  * power cut; migrations by PRAGMA user_version; BEGIN IMMEDIATE so that a
  * writer never deadlocks with a reading pactctl.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -161,15 +164,44 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY(ref, addr));",
 };
 
+/* Why the database's folder cannot be written, or NULL: SQLite's own
+ * last errno is often about a side file (-wal, -shm). */
+static const char *
+store_why_not_writable(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	const char *why = NULL;
+	struct statvfs vfs;
+
+	if (slash != NULL)
+		*slash = '\0';
+	else {
+		free(dir);
+		dir = xstrdup(".");
+	}
+	if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+		why = "the file system is read-only";
+	else if (statvfs(dir, &vfs) == 0 && vfs.f_bavail == 0)
+		why = "the file system is full";
+	else if (access(dir, W_OK) != 0)
+		why = strerror(errno);
+	free(dir);
+	return why;
+}
+
 /* The database's error, with the system's reason when there is one
  * (ENOSPC, EROFS, EACCES). */
 char *
 store_error(struct store *s)
 {
 	int e = s->db ? sqlite3_system_errno(s->db) : 0;
+	const char *why = store_why_not_writable(s->path);
 
-	return xasprintf("%s: %s%s%s%s", s->path, s->db ? sqlite3_errmsg(s->db) :
-	    "cannot open", e ? " (" : "", e ? strerror(e) : "", e ? ")" : "");
+	if (why == NULL && e != 0)
+		why = strerror(e);
+	return xasprintf("%s: %s%s%s%s", s->path, s->db ?
+	    sqlite3_errmsg(s->db) : "cannot open", why ? " (" : "",
+	    why ? why : "", why ? ")" : "");
 }
 
 static int
