@@ -997,6 +997,8 @@ walk_count(struct walk *w)
 	if (++w->count > MIME_MAX_PARTS) {
 		w->problem = xasprintf("the message has more than %d parts",
 		    MIME_MAX_PARTS);
+		w->m->limit = MAIL_LIMIT_PARTS;
+		w->m->limit_value = MIME_MAX_PARTS;
 		return 0;
 	}
 	return 1;
@@ -1080,6 +1082,8 @@ walk_entity(struct walk *w, struct entity *e, int depth)
 	if (depth + 1 > MIME_MAX_DEPTH) {
 		w->problem = xasprintf("the message has more than %d nested "
 		    "multipart levels", MIME_MAX_DEPTH);
+		w->m->limit = MAIL_LIMIT_DEPTH;
+		w->m->limit_value = MIME_MAX_DEPTH;
 		return;
 	}
 	if (e->boundary == NULL || *e->boundary == '\0')
@@ -1123,10 +1127,12 @@ mail_parse(const char *raw, size_t len, size_t max_bytes)
 	memset(&w, 0, sizeof w);
 	w.m = m;
 	buf_init(&w.text);
-	if (max_bytes > 0 && len > max_bytes)
+	if (max_bytes > 0 && len > max_bytes) {
 		w.problem = xasprintf("the message is larger than %zu bytes",
 		    max_bytes);
-	else
+		m->limit = MAIL_LIMIT_SIZE;
+		m->limit_value = max_bytes;
+	} else
 		walk_entity(&w, &top, 0);
 	if (w.problem != NULL) {
 		buf_free(&w.text);

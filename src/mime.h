@@ -41,6 +41,9 @@ struct mail {
 	struct mime_part *parts; /* non-text parts */
 	size_t nparts;
 	char *problem;		/* why the body could not be read, or NULL */
+	enum mail_limit { MAIL_LIMIT_NONE, MAIL_LIMIT_SIZE, MAIL_LIMIT_DEPTH,
+	    MAIL_LIMIT_PARTS } limit;	/* the limit passed, for the reply */
+	size_t limit_value;
 };
 
 /*

@@ -190,6 +190,33 @@ answer_vars(struct pact *p, struct submission *sub, const struct kind *k,
 }
 
 /* Read and run a submission from someone on the roster. */
+/* Why the mail could not be read, in the reply's language. */
+static char *
+mail_problem(const struct submission *sub)
+{
+	const struct mail *m = sub->mail;
+
+	switch (m->limit) {
+	case MAIL_LIMIT_SIZE:
+		return xasprintf(tr(sub, "beskeden er større end de %zu bytes, "
+		    "pagten tager imod; send teksten uden store vedhæftninger",
+		    "the message is larger than the %zu bytes the pact accepts; "
+		    "send the text without large attachments"), m->limit_value);
+	case MAIL_LIMIT_DEPTH:
+		return xasprintf(tr(sub, "beskeden har mere end %zu indlejrede "
+		    "niveauer af dele og kan ikke læses", "the message has more "
+		    "than %zu nested multipart levels and cannot be read"),
+		    m->limit_value);
+	case MAIL_LIMIT_PARTS:
+		return xasprintf(tr(sub, "beskeden har mere end %zu dele og kan "
+		    "ikke læses", "the message has more than %zu parts and cannot "
+		    "be read"), m->limit_value);
+	default:
+		return xasprintf("%s: %s", tr(sub, "beskeden kunne ikke læses",
+		    "the message could not be read"), m->problem);
+	}
+}
+
 /* A ballot named only by its subject tag, in a reply without keyword. */
 static int
 names_ballot(struct pact *p, const struct submission *sub)
@@ -251,9 +278,7 @@ decide_submission(struct pact *p, struct submission *sub,
 	d->kind = k->name;
 	if (sub->mail->problem != NULL) {
 		ans.verdict = VERDICT_REJECTED;
-		strv_addn(&ans.problems, xasprintf("%s: %s", tr(sub,
-		    "Beskeden kunne ikke læses", "The message could not be "
-		    "read"), sub->mail->problem));
+		strv_addn(&ans.problems, mail_problem(sub));
 	} else if (!(k->roles & ROLE_BIT(sub->from.role))) {
 		ans.verdict = VERDICT_REJECTED;
 		strv_addn(&ans.problems, xasprintf(tr(sub, "%s kan ikke sendes "
@@ -366,9 +391,12 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 	int seen, rc = -1;
 
 	memset(&d, 0, sizeof d);
-	if (m != NULL && toobig && m->problem == NULL)
-		m->problem = xasprintf("larger than %d bytes",
+	if (m != NULL && toobig && m->problem == NULL) {
+		m->problem = xasprintf("the message is larger than %d bytes",
 		    c->max_message_bytes);
+		m->limit = MAIL_LIMIT_SIZE;
+		m->limit_value = c->max_message_bytes;
+	}
 	if (store_begin(p->store, cause) != 0)
 		goto out;
 	if ((seen = already_processed(p->store, key)) >= 0) {
