@@ -354,6 +354,11 @@ decide(struct pact *p, const struct mail *m, const char *key,
 		d->reason = xstrdup(why);
 		return 0;
 	}
+	if ((why = screen_ambiguous_sender(m)) != NULL) {
+		d->outcome = OUTCOME_QUARANTINE;
+		d->reason = xstrdup(why);
+		return 0;
+	}
 	memset(&sub, 0, sizeof sub);
 	roster_lookup(p->conf, p->store, m->from_addr, &sub.from);
 	if (sub.from.role == ROLE_NONE) {
