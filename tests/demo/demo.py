@@ -39,23 +39,24 @@ class Demo:
         self.sb = sandbox()
         self.pact = Pact()
         self.seen = {}
+        self.pending = 0  # mails sent to the pact since the last run
 
     def send(self, sender, subject, body, to=PACT, headers=None, now=None, note=None):
         raw, mid = make_mail(sender, subject, body, to=to, headers=headers)
         self.sb.send(raw, sender if "<" not in sender else re.search(r"<(.*)>", sender).group(1), [to])
+        self.pending += 1
         print("   %s -> %s: %s%s" % (sender, to, subject, ("  (" + note + ")") if note else ""))
         return mid
 
     def send_raw(self, raw, sender, note):
         self.sb.send(raw, sender, [PACT])
+        self.pending += 1
         print("   %s -> %s: %s" % (sender, PACT, note))
 
     def run(self, now):
-        n = self.sb.count(PACT, "INBOX")
-        deadline = time.time() + 20
-        while self.sb.count(PACT, "INBOX") < n and time.time() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.3)  # let the last deliveries land
+        # every mail sent to the pact is in its INBOX before pactd looks
+        self.sb.wait_messages(PACT, self.pending, timeout=60)
+        self.pending = 0
         rc, err = self.pact.once(now=now)
         print("   %spactd --once (PACTD_NOW=%s): exit %d%s" % (DIM, now, rc, END))
         if rc != 0:
