@@ -65,8 +65,14 @@ class Demo:
         time.sleep(1.0)
 
     def new_mail(self, user, settle=1.0):
-        """Mail that arrived in user's INBOX since we last looked."""
-        time.sleep(settle)
+        """Mail that arrived in user's INBOX since we last looked, once
+        deliveries have stopped coming for a moment."""
+        n, still, deadline = -1, time.time(), time.time() + 15
+        while settle and time.time() - still < settle and time.time() < deadline:
+            c = self.sb.count(user)
+            if c != n:
+                n, still = c, time.time()
+            time.sleep(0.1)
         msgs = [parse(m) for m in self.sb.messages(user)]
         old = self.seen.get(user, 0)
         self.seen[user] = len(msgs)
@@ -74,7 +80,7 @@ class Demo:
 
     def answers(self, users, lines=4):
         for u in users:
-            for m in self.new_mail(u, settle=0):
+            for m in self.new_mail(u, settle=0.7):
                 show_mail(u, m, lines)
 
     def ctl(self, *args):
