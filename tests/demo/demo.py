@@ -133,17 +133,23 @@ def main():
     print("   ballot %s: %d ballot mails, e.g. Reply-To %s" % (ref, len(ballots), ballots["lise@ida.example.test"]["Reply-To"]))
 
     step("3. Six parties vote by replying; DI's second delegate changes DI's vote")
-    votes = [("mette@em.example.test", "Ja, selvfølgelig."), ("anne@di.example.test", "Nej"),
-             ("bo@di.example.test", "JA – vi har talt sammen"), ("jens@danskerhverv.example.test", "+1"),
-             ("sofie@itb.example.test", "Ja"), ("lise@ida.example.test", "Yes!"),
-             ("peter@industriensfond.example.test", "Ja tak")]
-    for voter, word in votes:
+    def vote(voter, word):
         b = ballots[voter]
         quoted = "\n".join("> " + l for l in text_of(b).splitlines())
         d.send(voter, "SV: " + str(b["Subject"]), "%s\n\nDen 2. dec. 2026 skrev Cybersikkerhedspagten:\n%s\n" % (word, quoted),
                to=b["Reply-To"], headers={"In-Reply-To": b["Message-ID"], "References": b["Message-ID"]},
                note="first line: " + word)
+
+    for voter, word in [("mette@em.example.test", "Ja, selvfølgelig."), ("anne@di.example.test", "Nej"),
+                        ("jens@danskerhverv.example.test", "+1"), ("sofie@itb.example.test", "Ja")]:
+        vote(voter, word)
     d.run("2026-12-03T09:00:00Z")
+    t = d.ctl("ballot", ref)
+    print("   pactctl ballot %s: state %s, yes %d, no %d" % (ref, t["state"], t["yes"], t["no"]))
+    for voter, word in [("bo@di.example.test", "JA – vi har talt sammen"), ("lise@ida.example.test", "Yes!"),
+                        ("peter@industriensfond.example.test", "Ja tak")]:
+        vote(voter, word)
+    d.run("2026-12-03T15:00:00Z")
     t = d.ctl("ballot", ref)
     print("   pactctl ballot %s: state %s, yes %d, no %d, abstain %d, not voted %d"
           % (ref, t["state"], t["yes"], t["no"], t["abstain"], t["not_voted"]))

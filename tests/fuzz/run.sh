@@ -32,7 +32,7 @@ all_targets() {
 
 usage() {
 	echo "usage: sh tests/fuzz/run.sh SECONDS [TARGET...]" >&2
-	echo "targets:" $(all_targets) >&2
+	echo "targets: $(all_targets | tr '\n' ' ')" >&2
 	exit 2
 }
 
@@ -56,6 +56,7 @@ have_runtime() {
 }
 
 # Install clang and its runtime when missing (as root), else say how.
+# shellcheck disable=SC2086 # $missing is a list of package names
 need_clang() {
 	command -v "$CC" >/dev/null 2>&1 && have_runtime && return 0
 	missing=$(missing_packages | tr '\n' ' ' | sed 's/ $//')
@@ -78,6 +79,7 @@ need_clang() {
 }
 
 # The project's own build dependencies come from `make deps`.
+# shellcheck disable=SC2086 # a list of pkg-config names
 need_libs() {
 	command -v make >/dev/null 2>&1 &&
 	    pkg-config --exists $PKGS 2>/dev/null && return 0
