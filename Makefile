@@ -80,9 +80,14 @@ fuzz:
 bench: deps all
 	/usr/bin/python3 tests/bench/bench.py
 
-# The end-to-end suite with pactd under valgrind.
+# The end-to-end suite with pactd under valgrind: a memory error or a
+# definite leak fails a test (exit 99) or leaves a report behind.
 check-valgrind: deps all
+	rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	PACTD_VALGRIND_LOG=$(CURDIR)/$(BUILD)/valgrind/pactd.%p.log \
 	PACTD_BUILD=$(CURDIR)/tests/valgrind/bin /usr/bin/python3 tests/e2e/run.py
+	@! find $(BUILD)/valgrind -size +0 | grep . || \
+	  (echo "valgrind reports above"; exit 1)
 
 e2e: all
 	/usr/bin/python3 tests/e2e/run.py
