@@ -6,7 +6,8 @@ way; where Dovecot will not take the bytes, into the Maildir). After it, in
 the same pass, an ordinary HJÆLP. pactd --once must exit 0, leave nothing in
 INBOX, answer the hostile mail (a rejection naming the problem, or a normal
 answer) or quarantine it, and answer the HJÆLP that came after it.
-Every Pact's log is kept in $TMPDIR/pactd-hostile-logs/<test>.log."""
+Every Pact's log is kept in $TMPDIR/pactd-hostile-logs/<test>.log; with
+HOSTILE_VERBOSE=1 each hostile mail's outcome and answer are printed."""
 
 import base64
 import datetime
