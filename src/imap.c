@@ -469,6 +469,43 @@ imap_scan(clist *res, uint32_t want, uint32_t *size, char **body,
 	}
 }
 
+/* Each answer's size into its UID's slot, found by binary search: one
+ * pass over the answers, whatever the mailbox holds. */
+static void
+imap_sizes_fill(clist *res, const uint32_t *uids, size_t n, uint32_t *sizes)
+{
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct mailimap_msg_att *ma = clist_content(it);
+		uint32_t uid = 0, sz = 0;
+		size_t lo = 0, hi = n;
+
+		for (clistiter *a = clist_begin(ma->att_list); a;
+		    a = clist_next(a)) {
+			struct mailimap_msg_att_item *item = clist_content(a);
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (item->att_data.att_static->att_type ==
+			    MAILIMAP_MSG_ATT_UID)
+				uid = item->att_data.att_static->att_data.att_uid;
+			else if (item->att_data.att_static->att_type ==
+			    MAILIMAP_MSG_ATT_RFC822_SIZE)
+				sz = item->att_data.att_static->att_data.
+				    att_rfc822_size;
+		}
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (uids[mid] < uid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && uids[lo] == uid)
+			sizes[lo] = sz;
+	}
+}
+
 int
 imap_sizes(struct imap *im, const uint32_t *uids, size_t n, uint32_t *sizes,
     char **cause)
@@ -494,10 +531,8 @@ imap_sizes(struct imap *im, const uint32_t *uids, size_t n, uint32_t *sizes,
 		imap_disconnect(im);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		sizes[i] = 0;
-		imap_scan(res, uids[i], &sizes[i], NULL, NULL);
-	}
+	memset(sizes, 0, n * sizeof *sizes);
+	imap_sizes_fill(res, uids, n, sizes);
 	mailimap_fetch_list_free(res);
 	return 0;
 }

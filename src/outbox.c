@@ -51,14 +51,18 @@ outbox_queue(struct store *s, const struct config *c,
 }
 
 int
-outbox_recent_replies(struct store *s, const char *rcpt, time_t now)
+outbox_recent_replies(struct store *s, const char *rcpt, time_t now,
+    int limit)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM outbox "
-	    "WHERE rcpt = ? AND auto_reply = 1 AND created > ?");
+	/* Counting stops at the limit: the cost does not grow with mail. */
+	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM (SELECT 1 "
+	    "FROM outbox WHERE rcpt = ? AND created > ? AND auto_reply = 1 "
+	    "LIMIT ?)");
 	int n = 0;
 
 	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now - 3600);
+	sqlite3_bind_int(st, 3, limit);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);

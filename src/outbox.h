@@ -15,8 +15,10 @@ int outbox_queue(struct store *, const struct config *,
     const struct outmail *, const char *kind, const char *ref,
     const char *cause_key, time_t now, char **cause);
 
-/* Replies queued to rcpt within the hour before now. */
-int outbox_recent_replies(struct store *, const char *rcpt, time_t now);
+/* Replies queued to rcpt within the hour before now, counted up to
+ * limit. */
+int outbox_recent_replies(struct store *, const char *rcpt, time_t now,
+    int limit);
 
 /* Mail left 'sending' by a killed run goes back to the queue. */
 int outbox_recover(struct store *, char **cause);

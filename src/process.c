@@ -126,8 +126,8 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
 {
 	struct notice n;
 
-	if (outbox_recent_replies(p->store, addr, now) >=
-	    p->conf->reply_rate_per_hour) {
+	if (outbox_recent_replies(p->store, addr, now,
+	    p->conf->reply_rate_per_hour) >= p->conf->reply_rate_per_hour) {
 		log_warnx("<%s>: no reply to %s: %d replies in the last hour",
 		    key, addr, p->conf->reply_rate_per_hour);
 		return audit_append(p->store, "reply suppressed", ref, key,

@@ -1,9 +1,12 @@
 /*
- * libFuzzer target: pactd.conf read with config_load. The input is written
- * to pactd.conf in a private directory made once, next to a valid
- * roster.conf, so that an input naming "roster = roster.conf" gets as far
- * as the roster, and one naming "roster = pactd.conf" has itself read as a
- * roster too. Everything is freed each run: a leak is a finding.
+ * libFuzzer target: pactd.conf and roster.conf read with config_load. The
+ * input up to the first NUL byte is written to pactd.conf in a private
+ * directory made once, next to a valid roster.conf written once; what
+ * follows the NUL, if anything, is written to fuzzed-roster.conf. So an
+ * input naming "roster = roster.conf" gets as far as a good roster, one
+ * naming "roster = fuzzed-roster.conf" has its second half read as the
+ * roster, and one naming "roster = pactd.conf" has itself read as a roster
+ * too. Everything is freed each run: a leak is a finding.
  *
  * config_load opens the roster path the input names. Inputs naming
  * anything under /dev, /proc, /sys or /run are skipped: /dev/zero or a
@@ -30,7 +33,7 @@ static const char roster[] =
     "name = Erhvervsstyrelsen\n"
     "member = sekretariat@erst.example.test\n";
 
-static char *dir, *conf_path, *roster_path;
+static char *dir, *conf_path, *roster_path, *fuzzed_path;
 
 /* Remove the directory when libFuzzer exits normally. */
 static void
@@ -38,6 +41,7 @@ cleanup(void)
 {
 	unlink(conf_path);
 	unlink(roster_path);
+	unlink(fuzzed_path);
 	rmdir(dir);
 }
 
@@ -68,6 +72,7 @@ setup(void)
 	}
 	conf_path = xasprintf("%s/pactd.conf", dir);
 	roster_path = xasprintf("%s/roster.conf", dir);
+	fuzzed_path = xasprintf("%s/fuzzed-roster.conf", dir);
 	put(roster_path, roster, sizeof roster - 1);
 	atexit(cleanup);
 }
@@ -88,6 +93,7 @@ special(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const uint8_t *nul = memchr(data, '\0', size);
 	struct strv errors = { 0 };
 	struct config *c;
 
@@ -95,7 +101,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (special(data, size))
 		return 0;
-	put(conf_path, data, size);
+	if (nul != NULL) {
+		put(conf_path, data, nul - data);
+		put(fuzzed_path, nul + 1, size - (nul - data) - 1);
+	} else {
+		put(conf_path, data, size);
+		unlink(fuzzed_path);
+	}
 	c = config_load(conf_path, &errors);
 	FUZZ_CHECK((c == NULL) == (errors.n > 0),
 	    "NULL exactly when there are errors");
