@@ -66,7 +66,12 @@ struct trender {
 	enum template_mode mode;
 	struct buf	 out;
 	char		*cause;
+	unsigned long	 steps;	/* nodes rendered, against TEMPLATE_MAXSTEPS */
 };
+
+/* Nested sections over the same list render items^depth times even when
+ * they write little: the work is capped as well as the output. */
+#define TEMPLATE_MAXSTEPS	(2UL * 1000 * 1000)
 
 struct tvars *
 tvars_new(void)
@@ -544,6 +549,13 @@ trender_nodes(struct trender *r, const struct tnode *n)
 	int rc;
 
 	for (; n != NULL; n = n->next) {
+		if (++r->steps > TEMPLATE_MAXSTEPS) {
+			if (r->cause == NULL)
+				r->cause = xasprintf("line %d: the template "
+				    "takes too long to expand (more than %lu "
+				    "steps)", n->line, TEMPLATE_MAXSTEPS);
+			return -1;
+		}
 		switch (n->type) {
 		case TNODE_TEXT:
 			rc = trender_add(r, n, n->s, n->len);
