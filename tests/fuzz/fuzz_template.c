@@ -4,7 +4,8 @@
  * end of the first line; the template is the rest. The value is set as
  * several variables, in a list of items and as plain list strings, so that
  * {{name}}, {{{name}}}, sections, inverted sections and {{.}} all meet
- * attacker-chosen text; both TEXT and HTML mode are expanded.
+ * attacker-chosen text; TEXT mode is expanded, and HTML mode when TEXT
+ * mode succeeded.
  */
 #include "fuzz.h"
 #include "template.h"
@@ -41,8 +42,9 @@ vars(const char *value)
 	return tv;
 }
 
-/* Expand in one mode; either an output or a cause, never both. */
-static void
+/* Expand in one mode; either an output or a cause, never both. Returns
+ * whether it expanded. */
+static int
 expand(const char *tmpl, const struct tvars *tv, enum template_mode mode)
 {
 	char *out = NULL, *cause = NULL;
@@ -51,11 +53,12 @@ expand(const char *tmpl, const struct tvars *tv, enum template_mode mode)
 		FUZZ_CHECK(out != NULL, "an expansion gives an output");
 		FUZZ_CHECK(strlen(out) <= TEMPLATE_MAXOUT, "output capped");
 		free(out);
-	} else {
-		FUZZ_CHECK(out == NULL && cause != NULL,
-		    "a failure gives a cause and no output");
-		free(cause);
+		return 1;
 	}
+	FUZZ_CHECK(out == NULL && cause != NULL,
+	    "a failure gives a cause and no output");
+	free(cause);
+	return 0;
 }
 
 int
@@ -73,8 +76,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tmpl = fuzz_string(cut + (cut < data + size),
 	    size - (cut - data) - (cut < data + size));
 	tv = vars(value);
-	expand(tmpl, tv, TEMPLATE_TEXT);
-	expand(tmpl, tv, TEMPLATE_HTML);
+	/* What fails in TEXT mode (syntax, the work or the output cap) fails
+	 * in HTML mode too, whose output is never shorter: expanding it again
+	 * would only double the slowest inputs. */
+	if (expand(tmpl, tv, TEMPLATE_TEXT))
+		expand(tmpl, tv, TEMPLATE_HTML);
 	tvars_free(tv);
 	free(tmpl);
 	free(value);

@@ -196,8 +196,14 @@ run() {
 	fi
 	printf '%-9s %10s runs  corpus %5s files  CRASHED (exit %s)\n' "$t" \
 	    "${runs:-?}" "$files" "$rc"
-	grep -m 1 -E '^SUMMARY|^==[0-9]+== ?ERROR|fuzz check failed' \
-	    "$log" | sed 's/^/    /'
+	# What went wrong and the top of the stack.
+	grep -m 1 -E '^==[0-9]+== ?ERROR|fuzz check failed' "$log" |
+	    sed 's/^/    /'
+	awk '/ERROR|fuzz check failed/ { s = 1 } s && /^ +#[0-9]+ / { print }
+	    s && /^$/ && n++ { exit }' "$log" |
+	    grep ' in ' | grep -v -E ' in (main|_start|__[a-z_]+|fuzzer::[^ ]+) ' |
+	    head -n 4 | sed 's/ (\/.*//; s/^ */      /'
+	grep -m 1 '^SUMMARY' "$log" | sed 's/^/    /'
 	echo "    input: ${artifact:-none written}"
 	echo "    log:   $log"
 	[ -n "$artifact" ] && echo "    again: $bin $artifact"
