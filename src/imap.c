@@ -371,10 +371,38 @@ imap_connect(struct imap *im, char **cause)
 	return 0;
 }
 
+/* The UIDs as an IMAP set, runs of consecutive UIDs as ranges. */
 static struct mailimap_set *
-uid_set(uint32_t uid)
+uid_set(const uint32_t *uids, size_t n)
 {
-	return mailimap_set_new_single(uid);
+	struct mailimap_set *set = mailimap_set_new_empty();
+
+	for (size_t i = 0; i < n; ) {
+		size_t j = i;
+
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+/* The slot of uid in the ascending uids, or n. */
+static size_t
+uid_slot(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && uids[lo] == uid ? lo : n;
 }
 
 int
@@ -409,64 +437,33 @@ imap_uids(struct imap *im, uint32_t **uids, size_t *n, char **cause)
 	return 0;
 }
 
-/* One UID FETCH with the given attributes; the message's att list. */
-static int
-imap_fetch_atts(struct imap *im, uint32_t uid,
-    struct mailimap_fetch_type *ft, clist **res, char **cause)
+/* An answer's UID, size and body section, whichever it carries. */
+static uint32_t
+att_scan(struct mailimap_msg_att *ma, uint32_t *size,
+    struct mailimap_msg_att_body_section **sec)
 {
-	struct mailimap_set *set = uid_set(uid);
-	int r;
+	uint32_t uid = 0;
 
-	r = mailimap_uid_fetch(im->session, set, ft, res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		*cause = imap_error(im, "UID FETCH", r);
-		imap_disconnect(im);
-		return -1;
-	}
-	return 0;
-}
+	for (clistiter *a = clist_begin(ma->att_list); a; a = clist_next(a)) {
+		struct mailimap_msg_att_item *item = clist_content(a);
+		struct mailimap_msg_att_static *st;
 
-/* Walk a fetch result for the item with this UID. */
-static void
-imap_scan(clist *res, uint32_t want, uint32_t *size, char **body,
-    size_t *len)
-{
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-		struct mailimap_msg_att *ma = clist_content(it);
-		uint32_t uid = 0, sz = 0;
-		struct mailimap_msg_att_body_section *sec = NULL;
-
-		for (clistiter *a = clist_begin(ma->att_list); a;
-		    a = clist_next(a)) {
-			struct mailimap_msg_att_item *item = clist_content(a);
-
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			switch (item->att_data.att_static->att_type) {
-			case MAILIMAP_MSG_ATT_UID:
-				uid = item->att_data.att_static->att_data.att_uid;
-				break;
-			case MAILIMAP_MSG_ATT_RFC822_SIZE:
-				sz = item->att_data.att_static->att_data.
-				    att_rfc822_size;
-				break;
-			case MAILIMAP_MSG_ATT_BODY_SECTION:
-				sec = item->att_data.att_static->att_data.
-				    att_body_section;
-				break;
-			}
-		}
-		if (uid != want)
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
 			continue;
-		if (size != NULL)
-			*size = sz;
-		if (body != NULL && sec != NULL && sec->sec_body_part != NULL) {
-			*body = xstrndup(sec->sec_body_part, sec->sec_length);
-			*len = sec->sec_length;
+		st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			uid = st->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			*size = st->att_data.att_rfc822_size;
+			break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION:
+			*sec = st->att_data.att_body_section;
+			break;
 		}
 	}
+	return uid;
 }
 
 /* Each answer's size into its UID's slot, found by binary search: one
@@ -475,34 +472,12 @@ static void
 imap_sizes_fill(clist *res, const uint32_t *uids, size_t n, uint32_t *sizes)
 {
 	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-		struct mailimap_msg_att *ma = clist_content(it);
-		uint32_t uid = 0, sz = 0;
-		size_t lo = 0, hi = n;
+		struct mailimap_msg_att_body_section *sec = NULL;
+		uint32_t sz = 0, uid = att_scan(clist_content(it), &sz, &sec);
+		size_t i = uid_slot(uids, n, uid);
 
-		for (clistiter *a = clist_begin(ma->att_list); a;
-		    a = clist_next(a)) {
-			struct mailimap_msg_att_item *item = clist_content(a);
-
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			if (item->att_data.att_static->att_type ==
-			    MAILIMAP_MSG_ATT_UID)
-				uid = item->att_data.att_static->att_data.att_uid;
-			else if (item->att_data.att_static->att_type ==
-			    MAILIMAP_MSG_ATT_RFC822_SIZE)
-				sz = item->att_data.att_static->att_data.
-				    att_rfc822_size;
-		}
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (uids[mid] < uid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < n && uids[lo] == uid)
-			sizes[lo] = sz;
+		if (i < n)
+			sizes[i] = sz;
 	}
 }
 
@@ -538,25 +513,42 @@ imap_sizes(struct imap *im, const uint32_t *uids, size_t n, uint32_t *sizes,
 }
 
 int
-imap_fetch(struct imap *im, uint32_t uid, int header_only, char **raw,
-    size_t *len, char **cause)
+imap_fetch(struct imap *im, const uint32_t *uids, size_t n, int header_only,
+    struct imap_msg *out, char **cause)
 {
+	struct mailimap_set *set = uid_set(uids, n);
 	struct mailimap_fetch_type *ft;
 	clist *res = NULL;
+	int r;
 
-	*raw = NULL;
-	*len = 0;
+	memset(out, 0, n * sizeof *out);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_body_peek_section(header_only ?
 	    mailimap_section_new_header() : mailimap_section_new(NULL)));
-	if (imap_fetch_atts(im, uid, ft, &res, cause) != 0)
+	r = mailimap_uid_fetch(im->session, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID FETCH", r);
+		imap_disconnect(im);
 		return -1;
-	imap_scan(res, uid, NULL, raw, len);
+	}
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct mailimap_msg_att_body_section *sec = NULL;
+		uint32_t sz = 0, uid = att_scan(clist_content(it), &sz, &sec);
+		size_t i = uid_slot(uids, n, uid);
+
+		if (i == n || sec == NULL || sec->sec_body_part == NULL ||
+		    out[i].raw != NULL)
+			continue;
+		out[i].raw = xstrndup(sec->sec_body_part, sec->sec_length);
+		out[i].len = sec->sec_length;
+	}
 	mailimap_fetch_list_free(res);
-	return *raw == NULL ? 1 : 0;
+	return 0;
 }
 
 /* COPY, \Deleted, UID EXPUNGE: MOVE for servers without it. */
@@ -591,9 +583,10 @@ imap_copy_delete(struct imap *im, struct mailimap_set *set, const char *f,
 }
 
 int
-imap_move(struct imap *im, uint32_t uid, const char *folder, char **cause)
+imap_move(struct imap *im, const uint32_t *uids, size_t n, const char *folder,
+    char **cause)
 {
-	struct mailimap_set *set = uid_set(uid);
+	struct mailimap_set *set = uid_set(uids, n);
 	char *f = imap_folder(im, folder);
 	int r, rc = 0;
 

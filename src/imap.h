@@ -30,13 +30,20 @@ int imap_uids(struct imap *, uint32_t **uids, size_t *n, char **cause);
 int imap_sizes(struct imap *, const uint32_t *uids, size_t n,
     uint32_t *sizes, char **cause);
 
-/* The raw message, or only its header. Returns 1 when the message has
- * gone meanwhile. */
-int imap_fetch(struct imap *, uint32_t uid, int header_only, char **raw,
-    size_t *len, char **cause);
+struct imap_msg {
+	char	*raw;		/* NULL: the message has gone meanwhile */
+	size_t	 len;
+};
 
-/* Move to a folder (named with '/', the server's delimiter is used). */
-int imap_move(struct imap *, uint32_t uid, const char *folder, char **cause);
+/* The raw messages (or only their headers) of the ascending uids, in one
+ * round trip; out[i] for uids[i]. */
+int imap_fetch(struct imap *, const uint32_t *uids, size_t n,
+    int header_only, struct imap_msg *out, char **cause);
+
+/* Move messages to a folder (named with '/', the server's delimiter is
+ * used), in one command. */
+int imap_move(struct imap *, const uint32_t *uids, size_t n,
+    const char *folder, char **cause);
 
 /* Wait for new mail, a signal (readable sigfd) or the timeout. */
 enum imap_wake imap_wait(struct imap *, int timeout_ms, int sigfd,

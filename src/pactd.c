@@ -26,7 +26,7 @@
 #include "outbox.h"
 #include "page.h"
 #include "pact.h"
-#include "process.h"
+#include "inbox.h"
 #include "smtp.h"
 #include "store.h"
 #include "util.h"
@@ -218,7 +218,7 @@ pass(struct pact *p)
 		free(cause);
 		return EX_UNAVAILABLE;
 	}
-	n = process_mailbox(p, &down, &cause);
+	n = inbox_pass(p, &down, &cause);
 	if (n < 0) {
 		log_warnx("%s: %s", down ? "imap" : "store", cause);
 		free(cause);

@@ -11,7 +11,6 @@
 #include "audit.h"
 #include "body.h"
 #include "clock.h"
-#include "fault.h"
 #include "kind.h"
 #include "log.h"
 #include "mime.h"
@@ -429,95 +428,4 @@ out:
 	free(key);
 	mail_free(m);
 	return rc;
-}
-
-/* A new UIDVALIDITY means the server renumbered the mailbox: UIDs start
- * afresh; the message keys still stop old mail from running again. */
-static void
-check_uidvalidity(struct pact *p)
-{
-	char *old = store_meta_get(p->store, "uidvalidity");
-	char now[32], *cause = NULL;
-
-	snprintf(now, sizeof now, "%u", imap_uidvalidity(p->imap));
-	if (old != NULL && strcmp(old, now) != 0)
-		log_warnx("imap: UIDVALIDITY changed from %s to %s; reading "
-		    "the mailbox afresh", old, now);
-	if (old == NULL || strcmp(old, now) != 0) {
-		if (store_meta_set(p->store, "uidvalidity", now, &cause) != 0 ||
-		    store_meta_set(p->store, "last_uid", "0", &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
-		}
-	}
-	free(old);
-}
-
-/* The highest UID seen, once a pass: for the record and the logs. */
-static void
-note_uid(struct pact *p, uint32_t uid)
-{
-	char *last = store_meta_get(p->store, "last_uid");
-	char buf[32], *cause = NULL;
-
-	if (uid > 0 && (last == NULL || strtoul(last, NULL, 10) < uid)) {
-		snprintf(buf, sizeof buf, "%u", uid);
-		if (store_meta_set(p->store, "last_uid", buf, &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
-		}
-	}
-	free(last);
-}
-
-/* Fetch, decide, commit, move one message; -1 and *imap_down as for
- * process_mailbox. */
-static int
-process_uid(struct pact *p, uint32_t uid, uint32_t size, int *imap_down,
-    char **cause)
-{
-	const char *folder;
-	int toobig = (size_t)size > (size_t)p->conf->max_message_bytes;
-	char *raw;
-	size_t len;
-	int r;
-
-	if ((r = imap_fetch(p->imap, uid, toobig, &raw, &len, cause)) != 0)
-		return r < 0 ? -1 : 0;	/* gone meanwhile: nothing to do */
-	r = process_message(p, raw, len, toobig, &folder, cause);
-	free(raw);
-	if (r != 0) {
-		*imap_down = 0;
-		return -1;
-	}
-	fault_point("after-commit");
-	return imap_move(p->imap, uid, folder, cause);
-}
-
-int
-process_mailbox(struct pact *p, int *imap_down, char **cause)
-{
-	uint32_t *uids, *sizes, last = 0;
-	size_t n;
-	int done = 0, rc = 0;
-
-	*imap_down = 1;
-	check_uidvalidity(p);
-	if (imap_uids(p->imap, &uids, &n, cause) != 0)
-		return -1;
-	sizes = xcalloc(n + 1, sizeof *sizes);
-	if (imap_sizes(p->imap, uids, n, sizes, cause) != 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n && (p->stop == NULL || !*p->stop);
-	    i++) {
-		if ((rc = process_uid(p, uids[i], sizes[i], imap_down,
-		    cause)) == 0) {
-			last = uids[i];
-			done++;
-		}
-	}
-	note_uid(p, last);
-	free(sizes);
-	free(uids);
-	return rc != 0 ? -1 : done;
 }

@@ -1,5 +1,5 @@
-/* One incoming mail from INBOX to its folder: parse, decide, record the
- * effect and the answers in one transaction, then move it. */
+/* One incoming mail: parse, decide, record the effect and the answers in
+ * one transaction, and say which folder it belongs in. */
 #ifndef PACTD_PROCESS_H
 #define PACTD_PROCESS_H
 
@@ -12,9 +12,5 @@
  * it to. -1 and *cause when the store failed: nothing was recorded. */
 int process_message(struct pact *, const char *raw, size_t len, int toobig,
     const char **folder, char **cause);
-
-/* Every message in the mailbox. Returns how many were handled, or -1:
- * *imap_down tells a server problem from a store problem. */
-int process_mailbox(struct pact *, int *imap_down, char **cause);
 
 #endif

@@ -1,0 +1,192 @@
+/*
+ * A pass over INBOX. Messages are fetched a chunk at a time in one UID
+ * FETCH, each is processed and committed on its own, and the chunk's
+ * messages are then moved with one UID MOVE per folder: a round trip per
+ * chunk rather than two per message, and one update of each folder's
+ * index (Dovecot rewrites a maildir's uidlist on every MOVE). A kill
+ * between a commit and the MOVE only leaves answered messages in INBOX,
+ * which the next pass recognises by their keys and moves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+#include "imap.h"
+#include "inbox.h"
+#include "log.h"
+#include "process.h"
+#include "store.h"
+#include "util.h"
+
+/* A chunk: at most this many messages and, past its first, this many
+ * bytes, so that memory stays small whatever the INBOX holds. */
+#define CHUNK_MAX	64
+#define CHUNK_BYTES	(512 * 1024)
+#define FOLDERS_MAX	4	/* Processed, Rejected, Quarantine, Ignored */
+
+/* The chunk's messages waiting to be moved, by folder. */
+struct moves {
+	const char	*folder[FOLDERS_MAX];
+	uint32_t	 uids[FOLDERS_MAX][CHUNK_MAX];
+	size_t		 n[FOLDERS_MAX];
+	size_t		 nfolders;
+};
+
+static void
+moves_add(struct moves *mv, const char *folder, uint32_t uid)
+{
+	size_t f;
+
+	for (f = 0; f < mv->nfolders; f++)
+		if (strcmp(mv->folder[f], folder) == 0)
+			break;
+	if (f == mv->nfolders) {
+		if (f == FOLDERS_MAX)
+			fatalx("inbox: more than %d folders", FOLDERS_MAX);
+		mv->folder[mv->nfolders++] = folder;
+		mv->n[f] = 0;
+	}
+	mv->uids[f][mv->n[f]++] = uid;
+}
+
+static int
+moves_flush(struct pact *p, struct moves *mv, char **cause)
+{
+	int rc = 0;
+
+	for (size_t f = 0; f < mv->nfolders && rc == 0; f++)
+		rc = imap_move(p->imap, mv->uids[f], mv->n[f], mv->folder[f],
+		    cause);
+	mv->nfolders = 0;
+	return rc;
+}
+
+/* A new UIDVALIDITY means the server renumbered the mailbox: UIDs start
+ * afresh; the message keys still stop old mail from running again. */
+static void
+check_uidvalidity(struct pact *p)
+{
+	char *old = store_meta_get(p->store, "uidvalidity");
+	char now[32], *cause = NULL;
+
+	snprintf(now, sizeof now, "%u", imap_uidvalidity(p->imap));
+	if (old != NULL && strcmp(old, now) != 0)
+		log_warnx("imap: UIDVALIDITY changed from %s to %s; reading "
+		    "the mailbox afresh", old, now);
+	if (old == NULL || strcmp(old, now) != 0) {
+		if (store_meta_set(p->store, "uidvalidity", now, &cause) != 0 ||
+		    store_meta_set(p->store, "last_uid", "0", &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+	free(old);
+}
+
+/* The highest UID seen, once a pass: for the record and the logs. */
+static void
+note_uid(struct pact *p, uint32_t uid)
+{
+	char *last = store_meta_get(p->store, "last_uid");
+	char buf[32], *cause = NULL;
+
+	if (uid > 0 && (last == NULL || strtoul(last, NULL, 10) < uid)) {
+		snprintf(buf, sizeof buf, "%u", uid);
+		if (store_meta_set(p->store, "last_uid", buf, &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
+	free(last);
+}
+
+/* How many messages from i on make the next chunk. A message over the
+ * size limit is a chunk of its own: only its header is fetched. */
+static size_t
+chunk_len(const uint32_t *sizes, size_t i, size_t n, size_t limit,
+    int *toobig)
+{
+	size_t k = 1, bytes = sizes[i];
+
+	*toobig = sizes[i] > limit;
+	if (*toobig)
+		return 1;
+	while (i + k < n && k < CHUNK_MAX && sizes[i + k] <= limit &&
+	    bytes + sizes[i + k] <= CHUNK_BYTES)
+		bytes += sizes[i + k++];
+	return k;
+}
+
+/* Fetch, decide and commit a chunk, then move it. Returns how many were
+ * handled, or -1 as for inbox_pass. */
+static int
+inbox_chunk(struct pact *p, const uint32_t *uids, size_t k, int toobig,
+    int *imap_down, char **cause)
+{
+	struct imap_msg *msgs = xcalloc(k, sizeof *msgs);
+	struct moves mv = { .nfolders = 0 };
+	const char *folder;
+	int done = 0, rc = 0;
+	char *why = NULL;
+
+	if (imap_fetch(p->imap, uids, k, toobig, msgs, cause) != 0) {
+		free(msgs);
+		return -1;
+	}
+	for (size_t j = 0; j < k && (p->stop == NULL || !*p->stop); j++) {
+		if (msgs[j].raw == NULL)
+			continue;	/* gone meanwhile: nothing to do */
+		if (process_message(p, msgs[j].raw, msgs[j].len, toobig,
+		    &folder, cause) != 0) {
+			*imap_down = 0;
+			rc = -1;
+			break;
+		}
+		fault_point("after-commit");
+		moves_add(&mv, folder, uids[j]);
+		done++;
+	}
+	for (size_t j = 0; j < k; j++)
+		free(msgs[j].raw);
+	free(msgs);
+	/* What was committed moves even when a later message failed. */
+	if (moves_flush(p, &mv, rc == 0 ? cause : &why) != 0) {
+		free(why);
+		*imap_down = 1;
+		return -1;
+	}
+	return rc != 0 ? -1 : done;
+}
+
+int
+inbox_pass(struct pact *p, int *imap_down, char **cause)
+{
+	size_t limit = (size_t)p->conf->max_message_bytes;
+	uint32_t *uids, *sizes, last = 0;
+	size_t n, k;
+	int done = 0, rc = 0, toobig, r;
+
+	*imap_down = 1;
+	check_uidvalidity(p);
+	if (imap_uids(p->imap, &uids, &n, cause) != 0)
+		return -1;
+	sizes = xcalloc(n + 1, sizeof *sizes);
+	if (imap_sizes(p->imap, uids, n, sizes, cause) != 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < n && (p->stop == NULL || !*p->stop);
+	    i += k) {
+		k = chunk_len(sizes, i, n, limit, &toobig);
+		if ((r = inbox_chunk(p, uids + i, k, toobig, imap_down,
+		    cause)) < 0)
+			rc = -1;
+		else if (r > 0) {
+			last = uids[i + k - 1];
+			done += r;
+		}
+	}
+	note_uid(p, last);
+	free(sizes);
+	free(uids);
+	return rc != 0 ? -1 : done;
+}
