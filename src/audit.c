@@ -65,7 +65,7 @@ audit_append(struct store *s, const char *event, const char *ref,
 		snprintf(prev, sizeof prev, "%s",
 		    (const char *)sqlite3_column_text(st, 1));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	payload_hash(mid, detail, payload);
 	entry_hash(id, at, event, ref, payload, prev, hash);
 	st = store_prepare(s, "INSERT INTO log(id, at, event, ref, "
@@ -109,7 +109,7 @@ audit_declared(struct store *s)
 			buf_addc(&b, *p == ',' ? ' ' : *p);
 		buf_addc(&b, ' ');
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return buf_steal(&b);
 }
 
@@ -166,7 +166,7 @@ audit_verify(struct store *s, char **cause)
 		snprintf(prev, sizeof prev, "%s", coltext(st, 8));
 		want = sqlite3_column_int64(st, 0) + 1;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	free(declared);
 	return bad;
 }
@@ -192,7 +192,7 @@ audit_forget(struct store *s, const char *addr, char **cause)
 		buf_addf(&ids, "%s%lld=%s", n++ ? "," : "",
 		    (long long)sqlite3_column_int64(st, 0), payload);
 	}
-	if (sqlite3_finalize(st) != SQLITE_OK) {
+	if (store_done(st) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
 		buf_free(&ids);
 		return -1;
@@ -219,6 +219,6 @@ audit_last_id(struct store *s)
 
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	return id;
 }

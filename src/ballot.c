@@ -79,7 +79,7 @@ ballot_tally(struct store *s, const char *ref, int nparties, struct tally *t)
 			t->abstain = n;
 		t->voted += n;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 /* A party's name from its id in the roster. */
@@ -124,7 +124,7 @@ ballot_votes_vars(struct pact *p, const char *ref, const char *lang,
 		tvars_set(item, "party", c->roster.parties[i].name);
 		tvars_set(item, "vote", word);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 /* "Name <address>", or the address when the nomination gave no name. */
@@ -184,7 +184,7 @@ ballot_vars(struct pact *p, const char *ref, const char *lang,
 		    sqlite3_column_text(st, 9)) == BALLOT_OPEN ? "is_open" :
 		    (const char *)sqlite3_column_text(st, 9), "yes");
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	ballot_tally(p->store, ref, (int)p->conf->roster.nparties, &t);
 	tvars_setf(v, "yes", "%d", t.yes);
 	tvars_setf(v, "no", "%d", t.no);
@@ -319,7 +319,7 @@ ballot_settle(struct pact *p, const char *ref, time_t now, char **cause)
 		    0));
 		deadline = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (s != BALLOT_OPEN)
 		return 0;
 	ballot_tally(p->store, ref, (int)c->roster.nparties, &t);
@@ -370,7 +370,7 @@ ballot_remind(struct pact *p, const char *ref, time_t now, char **cause)
 		free(word);
 		n++;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (rc != 0)
 		return -1;
 	st = store_prepare(p->store, "UPDATE ballots SET reminded = 1 WHERE "
@@ -404,7 +404,7 @@ ballot_due(struct pact *p, time_t now, struct strv *close,
 			strv_add(remind, (const char *)sqlite3_column_text(st,
 			    0));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 int

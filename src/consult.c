@@ -45,7 +45,7 @@ consult_vars(struct pact *p, const char *ref, const char *lang,
 		    sizeof when);
 		tvars_set(v, "deadline", when);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 /* One consultation mail, carrying the member's token. */
@@ -118,7 +118,7 @@ consult_closed_mail(struct pact *p, const char *ref, time_t now,
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ncomments = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	v = notice_vars(p);
 	consult_vars(p, ref, lang, v);
 	tvars_setf(v, "comments", "%d", ncomments);
@@ -161,7 +161,7 @@ consult_timers(struct pact *p, time_t now, char **cause)
 	sqlite3_bind_int64(st, 1, now);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		strv_add(&due, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 	for (size_t i = 0; i < due.n && rc == 0; i++) {
 		if (store_begin(p->store, cause) != 0 ||
 		    consult_close(p, due.v[i], now, cause) != 0 ||

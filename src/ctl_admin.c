@@ -63,7 +63,7 @@ export_table(struct ctl *ctl, struct json *j, const char *table)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	sqlite3_finalize(st);
+	store_done(st);
 	free(sql);
 }
 
@@ -147,7 +147,7 @@ forget_names(struct ctl *ctl, const char *addr, struct strv *names)
 		    sqlite3_column_bytes(st, 0) > 2)
 			strv_add(names, (const char *)sqlite3_column_text(st,
 			    0));
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static int

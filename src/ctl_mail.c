@@ -83,7 +83,7 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 			    strcmp(col(st, 6), "queued") ? "" : t2);
 		}
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	if (ctl->json)
 		ctl_print_json(&j);
@@ -124,7 +124,7 @@ ctl_log(struct ctl *ctl, int argc, char **argv)
 		json_str(&j, "hash", col(st, 6));
 		json_obj_end(&j);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	if (ctl->json)
 		ctl_print_json(&j);

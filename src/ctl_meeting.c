@@ -64,7 +64,7 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 		json_obj_end(&j);
 		meeting_text(&b, st);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	if (ctl->json)
 		ctl_print_json(&j);
@@ -87,7 +87,7 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 	free(sql);
 	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_done(st);
 		fprintf(stderr, "pactctl: no meeting %s\n", argv[0]);
 		return CTL_DATAERR;
 	}
@@ -108,10 +108,10 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 		json_obj_end(&j);
 		buf_addf(&b, "  %-13s %s\n", col(a, 2), col(a, 0));
 	}
-	sqlite3_finalize(a);
+	store_done(a);
 	json_arr_end(&j);
 	json_obj_end(&j);
-	sqlite3_finalize(st);
+	store_done(st);
 	if (ctl->json)
 		ctl_print_json(&j);
 	else {

@@ -88,7 +88,7 @@ ctl_parties(struct ctl *ctl, int argc, char **argv)
 		    pt->id, pt->name, sqlite3_column_int(st, 0),
 		    pt->ndelegates);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	return ctl_finish(ctl, &j, &t);
 }
@@ -125,7 +125,7 @@ ctl_members(struct ctl *ctl, int argc, char **argv)
 		    "%s\n", col(st, 0), col(st, 8), col(st, 1), col(st, 3),
 		    col(st, 6), when);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	return ctl_finish(ctl, &j, &t);
 }
@@ -163,7 +163,7 @@ ballot_json(struct ctl *ctl, struct json *j, sqlite3_stmt *st, int votes)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	sqlite3_finalize(v);
+	store_done(v);
 }
 
 static const char ballot_sql[] = "SELECT b.ref, n.organisation, b.state, "
@@ -190,7 +190,7 @@ ctl_ballots(struct ctl *ctl, int argc, char **argv)
 		buf_addf(&t, "%s %-8s %-30s deadline %s\n", col(st, 0),
 		    col(st, 2), col(st, 1), when);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	free(sql);
 	json_arr_end(&j);
 	return ctl_finish(ctl, &j, &t);
@@ -208,7 +208,7 @@ ctl_ballot(struct ctl *ctl, int argc, char **argv)
 	free(sql);
 	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		store_done(st);
 		fprintf(stderr, "pactctl: no ballot %s\n", argv[0]);
 		return CTL_DATAERR;
 	}
@@ -228,7 +228,7 @@ ctl_ballot(struct ctl *ctl, int argc, char **argv)
 		    col(st, 2), when, t.yes, t.no, t.abstain,
 		    t.parties - t.voted);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return CTL_OK;
 }
 
@@ -257,7 +257,7 @@ ctl_declarations(struct ctl *ctl, int argc, char **argv)
 		buf_addf(&t, "%s %-8s v%d %.60s\n", col(st, 0), col(st, 1),
 		    sqlite3_column_int(st, 2), col(st, 3));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	return ctl_finish(ctl, &j, &t);
 }
@@ -290,7 +290,7 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 		buf_addf(&t, "%s %-40s purpose %s, by %s\n", col(st, 0),
 		    col(st, 1), col(st, 3), col(st, 6));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	return ctl_finish(ctl, &j, &t);
 }
@@ -313,7 +313,7 @@ status_comments(struct ctl *ctl, struct json *j, const char *ref)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 int
@@ -345,7 +345,7 @@ ctl_statuses(struct ctl *ctl, int argc, char **argv)
 		    SQLITE_NULL ? "in consultation" : "published",
 		    sqlite3_column_int(st, 7));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	json_arr_end(&j);
 	return ctl_finish(ctl, &j, &t);
 }

@@ -91,7 +91,7 @@ feed_title(const struct config *c, struct store *s, size_t e,
 		    feed_events[e].da, subject);
 		free(subject);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return title;
 }
 
@@ -170,7 +170,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 			n++;
 		}
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	feed_head(&b, c, lang, updated ? updated : now);
 	if (entries.s != NULL)
 		buf_adds(&b, entries.s);

@@ -29,7 +29,7 @@ comment_status(struct submission *sub, struct answer *ans)
 		    "WHERE published IS NULL ORDER BY submitted DESC LIMIT 1");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ref = store_col(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	if (ref == NULL && year != NULL)
 		kind_problem(ans, tr(sub, "der er ingen årsstatus for %s",
 		    "there is no annual status for %s"), year);
@@ -103,7 +103,7 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref)
 		open = sqlite3_column_type(st, 0) == SQLITE_NULL;
 		tvars_setf(ans->vars, "year", "%d", sqlite3_column_int(st, 1));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (!open)
 		kind_problem(ans, tr(sub, "høringen om %s er lukket", "the "
 		    "consultation on %s is closed"), ref);

@@ -16,7 +16,7 @@ declaration_version(struct store *s, const char *party)
 	sqlite3_bind_text(st, 1, party, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	return v;
 }
 

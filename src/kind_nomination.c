@@ -130,7 +130,7 @@ check_duplicate(struct submission *sub, struct answer *ans,
 		kind_problem(ans, tr(sub, "der er allerede en åben indstilling "
 		    "for CVR %s: %s", "there already is an open nomination for "
 		    "CVR %s: %s"), nm->cvr, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 	st = store_prepare(sub->pact->store, "SELECT ref FROM associates "
 	    "WHERE cvr = ? AND state = 'active'");
 	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
@@ -138,7 +138,7 @@ check_duplicate(struct submission *sub, struct answer *ans,
 		kind_problem(ans, tr(sub, "CVR %s er allerede associeret medlem "
 		    "(%s)", "CVR %s already is an associate member (%s)"),
 		    nm->cvr, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static int

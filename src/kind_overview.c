@@ -19,7 +19,7 @@ party_voted(struct store *s, const char *ref, const char *party)
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, party, -1, SQLITE_STATIC);
 	voted = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_done(st);
 	return voted;
 }
 
@@ -46,7 +46,7 @@ overview_ballots(struct submission *sub, struct answer *ans)
 		    !party_voted(s, ref, sub->from.party->id))
 			tvars_add_string(ans->vars, "pending", ref);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static void
@@ -70,7 +70,7 @@ overview_meetings(struct submission *sub, struct answer *ans)
 		tvars_set(item, "location",
 		    (const char *)sqlite3_column_text(st, 3));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 int

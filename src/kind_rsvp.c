@@ -137,7 +137,7 @@ rsvp_invited(struct store *s, const struct meeting *mt, const char *addr)
 	sqlite3_bind_text(st, 1, mt->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_done(st);
 	return found;
 }
 

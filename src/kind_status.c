@@ -83,7 +83,7 @@ status_duplicate(struct submission *sub, struct answer *ans, int year)
 		kind_problem(ans, tr(sub, "der er allerede en årsstatus for %d: "
 		    "%s", "there already is an annual status for %d: %s"),
 		    year, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 /* Keep the PDF beside the database, written whole or not at all. */

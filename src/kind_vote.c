@@ -78,7 +78,7 @@ vote_record(struct submission *sub, const char *ref, enum vote_word w,
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sub->from.party->id, -1, SQLITE_STATIC);
 	*replaced = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_done(st);
 	st = store_prepare(s, "INSERT INTO votes(ref, party, vote, voter, at, "
 	    "msgkey) VALUES(?,?,?,?,?,?) ON CONFLICT(ref, party) DO UPDATE SET "
 	    "vote = excluded.vote, voter = excluded.voter, at = excluded.at, "
@@ -110,7 +110,7 @@ vote_ballot_state(struct submission *sub, const char *ref)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		s = ballot_state_parse((const char *)sqlite3_column_text(st,
 		    0));
-	sqlite3_finalize(st);
+	store_done(st);
 	return s;
 }
 

@@ -24,7 +24,7 @@ withdrawal_named(struct submission *sub, struct answer *ans)
 	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ref = store_col(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	if (ref == NULL)
 		kind_problem(ans, tr(sub, "\"%s\" er ikke et aktivt associeret "
 		    "medlem", "\"%s\" is not an active associate member"), org);
@@ -47,7 +47,7 @@ kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		tvars_set(ans->vars, "organisation",
 		    (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 	if (member_withdraw(sub->pact, ref, sub->now, cause) != 0) {
 		free(ref);
 		return -1;

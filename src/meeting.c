@@ -46,7 +46,7 @@ meeting_load(struct store *s, const char *ref, const char *uid,
 		m->sequence = sqlite3_column_int(st, 8);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return rc;
 }
 
@@ -128,7 +128,7 @@ meeting_token(struct pact *p, const struct meeting *m, const char *addr,
 		    (const char *)sqlite3_column_text(st, 0));
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (found)
 		return 0;
 	if (token_issue(p->store, 'm', m->ref, NULL, addr, &t, cause) != 0)
@@ -151,7 +151,7 @@ meeting_message_id(struct pact *p, const char *word, const char *ref)
 	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	free(like);
 	return xasprintf("m-%s.%s.%d@%s", word, ref, n + 1, domain);
 }
@@ -279,7 +279,7 @@ meeting_attendees(struct pact *p, const char *ref, char **cause)
 		if (attendee_add(p, ref, (const char *)sqlite3_column_text(st,
 		    0), (const char *)sqlite3_column_text(st, 1), cause) < 0)
 			rc = -1;
-	sqlite3_finalize(st);
+	store_done(st);
 	return rc;
 }
 
@@ -299,7 +299,7 @@ meeting_mail_all(struct pact *p, const struct meeting *m, int cancel,
 		strv_add(&names, sqlite3_column_text(st, 1) ?
 		    (const char *)sqlite3_column_text(st, 1) : "");
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	for (size_t i = 0; i < addrs.n && rc == 0; i++)
 		rc = meeting_mail(p, m, addrs.v[i], *names.v[i] ? names.v[i] :
 		    NULL, cancel, tmpl, now, cause);
@@ -430,7 +430,7 @@ meetings_coming(struct pact *p, time_t now, struct strv *refs)
 	sqlite3_bind_int64(st, 1, now);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		strv_add(refs, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 int
@@ -481,7 +481,7 @@ meeting_participant_left(struct pact *p, const char *addr, time_t now,
 		if (rc == 0)
 			rc = store_exec_stmt(p->store, st, cause);
 		else
-			sqlite3_finalize(st);
+			store_done(st);
 		meeting_free(&m);
 	}
 	strv_free(&refs);
@@ -503,7 +503,7 @@ meeting_last(struct pact *p, time_t *coming)
 		last = sqlite3_column_int64(st, 0);
 		*coming = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (last == 0) {
 		char *created = store_meta_get(p->store, "created");
 

@@ -55,7 +55,7 @@ member_admit(struct pact *p, const char *ref, time_t now, char **cause)
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			name = store_col(st, 2);
 	}
-	if (sqlite3_finalize(st) != SQLITE_OK || org == NULL) {
+	if (store_done(st) != SQLITE_OK || org == NULL) {
 		*cause = xasprintf("%s: cannot admit: %s", ref,
 		    sqlite3_errmsg(p->store->db));
 		goto out;
@@ -90,7 +90,7 @@ member_withdraw(struct pact *p, const char *ref, time_t now, char **cause)
 		org = store_col(st, 0);
 		addr = store_col(st, 1);
 	}
-	if (sqlite3_finalize(st) != SQLITE_OK || org == NULL) {
+	if (store_done(st) != SQLITE_OK || org == NULL) {
 		*cause = xasprintf("%s: cannot withdraw: %s", ref,
 		    sqlite3_errmsg(p->store->db));
 		goto out;

@@ -65,7 +65,7 @@ outbox_recent_replies(struct store *s, const char *rcpt, time_t now,
 	sqlite3_bind_int(st, 3, limit);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	return n;
 }
 
@@ -94,7 +94,7 @@ outbox_recover(struct store *s, char **cause)
 		free(detail);
 		n++;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (rc != 0 || store_commit(s, cause) != 0) {
 		store_rollback(s);
 		return -1;
@@ -115,7 +115,7 @@ outbox_next_due(struct store *s)
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		t = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	return t;
 }
 
@@ -244,9 +244,11 @@ static int
 outbox_next(struct store *s, long long after, struct taken *t, char **data,
     size_t *len)
 {
+	/* The partial index keeps this a step, however many are sent. */
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, attempts, "
-	    "created, message_id, ref FROM outbox WHERE state = 'queued' AND "
-	    "next_try <= ? AND id > ? ORDER BY id LIMIT 1");
+	    "created, message_id, ref FROM outbox INDEXED BY outbox_queued "
+	    "WHERE state = 'queued' AND next_try <= ? AND id > ? ORDER BY id "
+	    "LIMIT 1");
 	int found = 0;
 
 	sqlite3_bind_int64(st, 1, clock_now());
@@ -263,7 +265,7 @@ outbox_next(struct store *s, long long after, struct taken *t, char **data,
 		    store_col(st, 6);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return found;
 }
 

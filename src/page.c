@@ -85,7 +85,7 @@ page_declaration(struct page *pg, struct tvars *item, const char *party)
 	sqlite3_bind_text(st, 1, party, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		json_null(&pg->j, "declaration");
-		sqlite3_finalize(st);
+		store_done(st);
 		return;
 	}
 	page_times(pg, sqlite3_column_int64(st, 4), iso, local, sizeof iso);
@@ -101,7 +101,7 @@ page_declaration(struct page *pg, struct tvars *item, const char *party)
 	tvars_set(item, "contribution", col(st, 2));
 	tvars_setf(item, "version", "%d", sqlite3_column_int(st, 3));
 	tvars_set(item, "submitted", local);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static void
@@ -150,7 +150,7 @@ page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 		tvars_set(in, "title", col(st, 1));
 	}
 	json_arr_end(&pg->j);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static void
@@ -192,7 +192,7 @@ page_associates(struct page *pg)
 		json_obj_end(&pg->j);
 	}
 	json_arr_end(&pg->j);
-	sqlite3_finalize(st);
+	store_done(st);
 	if (n > 0)
 		tvars_set(pg->v, "has_associates", "yes");
 }
@@ -272,7 +272,7 @@ page_purpose(struct page *pg, int purpose, int json, struct strv *anchored)
 			tvars_add_string(in, "partners", l);
 		free(copy);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static void
@@ -336,7 +336,7 @@ page_comments(struct page *pg, struct tvars *item, const char *ref)
 		tvars_set(c, "text", col(st, 1));
 	}
 	json_arr_end(&pg->j);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static void
@@ -383,7 +383,7 @@ page_statuses(struct page *pg)
 		json_obj_end(&pg->j);
 	}
 	json_arr_end(&pg->j);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 static void
@@ -424,7 +424,7 @@ page_meetings(struct page *pg)
 		tvars_set(pg->v, "has_meetings", "yes");
 	}
 	json_arr_end(&pg->j);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 /* Gather everything once, for the page and pact.json. */

@@ -76,7 +76,7 @@ already_processed(struct store *s, const char *key)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		o = outcome_parse((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	store_done(st);
 	return o;
 }
 
@@ -229,7 +229,7 @@ names_ballot(struct pact *p, const struct submission *sub)
 	st = store_prepare(p->store, "SELECT 1 FROM ballots WHERE ref = ?");
 	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_done(st);
 	return found;
 }
 

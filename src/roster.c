@@ -58,7 +58,7 @@ roster_associate(struct store *s, const char *addr, struct sender *who)
 			who->name = store_col(st, 2);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return found;
 }
 

@@ -162,6 +162,10 @@ static const char *const migrations[] = {
 	"  name TEXT,"
 	"  partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION',"
 	"  PRIMARY KEY(ref, addr));",
+
+	/* 3: lookups that must not grow with the years. */
+	"CREATE INDEX outbox_queued ON outbox(id) WHERE state = 'queued';"
+	"CREATE INDEX associates_contact ON associates(contact_addr);",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own
@@ -212,7 +216,7 @@ store_version(struct store *s)
 
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	return v;
 }
 
@@ -300,6 +304,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_stmts_free(s);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
 	free(s->path);
@@ -342,22 +347,12 @@ store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-sqlite3_stmt *
-store_prepare(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fatalx("sql: %s: %s", sqlite3_errmsg(s->db), sql);
-	return st;
-}
-
 int
 store_exec_stmt(struct store *s, sqlite3_stmt *st, char **cause)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_finalize(st);
+	store_done(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		*cause = store_error(s);
 		return -1;
@@ -383,7 +378,7 @@ store_meta_get(struct store *s, const char *key)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = store_col(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	return v;
 }
 
@@ -412,7 +407,7 @@ store_next_ref(struct store *s, time_t now, char **cause)
 	sqlite3_bind_int(st, 1, tm.tm_year + 1900);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	store_done(st);
 	if (n == 0) {
 		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
 		return NULL;

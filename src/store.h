@@ -6,9 +6,19 @@
 #include <stdint.h>
 #include <time.h>
 
+#define STORE_STMTS 128	/* prepared statements kept, by SQL text */
+
+struct store_stmt {
+	char		*sql;
+	sqlite3_stmt	*st;
+	int		 busy;	/* handed out, not yet done */
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
+	struct store_stmt stmts[STORE_STMTS];
+	struct store *next;	/* every open store, for store_done */
 };
 
 /* Open (creating when missing) and migrate; NULL with *cause on error. */
@@ -19,8 +29,15 @@ int store_begin(struct store *, char **cause);	/* BEGIN IMMEDIATE */
 int store_commit(struct store *, char **cause);
 void store_rollback(struct store *);
 
-/* Prepare a statement; aborts on a programmer's SQL error. */
+/* A prepared statement for sql, kept for the next call with the same
+ * text; aborts on a programmer's SQL error. Give it back with store_done,
+ * never sqlite3_finalize. */
 sqlite3_stmt *store_prepare(struct store *, const char *sql);
+/* Reset a statement from store_prepare (finalize it if it was not kept);
+ * the result of its last step, as sqlite3_finalize would return it. */
+int store_done(sqlite3_stmt *);
+/* Finalize every kept statement: before closing. */
+void store_stmts_free(struct store *);
 /* Step a statement that returns no rows; -1 and *cause on error. */
 int store_exec_stmt(struct store *, sqlite3_stmt *, char **cause);
 int store_exec(struct store *, const char *sql, char **cause);

@@ -69,7 +69,7 @@ token_lookup(struct store *s, char kind, const char *word, struct token *t)
 			t->addr = store_col(st, 2);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return found;
 }
 
