@@ -492,7 +492,7 @@ imap_sizes(struct imap *im, const uint32_t *uids, size_t n, uint32_t *sizes,
 
 	if (n == 0)
 		return 0;
-	set = mailimap_set_new_interval(uids[0], uids[n - 1]);
+	set = uid_set(uids, n);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());

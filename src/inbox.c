@@ -1,11 +1,11 @@
 /*
  * A pass over INBOX. Messages are fetched a chunk at a time in one UID
- * FETCH, each is processed and committed on its own, and the chunk's
- * messages are then moved with one UID MOVE per folder: a round trip per
- * chunk rather than two per message, and one update of each folder's
- * index (Dovecot rewrites a maildir's uidlist on every MOVE). A kill
- * between a commit and the MOVE only leaves answered messages in INBOX,
- * which the next pass recognises by their keys and moves.
+ * FETCH, processed and committed together in one transaction, and then
+ * moved with one UID MOVE per folder: a round trip per chunk rather than
+ * two per message, one fsync, and one update of each folder's index
+ * (Dovecot rewrites a maildir's uidlist on every MOVE). A kill between
+ * the commit and the MOVE only leaves answered messages in INBOX, which
+ * the next pass recognises by their keys and moves.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@
 #define CHUNK_MAX	64
 #define CHUNK_BYTES	(512 * 1024)
 #define FOLDERS_MAX	4	/* Processed, Rejected, Quarantine, Ignored */
+#define SIZE_WINDOW	512	/* sizes asked for at a time */
 
 /* The chunk's messages waiting to be moved, by folder. */
 struct moves {
@@ -32,6 +33,12 @@ struct moves {
 	size_t		 n[FOLDERS_MAX];
 	size_t		 nfolders;
 };
+
+static int
+stopping(const struct pact *p)
+{
+	return p->stop != NULL && *p->stop;
+}
 
 static void
 moves_add(struct moves *mv, const char *folder, uint32_t uid)
@@ -118,8 +125,10 @@ chunk_len(const uint32_t *sizes, size_t i, size_t n, size_t limit,
 	return k;
 }
 
-/* Fetch, decide and commit a chunk, then move it. Returns how many were
- * handled, or -1 as for inbox_pass. */
+/* Fetch a chunk, decide on each message and commit them together (one
+ * fsync rather than one a message), then move them. Returns how many
+ * were handled, or -1 as for inbox_pass: a store failure rolls the whole
+ * chunk back, and its messages wait in INBOX for the next pass. */
 static int
 inbox_chunk(struct pact *p, const uint32_t *uids, size_t k, int toobig,
     int *imap_down, char **cause)
@@ -128,65 +137,70 @@ inbox_chunk(struct pact *p, const uint32_t *uids, size_t k, int toobig,
 	struct moves mv = { .nfolders = 0 };
 	const char *folder;
 	int done = 0, rc = 0;
-	char *why = NULL;
 
 	if (imap_fetch(p->imap, uids, k, toobig, msgs, cause) != 0) {
 		free(msgs);
 		return -1;
 	}
-	for (size_t j = 0; j < k && (p->stop == NULL || !*p->stop); j++) {
+	if (store_begin(p->store, cause) != 0)
+		rc = -1;
+	for (size_t j = 0; rc == 0 && j < k && !stopping(p); j++) {
 		if (msgs[j].raw == NULL)
 			continue;	/* gone meanwhile: nothing to do */
 		if (process_message(p, msgs[j].raw, msgs[j].len, toobig,
-		    &folder, cause) != 0) {
-			*imap_down = 0;
+		    &folder, cause) != 0)
 			rc = -1;
-			break;
+		else {
+			moves_add(&mv, folder, uids[j]);
+			done++;
 		}
-		fault_point("after-commit");
-		moves_add(&mv, folder, uids[j]);
-		done++;
 	}
 	for (size_t j = 0; j < k; j++)
 		free(msgs[j].raw);
 	free(msgs);
-	/* What was committed moves even when a later message failed. */
-	if (moves_flush(p, &mv, rc == 0 ? cause : &why) != 0) {
-		free(why);
-		*imap_down = 1;
+	if (rc == 0 && store_commit(p->store, cause) != 0)
+		rc = -1;
+	if (rc != 0) {
+		store_rollback(p->store);
+		*imap_down = 0;
 		return -1;
 	}
-	return rc != 0 ? -1 : done;
+	fault_point("after-commit");
+	if (moves_flush(p, &mv, cause) != 0)
+		return -1;
+	return done;
 }
 
 int
 inbox_pass(struct pact *p, int *imap_down, char **cause)
 {
 	size_t limit = (size_t)p->conf->max_message_bytes;
-	uint32_t *uids, *sizes, last = 0;
-	size_t n, k;
+	uint32_t *uids, sizes[SIZE_WINDOW], last = 0;
+	size_t n, nw, k;
 	int done = 0, rc = 0, toobig, r;
 
 	*imap_down = 1;
 	check_uidvalidity(p);
 	if (imap_uids(p->imap, &uids, &n, cause) != 0)
 		return -1;
-	sizes = xcalloc(n + 1, sizeof *sizes);
-	if (imap_sizes(p->imap, uids, n, sizes, cause) != 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n && (p->stop == NULL || !*p->stop);
-	    i += k) {
-		k = chunk_len(sizes, i, n, limit, &toobig);
-		if ((r = inbox_chunk(p, uids + i, k, toobig, imap_down,
-		    cause)) < 0)
+	for (size_t w = 0; rc == 0 && w < n && !stopping(p); w += nw) {
+		nw = n - w < SIZE_WINDOW ? n - w : SIZE_WINDOW;
+		if (imap_sizes(p->imap, uids + w, nw, sizes, cause) != 0) {
 			rc = -1;
-		else if (r > 0) {
-			last = uids[i + k - 1];
-			done += r;
+			break;
+		}
+		for (size_t i = 0; rc == 0 && i < nw && !stopping(p); i += k) {
+			k = chunk_len(sizes, i, nw, limit, &toobig);
+			if ((r = inbox_chunk(p, uids + w + i, k, toobig,
+			    imap_down, cause)) < 0)
+				rc = -1;
+			else if (r > 0) {
+				last = uids[w + i + k - 1];
+				done += r;
+			}
 		}
 	}
 	note_uid(p, last);
-	free(sizes);
 	free(uids);
 	return rc != 0 ? -1 : done;
 }

@@ -1,8 +1,9 @@
 /*
  * The heart of the mail loop. A message's effect, the mails it causes and
- * the record that it was seen commit together; the MOVE comes after, so a
- * kill in between only leaves an answered message in INBOX, which the next
- * pass recognises by its key and moves without answering again.
+ * the record that it was seen are written in the caller's transaction, so
+ * they commit together; the MOVE comes after, so a kill in between only
+ * leaves an answered message in INBOX, which the next pass recognises by
+ * its key and moves without answering again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,10 +402,7 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 		m->limit = MAIL_LIMIT_SIZE;
 		m->limit_value = c->max_message_bytes;
 	}
-	if (store_begin(p->store, cause) != 0)
-		goto out;
 	if ((seen = already_processed(p->store, key)) >= 0) {
-		store_rollback(p->store);
 		log_info("<%s>: already processed (%s)", key,
 		    outcome_names[seen]);
 		*folder = outcome_folder(c, seen);
@@ -412,11 +410,8 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 		goto out;
 	}
 	if (decide(p, m, key, &d, now, cause) != 0 ||
-	    record_processed(p->store, key, m, &d, now, cause) != 0 ||
-	    store_commit(p->store, cause) != 0) {
-		store_rollback(p->store);
+	    record_processed(p->store, key, m, &d, now, cause) != 0)
 		goto out;
-	}
 	log_info("<%s> from %s: %s%s%s%s%s", key, m && m->from_addr ?
 	    m->from_addr : "?", outcome_names[d.outcome], d.kind ? " " : "",
 	    d.kind ? d.kind : "", d.ref ? " " : "", d.ref ? d.ref : "");

@@ -8,8 +8,9 @@
 
 #include "pact.h"
 
-/* Decide on one raw message and commit; *folder gets the folder to move
- * it to. -1 and *cause when the store failed: nothing was recorded. */
+/* Decide on one raw message inside the caller's transaction; *folder
+ * gets the folder to move it to. -1 and *cause when the store failed: the
+ * caller rolls back. */
 int process_message(struct pact *, const char *raw, size_t len, int toobig,
     const char **folder, char **cause);
 

@@ -113,16 +113,17 @@ class Bench(torture.Torture):
 
     def run_pactd(self, *extra):
         """pactd -c CONF --once as systemd runs it (no -v): (status, wall s,
-        CPU s, peak RSS KiB)."""
+        CPU s, memory: peak RSS and peak anonymous memory in KiB)."""
         with open(self.log, "a") as logf:
             t0 = time.monotonic()
             proc = subprocess.Popen([os.path.join(torture.BUILD, "pactd"), "-c", self.pact.conf,
                                      "--once"] + list(extra), stderr=logf, stdout=logf,
                                     env=self.pact.env())
+            mem = limits.MemoryWatch(proc.pid)
             _, status, ru = os.wait4(proc.pid, 0)
             wall = time.monotonic() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
-        return proc.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+        return proc.returncode, wall, ru.ru_utime + ru.ru_stime, mem.stop()
 
     def queued_in_smtpd(self):
         out = self.sb.smtpctl("show", "queue")
@@ -150,7 +151,7 @@ class Bench(torture.Torture):
             last_out = self.db("SELECT coalesce(max(id), 0) FROM outbox")[0]
             last_proc = self.db("SELECT coalesce(max(id), 0) FROM processed")[0]
             cpu0 = limits.server_cpu(self.sb)
-            rc, wall, cpu, rss = self.run_pactd()
+            rc, wall, cpu, mem = self.run_pactd()
             server = limits.server_cpu(self.sb) - cpu0
             if rc != 0:
                 raise torture.HarnessError("pactd --once exited %d; see %s" % (rc, self.log))
@@ -170,9 +171,11 @@ class Bench(torture.Torture):
                 "%d unsent, %d sent but %d queued at the SMTP server; see %s"
                 % (label, processed, n, outcomes, left, unsent, sent, queued, self.log))
         r.update(wall_s=wall, per_s=n / wall, replies=sent, cpu_s=cpu, cpu_per_1000=cpu * 1000.0 / n,
-                 peak_rss_kib=rss, server_cpu_per_1000=server * 1000.0 / n)
+                 peak_rss_kib=mem["peak_rss_kib"], peak_anon_kib=mem["peak_anon_kib"],
+                 server_cpu_per_1000=server * 1000.0 / n)
         say("bench: %s: pactd --once took %.1f s for %d mails and %d replies (%.0f mails/s), "
-            "CPU %.1f s, peak RSS %d KiB" % (label, wall, n, sent, n / wall, cpu, rss))
+            "CPU %.1f s, peak RSS %d KiB (anonymous %d KiB)" % (
+                label, wall, n, sent, n / wall, cpu, mem["peak_rss_kib"], mem["peak_anon_kib"]))
         return r
 
     def dbl(self, sql):
@@ -186,11 +189,11 @@ class Bench(torture.Torture):
         """Median wall time of pactd --once with nothing to do."""
         walls = []
         for _ in range(runs):
-            rc, wall, _, rss = self.run_pactd()
+            rc, wall, _, mem = self.run_pactd()
             if rc != 0:
                 raise torture.HarnessError("pactd --once on an empty INBOX exited %d" % rc)
             walls.append(wall)
-        return statistics.median(walls), rss
+        return statistics.median(walls), mem
 
     # ---------------------------------------------------------------- 3
     def warm(self, user):
@@ -262,7 +265,9 @@ class Bench(torture.Torture):
         t = R["throughput"]
         t["lower_limit_per_s"] = min(t["imap_fetch_per_s"], t["smtp_accept_per_s"])
         t["ratio_to_lower_limit"] = t["per_s"] / t["lower_limit_per_s"]
-        R["startup"] = {"before_s": self.startup()[0]}
+        wall, mem = self.startup()
+        R["startup"] = {"before_s": wall}
+        t["idle_rss_kib"], t["idle_anon_kib"] = mem["peak_rss_kib"], mem["peak_anon_kib"]
         if self.bargs.latency:
             R["latency"] = self.latency()
         if self.bargs.growth:
@@ -283,7 +288,12 @@ def table(R):
             ("  pactd / lower limit (target >= 50 %)", "%.0f %%" % (100 * t["ratio_to_lower_limit"])),
             ("  pactd CPU per 1000 mails", "%.2f s" % t["cpu_per_1000"]),
             ("  servers' CPU per 1000 mails", "%.2f s" % t["server_cpu_per_1000"]),
-            ("  pactd peak RSS (target <= 10 MB)", "%.1f MB" % (t["peak_rss_kib"] / 1024.0))]
+            ("  pactd peak RSS (target <= 10 MB)", "%.1f MB" % (t["peak_rss_kib"] / 1024.0)),
+            ("    of it anonymous (pactd's own memory)", "%.1f MB" % (t["peak_anon_kib"] / 1024.0)),
+            ("    of it the libraries' code and data", "%.1f MB" % (
+                (t["peak_rss_kib"] - t["peak_anon_kib"]) / 1024.0)),
+            ("  same, pactd --once with nothing to do", "%.1f MB (anonymous %.1f MB)" % (
+                t["idle_rss_kib"] / 1024.0, t["idle_anon_kib"] / 1024.0))]
     if "latency" in R:
         L = R["latency"]
         rows += [("Latency (%d submissions over SMTP, pactd -f with IDLE)" % L["rounds"], ""),

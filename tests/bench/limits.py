@@ -5,8 +5,8 @@ accepts small mails on reused connections while its delivery is paused."""
 import email.utils
 import imaplib
 import os
-import resource
 import smtplib
+import threading
 import time
 
 # OpenSMTPD's sandbox config ends a session after 1000 mails
@@ -78,5 +78,39 @@ def server_cpu(sb):
     return total / tick
 
 
-def children_rusage():
-    return resource.getrusage(resource.RUSAGE_CHILDREN)
+class MemoryWatch(threading.Thread):
+    """A process's peak memory, read from /proc while it runs: VmHWM is the
+    peak RSS of the program itself. (ru_maxrss from wait4 is not: Python
+    starts children with vfork, and the kernel carries the parent's peak
+    across exec.) The anonymous part is the largest RssAnon seen, sampled
+    every 10 ms."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.path = "/proc/%d/status" % pid
+        self.peak = {"peak_rss_kib": 0, "peak_anon_kib": 0}
+        self.done = threading.Event()
+        self.start()
+
+    def sample(self):
+        try:
+            with open(self.path) as f:
+                status = f.read()
+        except OSError:
+            return False
+        for line in status.splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "RssAnon"):
+                k = "peak_rss_kib" if key == "VmHWM" else "peak_anon_kib"
+                self.peak[k] = max(self.peak[k], int(value.split()[0]))
+        return True
+
+    def run(self):
+        while not self.done.is_set() and self.sample():
+            time.sleep(0.01)
+
+    def stop(self):
+        """After wait4: the peaks seen."""
+        self.done.set()
+        self.join()
+        return self.peak
