@@ -77,8 +77,11 @@ torture: all
 fuzz:
 	sh tests/fuzz/run.sh 300
 
-bench: deps all
+bench: deps all $(BUILD)/maxrss
 	/usr/bin/python3 tests/bench/bench.py
+
+$(BUILD)/maxrss: tests/bench/maxrss.c | $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # The end-to-end suite with pactd under valgrind: a memory error or a
 # definite leak fails a test (exit 99) or leaves a report behind.

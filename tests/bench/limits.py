@@ -78,39 +78,40 @@ def server_cpu(sb):
     return total / tick
 
 
-class MemoryWatch(threading.Thread):
-    """A process's peak memory, read from /proc while it runs: VmHWM is the
-    peak RSS of the program itself. (ru_maxrss from wait4 is not: Python
-    starts children with vfork, and the kernel carries the parent's peak
-    across exec.) The anonymous part is the largest RssAnon seen, sampled
-    every 10 ms."""
+class AnonWatch(threading.Thread):
+    """The largest anonymous memory (RssAnon) of pactd, a child of the
+    maxrss process pid, sampled every 10 ms while it runs."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
-        self.path = "/proc/%d/status" % pid
-        self.peak = {"peak_rss_kib": 0, "peak_anon_kib": 0}
+        self.parent = pid
+        self.peak = 0
         self.done = threading.Event()
         self.start()
 
-    def sample(self):
+    def child(self):
         try:
-            with open(self.path) as f:
-                status = f.read()
+            with open("/proc/%d/task/%d/children" % (self.parent, self.parent)) as f:
+                kids = f.read().split()
         except OSError:
-            return False
-        for line in status.splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "RssAnon"):
-                k = "peak_rss_kib" if key == "VmHWM" else "peak_anon_kib"
-                self.peak[k] = max(self.peak[k], int(value.split()[0]))
-        return True
+            return None
+        return kids[0] if kids else None
 
     def run(self):
-        while not self.done.is_set() and self.sample():
+        pid = None
+        while not self.done.is_set():
+            pid = pid or self.child()
+            if pid is not None:
+                try:
+                    with open("/proc/%s/status" % pid) as f:
+                        for line in f:
+                            if line.startswith("RssAnon:"):
+                                self.peak = max(self.peak, int(line.split()[1]))
+                except OSError:
+                    return
             time.sleep(0.01)
 
     def stop(self):
-        """After wait4: the peaks seen."""
         self.done.set()
         self.join()
         return self.peak
