@@ -171,14 +171,18 @@ outbox_mark(struct store *s, long long id, const char *state, char **cause)
 struct delivering {
 	struct store *store;
 	long long id;
+	int quick;	/* the store is in quick-write mode: restore it */
 };
 
 /*
- * Called by smtp.c just before the final dot. The mark is written without
- * fsync: a killed process loses nothing the kernel already has, and a
- * kill that was pending during an fsync would land right after it, just
- * where the dot has not yet left. Only a power cut can lose the mark, and
- * then the mail goes twice rather than not at all.
+ * Called by smtp.c just before the last byte and the final dot: what
+ * happens between the mark and the dot is the only window in which a kill
+ * loses a mail, so it is kept to one write(). The mark goes without fsync
+ * (a kill pending during an fsync would land right after it, just where
+ * the dot has not yet left) and without a WAL checkpoint (which may copy
+ * megabytes); both come back in outbox_quick_end, once the dot is sent.
+ * Only a power cut can lose the mark, and then the mail goes twice rather
+ * than not at all.
  */
 static int
 outbox_before_end(void *arg)
@@ -188,17 +192,27 @@ outbox_before_end(void *arg)
 	int rc;
 
 	fault_point("before-dot");
-	rc = store_exec(d->store, "PRAGMA synchronous = OFF", &cause);
+	rc = store_exec(d->store, "PRAGMA synchronous = OFF; "
+	    "PRAGMA wal_autocheckpoint = 0", &cause);
+	d->quick = 1;
 	if (rc == 0)
 		rc = outbox_mark(d->store, d->id, "delivering", &cause);
-	if (store_exec(d->store, "PRAGMA synchronous = FULL",
-	    cause ? &(char *){ NULL } : &cause) != 0)
-		rc = -1;
 	if (rc != 0) {
 		log_warnx("outbox: %s", cause ? cause : "cannot mark mail");
 		free(cause);
 	}
 	return rc;
+}
+
+/* Durable commits and checkpoints again, after the SMTP transaction. */
+static int
+outbox_quick_end(struct delivering *d, char **cause)
+{
+	if (!d->quick)
+		return 0;
+	d->quick = 0;
+	return store_exec(d->store, "PRAGMA synchronous = FULL; "
+	    "PRAGMA wal_autocheckpoint = 1000", cause);
 }
 
 /* One mail the SMTP server took, waiting to be marked sent. */
@@ -282,7 +296,7 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 	*tempfail = 0;
 	while ((stop == NULL || !*stop) &&
 	    outbox_next(s, last, &t, &data, &len)) {
-		struct delivering dv = { s, t.id };
+		struct delivering dv = { s, t.id, 0 };
 		enum smtp_result r;
 
 		last = t.id;
@@ -290,6 +304,14 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 		r = smtp_send(smtp, t.rcpt, data, len, outbox_before_end, &dv,
 		    &err);
 		free(data);
+		if (outbox_quick_end(&dv, cause) != 0) {
+			free(t.mid);
+			free(t.ref);
+			free(t.rcpt);
+			free(err);
+			rc = -1;
+			break;
+		}
 		if (r == SMTP_OK) {
 			fault_point("after-dot");
 			log_info("sent <%s> to %s%s%s", t.mid, t.rcpt,
@@ -320,7 +342,13 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 			break;	/* the server is down or busy: later */
 		}
 	}
-	if (outbox_settle_taken(s, batch, &n, cause) != 0)
+	if (rc == 0 && outbox_settle_taken(s, batch, &n, cause) != 0)
 		rc = -1;
+	else if (rc != 0) {
+		char *again = NULL;	/* the first cause is the one to tell */
+
+		if (outbox_settle_taken(s, batch, &n, &again) != 0)
+			free(again);
+	}
 	return rc != 0 ? -1 : sent;
 }
