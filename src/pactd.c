@@ -188,22 +188,40 @@ run_timers(struct pact *p)
 	return 0;
 }
 
-/* The public page after every change: the audit log moved on. */
+/*
+ * The public page after every change: the audit log moved on. What it was
+ * last rendered from (the entry, language, templates and folder) is kept
+ * in the database too, so that pactd --once run from a timer does not
+ * render an unchanged page at every start.
+ */
 static void
 run_page(struct pact *p)
 {
 	long long last = audit_last_id(p->store);
-	char *cause = NULL;
+	char *stamp, *old, *index, *cause = NULL;
 
 	if (last == p->rendered)
 		return;
-	if (page_render(p->conf, p->store, clock_now(), &cause) != 0) {
+	stamp = xasprintf("%lld %s %s %s", last, p->conf->default_language,
+	    p->conf->templates, p->conf->output_dir);
+	old = store_meta_get(p->store, "page_rendered");
+	index = xasprintf("%s/index.html", p->conf->output_dir);
+	if (old != NULL && strcmp(old, stamp) == 0 && access(index, F_OK) == 0)
+		p->rendered = last;
+	else if (page_render(p->conf, p->store, clock_now(), &cause) != 0) {
 		log_warnx("page: %s", cause);
 		free(cause);
-		return;
+	} else {
+		log_debug("page: rendered into %s", p->conf->output_dir);
+		p->rendered = last;
+		if (store_meta_set(p->store, "page_rendered", stamp, &cause)) {
+			log_warnx("page: %s", cause);
+			free(cause);
+		}
 	}
-	log_debug("page: rendered into %s", p->conf->output_dir);
-	p->rendered = last;
+	free(index);
+	free(old);
+	free(stamp);
 }
 
 /* One pass: mail in, timers, outbox out. Exit-status style result. */
