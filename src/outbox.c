@@ -175,11 +175,11 @@ struct delivering {
 };
 
 /*
- * Called by smtp.c just before the last byte and the final dot: what
- * happens between the mark and the dot is the only window in which a kill
- * loses a mail, so it is kept to one write(). The mark goes without fsync
- * (a kill pending during an fsync would land right after it, just where
- * the dot has not yet left) and without a WAL checkpoint (which may copy
+ * Called by smtp.c once the whole message is sent, just before the final
+ * dot. What happens between the mark and the dot is the only window in
+ * which a kill loses a mail, so it is kept to the mark's own write: no
+ * fsync (a kill pending during an fsync would land right after it, just
+ * where the dot has not yet left) and no WAL checkpoint (which may copy
  * megabytes); both come back in outbox_quick_end, once the dot is sent.
  * Only a power cut can lose the mark, and then the mail goes twice rather
  * than not at all.

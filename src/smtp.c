@@ -27,10 +27,10 @@ struct upload {
 };
 
 /*
- * Hand curl the message, all but its last byte first. curl asks again only
- * once it has sent what it had, so when it asks for that last byte the
- * rest is on the wire: before_end runs then, and the byte and the final dot
- * follow at once.
+ * Hand curl the message. curl asks again only once it has sent what it
+ * had, so when it asks after the last byte the whole message is on the
+ * wire: before_end runs then, and curl's final dot is the next thing it
+ * sends. Nothing else lies between the two.
  */
 static size_t
 smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -38,12 +38,13 @@ smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct upload *u = arg;
 	size_t n = size * nmemb, left = u->len - u->off;
 
-	if (left > 1 && n >= left)
-		n = left - 1;
-	else if (left == 1 && !u->ended) {
-		u->ended = 1;
-		if (u->before_end != NULL && u->before_end(u->arg) != 0)
-			return CURL_READFUNC_ABORT;
+	if (left == 0) {
+		if (!u->ended) {
+			u->ended = 1;
+			if (u->before_end != NULL && u->before_end(u->arg) != 0)
+				return CURL_READFUNC_ABORT;
+		}
+		return 0;
 	}
 	if (n > left)
 		n = left;
