@@ -20,17 +20,24 @@ as the torture sets up (an open consultation, open ballots). Then:
  4. Growth: start-up time and the throughput measure again, with G mails
     added to the Processed folder (and G processed rows with their sent
     replies in the database) and A associate members.
+ 5. Profile: pactd --once over P more mails under callgrind; the share of
+    pactd's functions in the instructions (bench/callgrind.out).
+
+Memory is the peak RSS of pactd alone (tests/bench/maxrss.c, built by make
+bench), its anonymous part sampled from /proc, and the floor the shared
+libraries set by themselves (pactd --help).
 
 Prints a table and writes bench/results.json.
 
-    bench.py [--mails N] [--latency L] [--growth G] [--associates A] [--keep]
+    bench.py [--mails N] [--latency L] [--growth G] [--associates A]
+             [--profile P] [--keep]
 """
 
 import argparse
 import collections
 import json
 import os
-import random
+import re
 import smtplib
 import sqlite3
 import statistics
@@ -105,12 +112,16 @@ class Bench(torture.Torture):
         return counts, subs
 
     # ---------------------------------------------------------------- helpers
-    def db(self, sql):
+    def dbl(self, sql):
+        """Rows of a query on pactd's database, read-only."""
         con = sqlite3.connect("file:%s?mode=ro" % self.pact.db, uri=True, timeout=30)
         try:
-            return con.execute(sql).fetchone()
+            return con.execute(sql).fetchall()
         finally:
             con.close()
+
+    def db(self, sql):
+        return self.dbl(sql)[0]
 
     def run_pactd(self, *extra):
         """pactd -c CONF --once as systemd runs it (no -v), under maxrss:
@@ -182,13 +193,6 @@ class Bench(torture.Torture):
             "CPU %.1f s, peak RSS %d KiB (anonymous %d KiB)" % (
                 label, wall, n, sent, n / wall, cpu, mem["peak_rss_kib"], mem["peak_anon_kib"]))
         return r
-
-    def dbl(self, sql):
-        con = sqlite3.connect("file:%s?mode=ro" % self.pact.db, uri=True, timeout=30)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
 
     def startup(self, runs=5):
         """Median wall time of pactd --once with nothing to do."""
@@ -271,6 +275,42 @@ class Bench(torture.Torture):
         say("bench: growth: %d mails added to pactd/Processed (%s; Dovecot indexed them in %.1f s), "
             "%d processed rows, %d associates, in %.0f s" % (g, status, index_s, g, a, time.monotonic() - t0))
 
+    # ---------------------------------------------------------------- 5
+    def profile(self, n):
+        """pactd --once over n more mails under callgrind (instructions, not
+        seconds: the same on a busy machine); the inclusive counts of
+        pactd's own functions, most first."""
+        counts, subs = self.mix(n)
+        self.append(subs)
+        out = os.path.join(os.path.dirname(self.bargs.out), "callgrind.out")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        self.sb.smtpctl("pause", "mda")
+        try:
+            r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
+                                os.path.join(torture.BUILD, "pactd"), "-c", self.pact.conf, "--once"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            self.sb.smtpctl("remove", "all")
+        finally:
+            self.sb.smtpctl("resume", "mda")
+        if r.returncode != 0:
+            raise torture.HarnessError("pactd under callgrind exited %d: %s" % (r.returncode, r.stderr[-2000:]))
+        ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", out],
+                             capture_output=True, text=True).stdout
+        total, top = None, []
+        for line in ann.splitlines():
+            m = re.match(r"\s*([\d,]+) \(\s*([\d.]+)%\)\s+(\S+)", line)
+            if not m:
+                continue
+            ir, where = int(m.group(1).replace(",", "")), m.group(3)
+            if where == "PROGRAM":
+                total = ir
+            elif where.startswith("src/") and "[" not in where and where not in [w for w, _ in top]:
+                top.append((where, ir))
+        if total is None:
+            raise torture.HarnessError("callgrind_annotate printed no total")
+        return collections.OrderedDict(mails=n, instructions=total, per_mail=total // n,
+                                       file=os.path.relpath(out, TOP), top=top[:15])
+
     # ---------------------------------------------------------------- all
     def run(self):
         R = self.results
@@ -291,6 +331,8 @@ class Bench(torture.Torture):
             R["growth"] = self.throughput("growth", with_limits=False)
             R["growth"]["processed_folder_added"] = self.bargs.growth
             R["growth"]["associates"] = self.bargs.associates
+        if self.bargs.profile:
+            R["profile"] = self.profile(self.bargs.profile)
         R["machine"]["load_at_end"] = os.getloadavg()[0]
 
 
@@ -329,6 +371,11 @@ def table(R):
                   % (G["server_cpu_per_1000"], t["server_cpu_per_1000"])),
                  ("  pactd peak RSS", "%.1f MB (was %.1f MB)" % (G["peak_rss_kib"] / 1024.0,
                                                               t["peak_rss_kib"] / 1024.0))]
+    if "profile" in R:
+        P = R["profile"]
+        rows += [("Profile (callgrind, %d mails, %s): %.2f M instructions a mail"
+                  % (P["mails"], P["file"], P["per_mail"] / 1e6), "")]
+        rows += [("  " + where, "%5.1f %%" % (100.0 * ir / P["instructions"])) for where, ir in P["top"][:10]]
     M = R["machine"]
     rows += [("Machine: %d CPUs, load %.2f at start, %.2f at end" % (
         M["cpus"], M["load_at_start"], M["load_at_end"]), "")]
@@ -344,6 +391,8 @@ def main(argv=None):
     ap.add_argument("--associates", type=int, default=1000)
     ap.add_argument("--ballots", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", type=int, default=1000,
+                    help="mails for the callgrind profile (0: skip)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--out", default=os.path.join(TOP, "bench", "results.json"))
     args = ap.parse_args(argv)
