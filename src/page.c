@@ -221,10 +221,20 @@ page_purpose_numbers(struct page *pg, const char *text)
 	json_arr_end(&pg->j);
 }
 
+/* The first purpose an initiative names ("1,3": 1), where its anchor is. */
+static int
+first_purpose(const char *text)
+{
+	for (const char *p = text ? text : ""; *p != '\0'; p++)
+		if (*p >= '1' && *p <= '3')
+			return *p - '0';
+	return 0;
+}
+
 /* The initiatives of one purpose for the page; all of them for JSON. An
  * initiative under several purposes is anchored at its first. */
 static void
-page_purpose(struct page *pg, int purpose, int json, struct strv *anchored)
+page_purpose(struct page *pg, int purpose, int json)
 {
 	sqlite3_stmt *st = store_prepare(pg->store, "SELECT i.ref, i.title, "
 	    "i.description, i.purposes, i.partners, i.link, i.by_name FROM "
@@ -259,10 +269,8 @@ page_purpose(struct page *pg, int purpose, int json, struct strv *anchored)
 		char *copy = xstrdup(col(st, 4) ? col(st, 4) : ""), *save;
 
 		tvars_set(in, "ref", col(st, 0));
-		if (!strv_contains_case(anchored, col(st, 0))) {
+		if (first_purpose(col(st, 3)) == purpose)
 			tvars_set(in, "anchor", "yes");
-			strv_add(anchored, col(st, 0));
-		}
 		tvars_set(in, "title", col(st, 1));
 		tvars_set(in, "description", col(st, 2));
 		tvars_set(in, "link", col(st, 5));
@@ -278,14 +286,11 @@ page_purpose(struct page *pg, int purpose, int json, struct strv *anchored)
 static void
 page_initiatives(struct page *pg)
 {
-	struct strv anchored = { 0 };
-
 	json_arr_begin(&pg->j, "initiatives");
-	page_purpose(pg, 0, 1, &anchored);
+	page_purpose(pg, 0, 1);
 	json_arr_end(&pg->j);
 	for (int i = 1; i <= 3; i++)
-		page_purpose(pg, i, 0, &anchored);
-	strv_free(&anchored);
+		page_purpose(pg, i, 0);
 }
 
 /* Copy a status PDF into the output folder for its link. */

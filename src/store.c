@@ -165,6 +165,8 @@ static const char *const migrations[] = {
 
 	/* 3: lookups that must not grow with the years. */
 	"CREATE INDEX outbox_queued ON outbox(id) WHERE state = 'queued';"
+	"CREATE INDEX outbox_replies ON outbox(rcpt, created, auto_reply) "
+	"  WHERE auto_reply = 1;"
 	"CREATE INDEX associates_contact ON associates(contact_addr);",
 };
 
