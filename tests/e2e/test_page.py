@@ -661,6 +661,9 @@ class PactYear(unittest.TestCase):
         ids = re.findall(r'\sid="([^"]*)"', self.after["index.html"])
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         self.assertEqual(dupes, [], "ids used more than once in index.html")
+        # An initiative under purposes 1 and 3 is listed twice, anchored once.
+        for ref in (self.ref_init_itb, self.ref_init_karen):
+            self.assertEqual(ids.count(ref), 1, "no anchor for %s" % ref)
 
     def test_render_on_demand(self):
         """pactctl render writes the same page again into an empty output_dir."""
