@@ -6,8 +6,8 @@ import subprocess
 import time
 import unittest
 
-from pactlib import (PACT, Pact, folder_message_ids, load_eml, make_mail,
-                     parse, replies_to, sandbox, text_of)
+from pactlib import (PACT, Pact, clear_mailbox, folder_message_ids, load_eml,
+                     make_mail, parse, replies_to, sandbox, text_of)
 
 PROCESSED = "pactd/Processed"
 QUARANTINE = "pactd/Quarantine"
@@ -125,6 +125,36 @@ class MailLoop(unittest.TestCase):
         time.sleep(1.5)
         self.assertEqual(len(replies_to("anne@di.example.test", mid, timeout=2)), 1)
         self.assertEqual(folder_message_ids(PACT, PROCESSED).count(mid), 3)
+
+    def test_reply_rate_per_hour(self):
+        """SPEC 6: at most reply_rate_per_hour replies go to one address per
+        hour. The mail over the limit is still processed (its effect holds),
+        only unanswered; an hour later the address is answered again."""
+        with open(self.pact.conf, "a") as f:
+            f.write("[security]\nreply_rate_per_hour = 3\n\n")
+        sender = "sofie@itb.example.test"
+        clear_mailbox(sender)
+        start = time.time()
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+        ids = []
+        for i in range(5):
+            raw, mid = make_mail(sender, "HJÆLP", "Hej %d\n" % i)
+            self.send(raw, sender)
+            ids.append(mid)
+        self.wait_inbox(5)
+        self.assertEqual(self.pact.once(now=now)[0], 0)
+        answered = [mid for mid in ids if replies_to(sender, mid, timeout=5)]
+        self.assertEqual(answered, ids[:3])
+        self.assertEqual(self.pact.logtext().count("replies in the last hour"), 2)
+        processed = folder_message_ids(PACT, PROCESSED)
+        self.assertEqual([processed.count(mid) for mid in ids], [1] * 5)
+        # 61 minutes on: the hour of the first three is over
+        later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 61 * 60))
+        raw, mid = make_mail(sender, "HJÆLP", "Hej igen\n")
+        self.send(raw, sender)
+        self.wait_inbox(1)
+        self.assertEqual(self.pact.once(now=later)[0], 0)
+        self.assertEqual(len(replies_to(sender, mid)), 1)
 
     def test_kill_after_commit_before_move(self):
         raw, mid = make_mail("bo@di.example.test", "OVERBLIK", "Hej\n")
