@@ -21,8 +21,8 @@
 
 /* A chunk: at most this many messages and, past its first, this many
  * bytes, so that memory stays small whatever the INBOX holds. */
-#define CHUNK_MAX	64
-#define CHUNK_BYTES	(512 * 1024)
+#define CHUNK_MAX	256
+#define CHUNK_BYTES	(1024 * 1024)
 #define FOLDERS_MAX	4	/* Processed, Rejected, Quarantine, Ignored */
 #define SIZE_WINDOW	512	/* sizes asked for at a time */
 
