@@ -143,8 +143,9 @@ class MailLoop(unittest.TestCase):
             ids.append(mid)
         self.wait_inbox(5)
         self.assertEqual(self.pact.once(now=now)[0], 0)
+        # OpenSMTPD delivers in parallel: which three come first varies.
         answered = [mid for mid in ids if replies_to(sender, mid, timeout=5)]
-        self.assertEqual(answered, ids[:3])
+        self.assertEqual(len(answered), 3, answered)
         self.assertEqual(self.pact.logtext().count("replies in the last hour"), 2)
         processed = folder_message_ids(PACT, PROCESSED)
         self.assertEqual([processed.count(mid) for mid in ids], [1] * 5)
