@@ -230,6 +230,14 @@ struct taken {
 	time_t created;
 };
 
+static void
+taken_free(struct taken *t)
+{
+	free(t->mid);
+	free(t->ref);
+	free(t->rcpt);
+}
+
 #define OUTBOX_BATCH	64
 
 /* Mark the mails the server took as sent, in one transaction: a kill
@@ -250,11 +258,8 @@ outbox_settle_taken(struct store *s, struct taken *t, int *n, char **cause)
 		rc = -1;
 	if (rc != 0)
 		store_rollback(s);
-	for (int i = 0; i < *n; i++) {
-		free(t[i].mid);
-		free(t[i].ref);
-		free(t[i].rcpt);
-	}
+	for (int i = 0; i < *n; i++)
+		taken_free(&t[i]);
 	*n = 0;
 	return rc;
 }
@@ -296,7 +301,7 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 {
 	struct taken batch[OUTBOX_BATCH], t;
 	int n = 0, sent = 0, rc = 0;
-	char *data, *err;
+	char *data, *err, *again = NULL;
 	long long last = 0;
 	size_t len;
 
@@ -312,9 +317,7 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 		    &err);
 		free(data);
 		if (outbox_quick_end(&dv, cause) != 0) {
-			free(t.mid);
-			free(t.ref);
-			free(t.rcpt);
+			taken_free(&t);
 			free(err);
 			rc = -1;
 			break;
@@ -340,22 +343,16 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 				store_rollback(s);
 		} else
 			rc = -1;
-		free(t.mid);
-		free(t.ref);
-		free(t.rcpt);
+		taken_free(&t);
 		free(err);
 		if (rc != 0 || r == SMTP_TEMPFAIL) {
 			*tempfail = r == SMTP_TEMPFAIL;
 			break;	/* the server is down or busy: later */
 		}
 	}
-	if (rc == 0 && outbox_settle_taken(s, batch, &n, cause) != 0)
+	/* After a failure, its cause is the one to tell. */
+	if (outbox_settle_taken(s, batch, &n, rc == 0 ? cause : &again) != 0)
 		rc = -1;
-	else if (rc != 0) {
-		char *again = NULL;	/* the first cause is the one to tell */
-
-		if (outbox_settle_taken(s, batch, &n, &again) != 0)
-			free(again);
-	}
+	free(again);
 	return rc != 0 ? -1 : sent;
 }
