@@ -33,6 +33,10 @@ struct option {
 static const char *const majority_choices[] = { "simple", "absolute", NULL };
 static const char *const vote_auth_choices[] = { "token", "dmarc",
     "token+dmarc", NULL };
+static const char *const sender_auth_choices[] = { "from", "dmarc", NULL };
+static const char *const auth_choices[] = { "password", "oauth2", NULL };
+static const char *const grant_choices[] = { "client_credentials",
+    "refresh_token", "command", NULL };
 
 #define S(f) offsetof(struct config, f)
 static const struct option options[] = {
@@ -61,6 +65,8 @@ static const struct option options[] = {
 	{ "imap", "idle", O_BOOL, S(imap_idle), "yes", 0, 0, NULL },
 	{ "imap", "poll_interval", O_INT, S(poll_interval), "60", 1, 86400,
 	    NULL },
+	{ "imap", "auth", O_ENUM, S(imap_auth), "password", 0, 0,
+	    auth_choices },
 
 	{ "smtp", "url", O_URL, S(smtp_url), NULL, 0, 0, NULL },
 	{ "smtp", "starttls", O_BOOL, S(smtp_starttls), "no", 0, 0, NULL },
@@ -69,6 +75,8 @@ static const struct option options[] = {
 	    "/etc/pactd/smtp.password", 0, 0, NULL },
 	{ "smtp", "ca_file", O_PATH, S(smtp_ca_file), "", 0, 0, NULL },
 	{ "smtp", "from", O_FROM, S(smtp_from), NULL, 0, 0, NULL },
+	{ "smtp", "auth", O_ENUM, S(smtp_auth), "password", 0, 0,
+	    auth_choices },
 
 	{ "folders", "processed", O_STR, S(folder_processed),
 	    "pactd/Processed", 0, 0, NULL },
@@ -95,6 +103,8 @@ static const struct option options[] = {
 	{ "meetings", "invite_advisory_board", O_BOOL,
 	    S(invite_advisory_board), "no", 0, 0, NULL },
 
+	{ "security", "sender_auth", O_ENUM, S(sender_auth), "from", 0, 0,
+	    sender_auth_choices },
 	{ "security", "vote_auth", O_ENUM, S(vote_auth), "token", 0, 0,
 	    vote_auth_choices },
 	{ "security", "trusted_authserv_id", O_STR, S(trusted_authserv_id),
@@ -103,11 +113,38 @@ static const struct option options[] = {
 	    "10485760", 1024, 1073741824, NULL },
 	{ "security", "reply_rate_per_hour", O_INT, S(reply_rate_per_hour),
 	    "20", 1, 100000, NULL },
+	{ "security", "outbox_retention_days", O_INT,
+	    S(outbox_retention_days), "30", 1, 36500, NULL },
+	{ "security", "audit_key_file", O_PATH, S(audit_key_file), "", 0, 0,
+	    NULL },
 
 	{ "page", "output_dir", O_PATH, S(output_dir), "/var/lib/pactd/public",
 	    0, 0, NULL },
 	{ "page", "base_url", O_STR, S(base_url), "https://example.test/pagt",
 	    0, 0, NULL },
+	{ "page", "publish_url", O_STR, S(publish_url), "", 0, 0, NULL },
+	{ "page", "publish_user", O_STR, S(publish_user), "", 0, 0, NULL },
+	{ "page", "publish_password_file", O_PATH, S(publish_password_file),
+	    "", 0, 0, NULL },
+
+	{ "status", "draft_date", O_STR, S(draft_date), "01-15", 0, 0, NULL },
+
+	{ "oauth2", "grant", O_ENUM, S(oauth2_grant), "client_credentials", 0,
+	    0, grant_choices },
+	{ "oauth2", "token_url", O_STR, S(oauth2_token_url), "", 0, 0, NULL },
+	{ "oauth2", "client_id", O_STR, S(oauth2_client_id), "", 0, 0, NULL },
+	{ "oauth2", "client_secret_file", O_PATH, S(oauth2_client_secret_file),
+	    "/etc/pactd/oauth2.secret", 0, 0, NULL },
+	{ "oauth2", "client_certificate_file", O_PATH,
+	    S(oauth2_client_certificate_file), "", 0, 0, NULL },
+	{ "oauth2", "client_key_file", O_PATH, S(oauth2_client_key_file), "",
+	    0, 0, NULL },
+	{ "oauth2", "scope", O_STR, S(oauth2_scope),
+	    "https://outlook.office365.com/.default", 0, 0, NULL },
+	{ "oauth2", "refresh_token_file", O_PATH, S(oauth2_refresh_token_file),
+	    "", 0, 0, NULL },
+	{ "oauth2", "token_command", O_STR, S(oauth2_token_command), "", 0, 0,
+	    NULL },
 };
 #undef S
 
@@ -248,6 +285,23 @@ opt_int(struct config *c, const struct option *o)
 	return (int *)((char *)c + o->off);
 }
 
+/* "'x' is not one of a, b or c". */
+static char *
+enum_error(const struct option *o, const char *v)
+{
+	struct buf b;
+	size_t n = 0;
+
+	while (o->choices[n] != NULL)
+		n++;
+	buf_init(&b);
+	buf_addf(&b, "'%s' is not one of ", v);
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " or " :
+		    ", ", o->choices[i]);
+	return buf_steal(&b);
+}
+
 /* Check and store one value; returns an error text or NULL. */
 static char *
 opt_set(struct config *c, const struct option *o, const char *v)
@@ -284,9 +338,7 @@ opt_set(struct config *c, const struct option *o, const char *v)
 				*opt_int(c, o) = i;
 				return NULL;
 			}
-		return xasprintf("'%s' is not one of %s%s%s", v,
-		    o->choices[0], o->choices[2] ? ", " : " or ",
-		    o->choices[2] ? "token or token+dmarc" : o->choices[1]);
+		return enum_error(o, v);
 	case O_LANG:
 		if (strcmp(v, "da") != 0 && strcmp(v, "en") != 0)
 			return xasprintf("'%s' is not a language (da or en)", v);
@@ -593,6 +645,12 @@ config_load(const char *path, struct strv *errors)
 		conf_relative(c, &c->smtp_password_file);
 		conf_relative(c, &c->imap_ca_file);
 		conf_relative(c, &c->smtp_ca_file);
+		conf_relative(c, &c->audit_key_file);
+		conf_relative(c, &c->publish_password_file);
+		conf_relative(c, &c->oauth2_client_secret_file);
+		conf_relative(c, &c->oauth2_client_certificate_file);
+		conf_relative(c, &c->oauth2_client_key_file);
+		conf_relative(c, &c->oauth2_refresh_token_file);
 		if (parse_file(&p, c->roster_path, roster_handler) == 0)
 			roster_check(&p);
 	}

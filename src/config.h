@@ -8,6 +8,9 @@
 
 enum majority { MAJORITY_SIMPLE, MAJORITY_ABSOLUTE };
 enum vote_auth { VOTE_AUTH_TOKEN, VOTE_AUTH_DMARC, VOTE_AUTH_TOKEN_DMARC };
+enum sender_auth { SENDER_AUTH_FROM, SENDER_AUTH_DMARC };
+enum auth { AUTH_PASSWORD, AUTH_OAUTH2 };
+enum grant { GRANT_CLIENT_CREDENTIALS, GRANT_REFRESH_TOKEN, GRANT_COMMAND };
 
 struct person {
 	char *name;		/* display name or NULL */
@@ -57,6 +60,7 @@ struct config {
 	char *imap_mailbox;
 	int imap_idle;
 	int poll_interval;
+	int imap_auth;		/* enum auth */
 
 	char *smtp_url;
 	int smtp_starttls;
@@ -64,6 +68,7 @@ struct config {
 	char *smtp_password_file;
 	char *smtp_ca_file;
 	char *smtp_from;
+	int smtp_auth;		/* enum auth */
 
 	char *folder_processed;
 	char *folder_rejected;
@@ -80,13 +85,31 @@ struct config {
 	int default_duration_minutes;
 	int invite_advisory_board;
 
+	int sender_auth;	/* enum sender_auth */
 	int vote_auth;
 	char *trusted_authserv_id;
 	int max_message_bytes;
 	int reply_rate_per_hour;
+	int outbox_retention_days;
+	char *audit_key_file;	/* "" when the chain is a plain hash chain */
 
 	char *output_dir;
 	char *base_url;
+	char *publish_url;	/* "" when the page is not uploaded */
+	char *publish_user;
+	char *publish_password_file;
+
+	char *draft_date;	/* "MM-DD" */
+
+	int oauth2_grant;	/* enum grant */
+	char *oauth2_token_url;
+	char *oauth2_client_id;
+	char *oauth2_client_secret_file;
+	char *oauth2_client_certificate_file;
+	char *oauth2_client_key_file;
+	char *oauth2_scope;
+	char *oauth2_refresh_token_file;
+	char *oauth2_token_command;
 
 	char *imap_password;	/* read by config_load_secrets */
 	char *smtp_password;
