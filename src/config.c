@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -156,7 +157,7 @@ struct parse {
 	int line;
 	int section_line;	/* where the current [section] began */
 	struct strv *errors;
-	unsigned char seen[nitems(options)];
+	int seen[nitems(options)];	/* the line a key was given on */
 	char *lastsection;
 	char *lastkey;
 	struct party *party;	/* roster: the [party X] being read */
@@ -407,7 +408,7 @@ conf_handler(void *arg, const char *section, const char *key,
 		parse_error(p, "[%s] %s given twice", section, key);
 		return 1;
 	}
-	p->seen[i] = 1;
+	p->seen[i] = p->line;
 	if ((err = opt_set(p->conf, &options[i], value)) != NULL) {
 		parse_error(p, "[%s] %s: %s", section, key, err);
 		free(err);
@@ -609,6 +610,70 @@ conf_defaults(struct parse *p)
 	}
 }
 
+/* "file:line: " for where [section] key was given, "file: " for a default. */
+static char *
+conf_where(const struct parse *p, const char *section, const char *key)
+{
+	for (size_t i = 0; i < nitems(options); i++)
+		if (!strcmp(options[i].section, section) &&
+		    !strcmp(options[i].key, key) && p->seen[i] > 0)
+			return xasprintf("%s:%d: ", p->file, p->seen[i]);
+	return xasprintf("%s: ", p->file);
+}
+
+/* The host of scheme://host[:port][/path], an IPv6 address unbracketed. */
+static char *
+url_host(const char *url)
+{
+	const char *h = strstr(url, "://"), *end;
+
+	h = h != NULL ? h + 3 : url;
+	if (*h == '[' && (end = strchr(h, ']')) != NULL)
+		return xstrndup(h + 1, end - h - 1);
+	return xstrndup(h, strcspn(h, ":/"));
+}
+
+/* A host on this machine (127.0.0.0/8, ::1, localhost): what is sent to
+ * it never crosses a network. */
+static int
+host_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!strcasecmp(host, "localhost") || !strcasecmp(host, "localhost."))
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* A login without TLS (imap:// or smtp://, starttls = no) only to
+ * loopback: elsewhere the password or token would cross the network in
+ * clear. */
+static void
+conf_check_tls(struct parse *p, const char *section, const char *url,
+    int starttls, const char *user)
+{
+	char *host, *where;
+
+	if (*user == '\0' || starttls || strncmp(url, "imaps://", 8) == 0 ||
+	    strncmp(url, "smtps://", 8) == 0)
+		return;
+	host = url_host(url);
+	if (!host_loopback(host)) {
+		where = conf_where(p, section, "url");
+		strv_addn(p->errors, xasprintf("%s[%s] url: %s would send the "
+		    "login of %s unencrypted to %s, which is not this machine "
+		    "(loopback); use %ss:// or starttls = yes", where, section,
+		    url, user, host, section));
+		free(where);
+	}
+	free(host);
+}
+
 /* A relative roster/database path is taken relative to the config file. */
 static void
 conf_relative(struct config *c, char **path)
@@ -636,6 +701,12 @@ config_load(const char *path, struct strv *errors)
 	c->path = xstrdup(path);
 	if (parse_file(&p, path, conf_handler) == 0)
 		conf_defaults(&p);
+	if (errors->n == before) {
+		conf_check_tls(&p, "imap", c->imap_url, c->imap_starttls,
+		    c->imap_user);
+		conf_check_tls(&p, "smtp", c->smtp_url, c->smtp_starttls,
+		    c->smtp_user);
+	}
 	if (errors->n == before) {
 		conf_relative(c, &c->roster_path);
 		conf_relative(c, &c->database);
@@ -704,41 +775,99 @@ config_free(struct config *c)
 	free(c);
 }
 
-/* Read one secret: the credential systemd passes, else password_file. */
-static int
+/* The credential systemd passes as $CREDENTIALS_DIRECTORY/cred, when it
+ * does; NULL otherwise. */
+static char *
+secret_credential(const char *cred)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *path;
+
+	if (dir == NULL || *dir == '\0' || cred == NULL)
+		return NULL;
+	path = xasprintf("%s/%s", dir, cred);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* Why a secret file of this mode must not be used, or NULL. */
+static char *
+secret_mode_error(const char *path, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return xasprintf("%s: a secret file must be a regular file",
+		    path);
+	if ((st->st_mode & (S_IROTH | S_IWOTH)) == 0)
+		return NULL;
+	return xasprintf("%s: secret file is %s by others (mode %04o); "
+	    "pactd will not use it: chmod 600 %s", path,
+	    (st->st_mode & S_IROTH) ? "readable" : "writable",
+	    (unsigned)(st->st_mode & 07777), path);
+}
+
+/* The whole of an open secret file, line ends at its end removed. */
+static char *
+secret_slurp(const char *path, FILE *fp, char **err)
+{
+	char *data = xmalloc(SECRET_MAX + 1);
+	size_t len = fread(data, 1, SECRET_MAX + 1, fp);
+
+	if (ferror(fp))
+		*err = xasprintf("%s: %s", path, strerror(errno));
+	else if (len > SECRET_MAX)
+		*err = xasprintf("%s: longer than %d bytes", path, SECRET_MAX);
+	else if (memchr(data, '\0', len) != NULL)
+		*err = xasprintf("%s: holds a NUL byte", path);
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+		len--;
+	data[len] = '\0';
+	if (*err != NULL) {
+		explicit_bzero(data, SECRET_MAX + 1);
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+int
 secret_read(const char *cred, const char *file, char **out,
     struct strv *errors, struct strv *warnings)
 {
-	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	char *path = NULL, line[1024];
+	char *path = secret_credential(cred), *err = NULL;
+	int fromcred = path != NULL;
 	struct stat st;
 	FILE *fp;
 
-	if (dir != NULL) {
-		path = xasprintf("%s/%s", dir, cred);
-		if (access(path, R_OK) != 0) {
-			free(path);
-			path = NULL;
-		}
+	*out = NULL;
+	if (path == NULL && (file == NULL || *file == '\0')) {
+		strv_addn(errors, xasprintf("no file is configured for the "
+		    "secret %s", cred ? cred : "?"));
+		return -1;
 	}
 	if (path == NULL)
 		path = xstrdup(file);
-	if ((fp = fopen(path, "r")) == NULL) {
-		strv_addn(errors, xasprintf("%s: %s", path, strerror(errno)));
-		free(path);
+	if ((fp = fopen(path, "re")) == NULL ||
+	    fstat(fileno(fp), &st) != 0)
+		err = xasprintf("%s: %s", path, strerror(errno));
+	else if (!fromcred) /* systemd owns its credentials' modes */
+		err = secret_mode_error(path, &st);
+	if (err == NULL && !fromcred && (st.st_mode & S_IWGRP) &&
+	    warnings != NULL)
+		strv_addn(warnings, xasprintf("%s: secret file is writable "
+		    "by its group (chmod g-w it)", path));
+	if (err == NULL) {
+		setvbuf(fp, NULL, _IONBF, 0);	/* no copy left in stdio */
+		*out = secret_slurp(path, fp, &err);
+	}
+	if (fp != NULL)
+		fclose(fp);
+	free(path);
+	if (err != NULL) {
+		strv_addn(errors, err);
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 044) != 0 &&
-	    dir == NULL)
-		strv_addn(warnings, xasprintf("%s: password file is readable "
-		    "by others (chmod 600 it)", path));
-	if (fgets(line, sizeof line, fp) == NULL)
-		line[0] = '\0';
-	fclose(fp);
-	line[strcspn(line, "\r\n")] = '\0';
-	*out = xstrdup(line);
-	explicit_bzero(line, sizeof line);
-	free(path);
 	return 0;
 }
 

@@ -122,9 +122,24 @@ struct config {
 struct config *config_load(const char *path, struct strv *errors);
 void config_free(struct config *);
 
-/* Read the two passwords; warnings for files others can read. */
+/* Read the two passwords (with secret_read) when a user is set. */
 int config_load_secrets(struct config *, struct strv *errors,
     struct strv *warnings);
+
+#define SECRET_MAX	65536	/* bytes in a secret file */
+
+/*
+ * Read a secret (a password, client secret, token or key): the whole of
+ * $CREDENTIALS_DIRECTORY/cred when systemd passes that credential, else of
+ * file; line ends at its end are removed. A file that others can read or
+ * write (S_IROTH, S_IWOTH) is refused with its name and the fix (chmod
+ * 600): a configuration error, pactd does not start. systemd's credentials
+ * are exempt, it owns their modes. Returns 0 with *out to wipe
+ * (explicit_bzero) and free, or -1 with "file: reason" added to errors.
+ * warnings (may be NULL) gets a file that its group can write.
+ */
+int secret_read(const char *cred, const char *file, char **out,
+    struct strv *errors, struct strv *warnings);
 
 /* Parse "Name <addr>" or "addr"; returns 0 when valid. */
 int person_parse(const char *, struct person *);

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "ctl.h"
+#include "fileio.h"
 #include "page.h"
 #include "util.h"
 
@@ -222,8 +223,16 @@ ctl_backup(struct ctl *ctl, int argc, char **argv)
 {
 	sqlite3 *dst = NULL;
 	sqlite3_backup *b;
+	char *cause = NULL;
 	int rc;
 
+	/* A backup holds what the database holds: owner only, whatever the
+	 * umask; SQLite gives its journal the same mode. */
+	if (file_mode(argv[0], 0600, 1, &cause) != 0) {
+		fprintf(stderr, "pactctl: %s\n", cause);
+		free(cause);
+		return CTL_FAIL;
+	}
 	if (sqlite3_open_v2(argv[0], &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		fprintf(stderr, "pactctl: %s: %s\n", argv[0],

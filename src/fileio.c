@@ -30,3 +30,47 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	free(tmp);
 	return 0;
 }
+
+int
+file_mode(const char *path, mode_t mode, int create, char **cause)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) == 0) {
+		if ((st.st_mode & 07777) == mode || chmod(path, mode) == 0)
+			return 0;
+		*cause = xasprintf("%s: cannot make it mode %04o: %s", path,
+		    (unsigned)mode, strerror(errno));
+		return -1;
+	}
+	if (errno == ENOENT && !create)
+		return 0;
+	fd = errno != ENOENT ? -1 :
+	    open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, mode);
+	if (fd == -1 || fchmod(fd, mode) != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+file_mkdir(const char *path, mode_t mode, char **cause)
+{
+	if (mkdir(path, mode) != 0) {
+		if (errno == EEXIST)
+			return 0;
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* mkdir applied the umask (systemd's UMask=0077 leaves 0700). */
+	if (chmod(path, mode) != 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -483,10 +483,9 @@ page_render(const struct config *c, struct store *s, time_t now,
 	pg.now = now;
 	pg.v = tvars_new();
 	json_init(&pg.j, 1);
-	if (mkdir(c->output_dir, 0755) != 0 && errno != EEXIST) {
-		*cause = xasprintf("%s: %s", c->output_dir, strerror(errno));
+	/* The page is public: its folder and files are readable by all. */
+	if (file_mkdir(c->output_dir, 0755, cause) != 0)
 		goto out;
-	}
 	if (store_exec(s, "BEGIN", cause) != 0)
 		goto out;
 	page_gather(&pg);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fileio.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -279,6 +280,26 @@ store_created(struct store *s, char **cause)
 	return rc;
 }
 
+/* The database and its side files hold the members' mail: owner only,
+ * whatever the umask, also when an older pactd left them open. SQLite
+ * gives the -wal and -shm it creates the database's mode. */
+static int
+store_private(const char *path, int create, char **cause)
+{
+	static const char *const sides[] = { "", "-wal", "-shm" };
+	int rc = 0;
+
+	if (*path == '\0' || *path == ':' || strncmp(path, "file:", 5) == 0)
+		return 0;	/* in memory, temporary or a URI */
+	for (size_t i = 0; i < nitems(sides) && rc == 0; i++) {
+		char *f = xasprintf("%s%s", path, sides[i]);
+
+		rc = file_mode(f, 0600, create && i == 0, cause);
+		free(f);
+	}
+	return rc;
+}
+
 struct store *
 store_open(const char *path, int readonly, char **cause)
 {
@@ -287,6 +308,10 @@ store_open(const char *path, int readonly, char **cause)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	s->path = xstrdup(path);
+	if (!readonly && store_private(path, 1, cause) != 0) {
+		store_close(s);
+		return NULL;
+	}
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		*cause = store_error(s);
 		store_close(s);
@@ -296,6 +321,7 @@ store_open(const char *path, int readonly, char **cause)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (!readonly && (store_exec(s, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", cause) != 0 ||
+	    store_private(path, 0, cause) != 0 ||
 	    store_migrate(s, cause) != 0)) {
 		store_close(s);
 		return NULL;

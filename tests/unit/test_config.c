@@ -228,41 +228,154 @@ test_missing_files(void **state)
 	free(path);
 }
 
+/* A config whose [imap] logs in with the password in imap.pw. */
+static struct config *
+load_with_login(struct strv *errors)
+{
+	return load("[pact]\naddress = pagt@example.test\nroster = "
+	    "roster.conf\n[imap]\nurl = imap://127.0.0.1:1\nuser = "
+	    "pagt@example.test\npassword_file = imap.pw\n[smtp]\nurl = "
+	    "smtp://127.0.0.1:2\nfrom = pagt@example.test\n", roster_ok,
+	    errors);
+}
+
 static void
 test_secrets(void **state)
 {
 	struct strv errors = { 0 }, warnings = { 0 };
-	char *conf = xasprintf("%s[imap]\nuser = pagt@example.test\n"
-	    "password_file = imap.pw\n", conf_min);
 	struct config *c;
+	char *cred;
 
-	/* Move the [imap] keys into one section: rewrite conf simply. */
-	free(conf);
-	conf = xasprintf("[pact]\naddress = pagt@example.test\nroster = "
-	    "roster.conf\n[imap]\nurl = imap://127.0.0.1:1\nuser = "
-	    "pagt@example.test\npassword_file = imap.pw\n[smtp]\nurl = "
-	    "smtp://127.0.0.1:2\nfrom = pagt@example.test\n");
-	write_file("imap.pw", "s3cret\n", 0644);
-	c = load(conf, roster_ok, &errors);
+	write_file("imap.pw", "s3cret\n", 0600);
+	c = load_with_login(&errors);
 	assert_non_null(c);
 	assert_int_equal(config_load_secrets(c, &errors, &warnings), 0);
 	assert_string_equal(c->imap_password, "s3cret");
 	assert_null(c->smtp_password);		/* no smtp user */
+	assert_int_equal(errors.n + warnings.n, 0);
+	config_free(c);
+
+	/* Readable or writable by others: refused, naming file and fix. */
+	write_file("imap.pw", "s3cret\n", 0644);
+	c = load_with_login(&errors);
+	assert_int_equal(config_load_secrets(c, &errors, &warnings), -1);
+	assert_true(has_error(&errors, "/imap.pw: ", "readable by others"));
+	assert_true(has_error(&errors, "(mode 0644)", "chmod 600 "));
+	assert_null(c->imap_password);
+	config_free(c);
+	strv_free(&errors);
+	write_file("imap.pw", "s3cret\n", 0602);
+	c = load_with_login(&errors);
+	assert_int_equal(config_load_secrets(c, &errors, &warnings), -1);
+	assert_true(has_error(&errors, "/imap.pw: ", "writable by others"));
+	config_free(c);
+	strv_free(&errors);
+
+	/* Group-readable (root:pactd 0640) is fine; group-writable warns. */
+	write_file("imap.pw", "s3cret\n", 0660);
+	c = load_with_login(&errors);
+	assert_int_equal(config_load_secrets(c, &errors, &warnings), 0);
 	assert_int_equal(warnings.n, 1);
-	assert_non_null(strstr(warnings.v[0], "readable by others"));
+	assert_non_null(strstr(warnings.v[0], "writable by its group"));
 	config_free(c);
 	strv_free(&warnings);
 
-	/* From systemd's credentials directory, no warning. */
-	write_file("imap-password", "fromcred\n", 0600);
+	/* From systemd's credentials directory: its modes are systemd's. */
+	write_file("imap-password", "fromcred\n", 0644);
 	setenv("CREDENTIALS_DIRECTORY", dir, 1);
-	c = load(conf, roster_ok, &errors);
+	c = load_with_login(&errors);
 	assert_int_equal(config_load_secrets(c, &errors, &warnings), 0);
 	assert_string_equal(c->imap_password, "fromcred");
-	assert_int_equal(warnings.n, 0);
+	assert_int_equal(errors.n + warnings.n, 0);
+	config_free(c);
+
+	/* No such credential: the file, checked as ever. */
+	write_file("imap.pw", "s3cret\n", 0604);
+	cred = xasprintf("%s/imap-password", dir);
+	unlink(cred);
+	free(cred);
+	c = load_with_login(&errors);
+	assert_int_equal(config_load_secrets(c, &errors, &warnings), -1);
+	assert_true(has_error(&errors, "/imap.pw: ", "chmod 600"));
 	unsetenv("CREDENTIALS_DIRECTORY");
 	config_free(c);
-	free(conf);
+	strv_free(&errors);
+}
+
+/* secret_read for other engineers' secrets: whole file, line ends at its
+ * end removed; a key in PEM keeps its lines. */
+static void
+test_secret_read(void **state)
+{
+	struct strv errors = { 0 };
+	char *path = xasprintf("%s/key.pem", dir), *out;
+
+	write_file("key.pem", "-----BEGIN X-----\nabc\n-----END X-----\r\n",
+	    0400);
+	assert_int_equal(secret_read("no-such-cred", path, &out, &errors,
+	    NULL), 0);
+	assert_string_equal(out, "-----BEGIN X-----\nabc\n-----END X-----");
+	free(out);
+	assert_int_equal(secret_read("x", "", &out, &errors, NULL), -1);
+	assert_true(has_error(&errors, "no file is configured", "x"));
+	strv_free(&errors);
+	assert_int_equal(secret_read("x", dir, &out, &errors, NULL), -1);
+	assert_true(has_error(&errors, dir, "regular file"));
+	assert_null(out);
+	strv_free(&errors);
+	free(path);
+}
+
+/* A login without TLS goes only to loopback. */
+static void
+test_login_without_tls(void **state)
+{
+	static const struct {
+		const char *imap, *smtp;
+		int ok;
+	} cases[] = {
+		{ "url = imap://192.0.2.1\nuser = u", "", 0 },
+		{ "url = imap://imap.example.test:143/\nuser = u", "", 0 },
+		{ "url = imap://128.0.0.1\nuser = u", "", 0 },
+		{ "url = imap://192.0.2.1\nuser = u\nstarttls = yes", "", 1 },
+		{ "url = imaps://192.0.2.1\nuser = u", "", 1 },
+		{ "url = imap://192.0.2.1", "", 1 },	/* no login */
+		{ "url = imap://127.0.0.1:24143\nuser = u", "", 1 },
+		{ "url = imap://127.1.2.3\nuser = u", "", 1 },
+		{ "url = imap://localhost:143\nuser = u", "", 1 },
+		{ "url = imap://[::1]:143\nuser = u", "", 1 },
+		{ "url = imap://127.0.0.1", "url = smtp://mx.example.test\n"
+		    "user = u", 0 },
+		{ "url = imap://127.0.0.1", "url = smtp://mx.example.test", 1 },
+		{ "url = imap://127.0.0.1", "url = smtps://mx.example.test\n"
+		    "user = u", 1 },
+	};
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		struct strv errors = { 0 };
+		char *conf = xasprintf("[pact]\naddress = pagt@example.test\n"
+		    "roster = roster.conf\n[imap]\n%s\n[smtp]\n%s\nfrom = "
+		    "pagt@example.test\n", cases[i].imap, *cases[i].smtp ?
+		    cases[i].smtp : "url = smtp://127.0.0.1:25");
+		struct config *c = load(conf, roster_ok, &errors);
+
+		if (cases[i].ok) {
+			if (c == NULL)
+				fail_msg("case %zu: %s", i, errors.v[0]);
+			config_free(c);
+		} else {
+			assert_null(c);
+			assert_int_equal(errors.n, 1);
+			assert_true(has_error(&errors, "pactd.conf:", "] url: "));
+			assert_true(has_error(&errors, "unencrypted",
+			    "starttls = yes"));
+			if (*cases[i].smtp == '\0')
+				assert_true(has_error(&errors, "pactd.conf:5: "
+				    "[imap] url: ", "not this machine"));
+		}
+		strv_free(&errors);
+		free(conf);
+	}
 }
 
 static void
@@ -309,6 +422,8 @@ main(void)
 		cmocka_unit_test(test_roster_errors),
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_secret_read),
+		cmocka_unit_test(test_login_without_tls),
 		cmocka_unit_test(test_person),
 	};
 
