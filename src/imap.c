@@ -53,20 +53,25 @@ enter_state(struct imap *im, enum imap_state s)
 	im->state = s;
 }
 
-/* Parse imap[s]://host[:port][/]. */
+/* Parse imap[s]://host[:port][/], host also an [IPv6] address. */
 static int
 imap_parse_url(struct imap *im, const char *url, char **cause)
 {
 	const char *p = url + (strncmp(url, "imaps://", 8) == 0 ? 8 : 7);
-	const char *colon, *end;
+	const char *colon, *end, *h = p, *hend;
 	char *e;
 	long port;
 
 	im->tls = strncmp(url, "imaps://", 8) == 0;
 	end = p + strcspn(p, "/");
+	if (*p == '[' && (hend = memchr(p, ']', end - p)) != NULL) {
+		h = p + 1;
+		p = hend + 1;
+	}
 	colon = memchr(p, ':', end - p);
+	hend = h == p ? (colon ? colon : end) : p - 1;
 	free(im->host);
-	im->host = xstrndup(p, (colon ? colon : end) - p);
+	im->host = xstrndup(h, hend - h);
 	port = im->tls ? 993 : 143;
 	if (colon != NULL) {
 		port = strtol(colon + 1, &e, 10);
@@ -251,12 +256,70 @@ imap_open(struct imap *im, char **cause)
 	return 0;
 }
 
+/* Whether the capability list names cap. */
+static int
+caps_have(struct mailimap_capability_data *caps, const char *cap)
+{
+	for (clistiter *it = clist_begin(caps->cap_list); it != NULL;
+	    it = clist_next(it)) {
+		struct mailimap_capability *c = clist_content(it);
+
+		if (c->cap_type == MAILIMAP_CAPABILITY_NAME &&
+		    strcasecmp(c->cap_data.cap_name, cap) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* What the server advertises after login decides how mail leaves INBOX
+ * and how new mail is noticed; without an answer, assume none of it. A
+ * server may serve more than it advertises, but only what it
+ * advertises is used. */
+static void
+imap_learn_caps(struct imap *im)
+{
+	struct mailimap_capability_data *caps = NULL;
+
+	im->has_move = im->has_uidplus = im->has_idle = 0;
+	if (mailimap_capability(im->session, &caps) != MAILIMAP_NO_ERROR ||
+	    caps == NULL) {
+		log_warnx("imap %s:%u: no CAPABILITY answer; using neither "
+		    "MOVE, UIDPLUS nor IDLE", im->host, im->port);
+		return;
+	}
+	im->has_move = caps_have(caps, "MOVE");
+	im->has_uidplus = caps_have(caps, "UIDPLUS");
+	im->has_idle = caps_have(caps, "IDLE");
+	mailimap_capability_data_free(caps);
+}
+
+/* How this session moves and waits, said once a login for the operator. */
+static void
+imap_log_mode(const struct imap *im)
+{
+	const char *move;
+
+	if (im->has_move)
+		move = "UID MOVE";
+	else if (im->has_uidplus)
+		move = "UID COPY, \\Deleted and UID EXPUNGE (no MOVE)";
+	else
+		move = "UID COPY and \\Deleted, the originals left in the "
+		    "mailbox for the server's own expunge (no MOVE, no UIDPLUS)";
+	if (im->conf->imap_idle && im->has_idle)
+		log_info("imap %s:%u: moving with %s; waiting with IDLE",
+		    im->host, im->port, move);
+	else
+		log_info("imap %s:%u: moving with %s; polling every %d s (%s)",
+		    im->host, im->port, move, im->conf->poll_interval,
+		    im->has_idle ? "idle = no" : "no IDLE");
+}
+
 /* LOGIN, then learn what the server can do. */
 static int
 imap_login(struct imap *im, char **cause)
 {
 	const struct config *c = im->conf;
-	struct mailimap_capability_data *caps = NULL;
 	int r;
 
 	r = mailimap_login(im->session, c->imap_user,
@@ -265,12 +328,9 @@ imap_login(struct imap *im, char **cause)
 		*cause = imap_error(im, "LOGIN", r);
 		return -1;
 	}
-	if (mailimap_capability(im->session, &caps) == MAILIMAP_NO_ERROR)
-		mailimap_capability_data_free(caps);
-	im->has_move = mailimap_has_extension(im->session, "MOVE");
-	im->has_uidplus = mailimap_has_extension(im->session, "UIDPLUS");
-	im->has_idle = mailimap_has_idle(im->session);
 	enter_state(im, IMAP_AUTHENTICATED);
+	imap_learn_caps(im);
+	imap_log_mode(im);
 	return 0;
 }
 
@@ -405,10 +465,23 @@ uid_slot(const uint32_t *uids, size_t n, uint32_t uid)
 	return lo < n && uids[lo] == uid ? lo : n;
 }
 
+/* UNDELETED, which libetpan has no short constructor for. */
+static struct mailimap_search_key *
+search_undeleted(void)
+{
+	return mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNDELETED, NULL,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	    NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
+	    NULL);
+}
+
+/* A message flagged \Deleted is on its way out: one pactd copied on a
+ * server without UIDPLUS, or one another client deleted. Neither is
+ * read. */
 int
 imap_uids(struct imap *im, uint32_t **uids, size_t *n, char **cause)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_all();
+	struct mailimap_search_key *key = search_undeleted();
 	clist *res = NULL;
 	clistiter *it;
 	int r;
@@ -551,7 +624,10 @@ imap_fetch(struct imap *im, const uint32_t *uids, size_t n, int header_only,
 	return 0;
 }
 
-/* COPY, \Deleted, UID EXPUNGE: MOVE for servers without it. */
+/* COPY, \Deleted, UID EXPUNGE: MOVE for servers without it. Without
+ * UIDPLUS there is no UID EXPUNGE, and a plain EXPUNGE would also remove
+ * other clients' deleted mail: the originals stay flagged, unread by
+ * imap_uids, for the server's own expunge. */
 static int
 imap_copy_delete(struct imap *im, struct mailimap_set *set, const char *f,
     char **cause)
@@ -573,10 +649,10 @@ imap_copy_delete(struct imap *im, struct mailimap_set *set, const char *f,
 		*cause = imap_error(im, "UID STORE", r);
 		return -1;
 	}
-	r = im->has_uidplus ? mailimap_uid_expunge(im->session, set) :
-	    mailimap_expunge(im->session);
-	if (r != MAILIMAP_NO_ERROR) {
-		*cause = imap_error(im, "EXPUNGE", r);
+	if (!im->has_uidplus)
+		return 0;
+	if ((r = mailimap_uid_expunge(im->session, set)) != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(im, "UID EXPUNGE", r);
 		return -1;
 	}
 	return 0;

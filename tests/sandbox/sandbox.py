@@ -20,6 +20,7 @@ at example.test or any subdomain of it is accepted by SMTP and delivered;
 Command line (for demos and trying pactd by hand):
 
     sandbox.py start DIR [--keep] [--imap-port N] [--lmtp-port N] [--smtp-port N]
+                         [--imap-profile full|no-move|no-move-uidplus-idle]
     sandbox.py stop DIR
     sandbox.py status DIR
     sandbox.py send DIR FILE [--from X] [--to Y ...]   (default: Return-Path/From, To+Cc)
@@ -68,6 +69,19 @@ MARKER = "# pactd test sandbox"
 DOMAIN = "example.test"
 
 GLOBAL_SPOOL = "/var/spool/smtpd"
+
+# What Dovecot advertises after login, by profile (its imap_capability):
+# this changes what is advertised, not what is served, so a client that
+# honours the advertisement is tested for servers lacking MOVE, UIDPLUS
+# or IDLE. None: Dovecot's own list (MOVE, UIDPLUS, IDLE and more).
+IMAP_BASE_CAPABILITY = ("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES "
+                        "MULTIAPPEND UNSELECT CHILDREN NAMESPACE LIST-EXTENDED I18NLEVEL=1 "
+                        "ESEARCH SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY SPECIAL-USE LITERAL+")
+IMAP_PROFILES = {
+    "full": None,
+    "no-move": IMAP_BASE_CAPABILITY + " UIDPLUS IDLE",
+    "no-move-uidplus-idle": IMAP_BASE_CAPABILITY,
+}
 
 __all__ = ["Sandbox", "SandboxError", "PASSWORD", "selftest", "main"]
 
@@ -331,8 +345,14 @@ class Sandbox:
     """
 
     def __init__(self, root_dir, imap_port=None, lmtp_port=None, smtp_port=None,
-                 autostop=True, separator="/", smtpd_namespace=None, tls=False):
+                 autostop=True, separator="/", smtpd_namespace=None, tls=False,
+                 imap_profile="full"):
         self.root = os.path.abspath(root_dir)
+        # imap_profile: which capabilities Dovecot advertises (IMAP_PROFILES).
+        if imap_profile not in IMAP_PROFILES:
+            raise SandboxError("unknown IMAP profile %r (one of %s)" % (
+                imap_profile, ", ".join(sorted(IMAP_PROFILES))))
+        self.imap_profile = imap_profile
         # tls=True: a CA made at start, IMAP STARTTLS + imaps and SMTP
         # STARTTLS (submission) + smtps listeners on free ports.
         self.tls = tls
@@ -491,6 +511,21 @@ class Sandbox:
         self.stop_imap()
         self.start_imap()
 
+    def set_imap_profile(self, profile):
+        """Advertise another IMAP_PROFILES entry from now on: Dovecot is
+        restarted when it runs (mail is kept, sessions are cut)."""
+        if profile not in IMAP_PROFILES:
+            raise SandboxError("unknown IMAP profile %r (one of %s)" % (
+                profile, ", ".join(sorted(IMAP_PROFILES))))
+        self.imap_profile = profile
+        if self.started:
+            self._write_dovecot_conf()
+            self.restart_imap()
+
+    def _dovecot_capability(self):
+        caps = IMAP_PROFILES[self.imap_profile]
+        return "" if caps is None else "imap_capability = %s\n" % caps
+
     # -- state file (for the CLI)
     def state(self):
         return {
@@ -501,6 +536,7 @@ class Sandbox:
             "smtp_port": self.smtp_port,
             "imap_url": self.imap_url,
             "smtp_url": self.smtp_url,
+            "imap_profile": self.imap_profile,
             "password": self.password,
             "dovecot_pid": self.dovecot_pid if _pid_alive(self.dovecot_pid or 0) else None,
             "smtpd_pid": self.smtpd_pid if _pid_alive(self.smtpd_pid or 0) else None,
@@ -527,7 +563,8 @@ class Sandbox:
         root = os.path.abspath(root_dir)
         with open(os.path.join(root, "sandbox.json")) as f:
             st = json.load(f)
-        sb = cls(root, st["imap_port"], st["lmtp_port"], st["smtp_port"], autostop=autostop)
+        sb = cls(root, st["imap_port"], st["lmtp_port"], st["smtp_port"], autostop=autostop,
+                 imap_profile=st.get("imap_profile", "full"))
         sb.smtpd_ns = st.get("smtpd_namespace")
         sb._ns_pref = sb.smtpd_ns
         sb.dovecot_pid = st.get("dovecot_pid")
@@ -717,12 +754,13 @@ service imap {{
 }}
 protocol imap {{
   mail_max_userip_connections = 200
-}}
+  {capability}}}
 {submission_conf}""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
            host=HOST, uid=MAIL_UID, gid=MAIL_GID, domain=DOMAIN, sep=self.separator,
            password=PASSWORD, imap=self.imap_port, lmtp=self.lmtp_port,
            ssl=self._dovecot_tls()[0], imaps=self._dovecot_tls()[1],
-           submission=self._dovecot_submission()[0], submission_conf=self._dovecot_submission()[1])
+           submission=self._dovecot_submission()[0], submission_conf=self._dovecot_submission()[1],
+           capability=self._dovecot_capability())
         with open(self.dovecot_conf, "w") as f:
             f.write(conf)
 
@@ -1196,11 +1234,13 @@ def selftest(root_dir=None, verbose=True):
 # ----------------------------------------------------------------- CLI
 
 def _cli_start(a):
-    sb = Sandbox(a.dir, a.imap_port, a.lmtp_port, a.smtp_port, autostop=False)
+    sb = Sandbox(a.dir, a.imap_port, a.lmtp_port, a.smtp_port, autostop=False,
+                 imap_profile=a.imap_profile)
     sb.start(fresh=not a.keep)
     st = sb.state()
     print("sandbox running in %s" % sb.root)
     print("  IMAP %s   SMTP %s   LMTP %s:%d" % (sb.imap_url, sb.smtp_url, HOST, sb.lmtp_port))
+    print("  IMAP capabilities: %s" % (IMAP_PROFILES[sb.imap_profile] or "Dovecot's own"))
     print("  any user at example.test or a subdomain, password %r" % PASSWORD)
     print("  dovecot pid %s, smtpd pid %s; state in %s" % (
         st["dovecot_pid"], st["smtpd_pid"], sb.path("sandbox.json")))
@@ -1289,6 +1329,9 @@ def main(argv=None):
     s.add_argument("--imap-port", type=int, default=None)
     s.add_argument("--lmtp-port", type=int, default=None)
     s.add_argument("--smtp-port", type=int, default=None)
+    s.add_argument("--imap-profile", choices=sorted(IMAP_PROFILES), default="full",
+                   help="capabilities Dovecot advertises: all, none of MOVE, or none of "
+                        "MOVE, UIDPLUS and IDLE")
     s.set_defaults(fn=_cli_start)
     s = sub.add_parser("stop", help="stop the servers started in DIR")
     s.add_argument("dir")
