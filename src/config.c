@@ -3,9 +3,9 @@
  * declared once in options[] with its type, range and default; every error
  * is collected as "file:line: reason" so that an operator sees them all.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <arpa/inet.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
