@@ -229,6 +229,8 @@ class Capabilities(unittest.TestCase):
         self.assertIsNone(pact.proc.poll(), pact.logtext())
         log = pact.logtext()
         self.assertNotIn("-> idling", log)
+        # every mail read once: the flagged originals are never fetched again
+        self.assertEqual(sum(int(n) for n in re.findall(r"pass: (\d+) message", log)), len(sent), log)
         self.assertEqual(len(re.findall(r"imap \S+: moving with", log)), 1, log)
         self.assertEqual(pact.stop(), 0)
         self.assert_once(sent, deleted_left)
