@@ -206,6 +206,21 @@ class Capabilities(unittest.TestCase):
         self.assert_once(sent, deleted_left)
         self.assert_other_left(other)
 
+    def test_deleted_mail_left_alone_with_move_too(self):
+        """With MOVE (Dovecot's own list), too, a mail another client flagged
+        \\Deleted is neither read nor touched."""
+        self.sb.set_imap_profile("full")
+        self.pact = Pact()
+        other = self.other_clients_deleted_mail()
+        raw, mid = make_mail("anne@di.example.test", "HELP", "Hi\n")
+        self.sb.send(raw, "anne@di.example.test", [PACT])
+        self.wait_inbox(2)
+        rc, err = self.pact.once()
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(err, r"moving with UID MOVE; waiting with IDLE")
+        self.assert_once([(mid, "anne@di.example.test", PROCESSED, True)], False)
+        self.assert_other_left(other)
+
     def test_once_without_move(self):
         self.once_profile("no-move")
 
