@@ -864,11 +864,13 @@ secret_read(const char *cred, const char *file, char **out,
 	if (fp != NULL)
 		fclose(fp);
 	free(path);
-	if (err != NULL) {
+	if (err == NULL)
+		return 0;
+	if (strv_contains_case(errors, err))
+		free(err);	/* one file for two secrets: said once */
+	else
 		strv_addn(errors, err);
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 int
