@@ -227,6 +227,23 @@ class Capabilities(unittest.TestCase):
     def test_once_without_move_uidplus_idle(self):
         self.once_profile("no-move-uidplus-idle")
 
+    def test_killed_after_commit_without_uidplus(self):
+        """Killed after the commit, before the copy: the next pass
+        recognises the answered mails, copies and flags them, and answers
+        nothing twice."""
+        want_log, deleted_left = PROFILES["no-move-uidplus-idle"]
+        pact = self.pact_for("no-move-uidplus-idle")
+        sent = self.submissions("killed")
+        self.wait_inbox(len(sent))
+        rc, err = pact.once(fault="after-commit")
+        self.assertEqual(rc, -9, err)
+        self.assertEqual([f for f in inbox_flags(self.sb).values() if r"\Deleted" in f], [])
+        rc, err = pact.once()
+        self.assertEqual(rc, 0, err)
+        self.wait_answered(sent)
+        time.sleep(1)
+        self.assert_once(sent, deleted_left)
+
     def daemon_profile(self, profile):
         want_log, deleted_left = PROFILES[profile]
         pact = self.pact_for(profile)
