@@ -757,6 +757,78 @@ config_load_secrets(struct config *c, struct strv *errors,
 	return rc;
 }
 
+/* The credential audit-key, else audit_key_file, else "" (no key). */
+static char *
+audit_key_path(const struct config *c, int *cred)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *path;
+
+	*cred = 0;
+	if (dir != NULL) {
+		path = xasprintf("%s/audit-key", dir);
+		if (access(path, F_OK) == 0) {
+			*cred = 1;
+			return path;
+		}
+		free(path);
+	}
+	return xstrdup(c->audit_key_file);
+}
+
+/* The key's bytes, up to a limit; a trailing line end is not part of it. */
+static int
+audit_key_slurp(FILE *fp, unsigned char *buf, size_t size, size_t *len)
+{
+	*len = fread(buf, 1, size, fp);
+	if (ferror(fp))
+		return -1;
+	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
+		(*len)--;
+	return 0;
+}
+
+int
+config_audit_key(const struct config *c, unsigned char **key, size_t *len,
+    char **cause)
+{
+	unsigned char buf[4096];
+	struct stat st;
+	int cred, rc = -1;
+	char *path = audit_key_path(c, &cred);
+	FILE *fp = NULL;
+
+	*key = NULL;
+	*len = 0;
+	if (*path == '\0') {
+		free(path);
+		return 0;
+	}
+	if ((fp = fopen(path, "re")) == NULL)
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	else if (!cred && fstat(fileno(fp), &st) == 0 &&
+	    (st.st_mode & 044) != 0)
+		*cause = xasprintf("%s: audit key file is readable by others "
+		    "(chmod 600 it)", path);
+	else if (audit_key_slurp(fp, buf, sizeof buf, len) != 0)
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	else if (*len < 16)
+		*cause = xasprintf("%s: an audit key needs at least 16 bytes "
+		    "(head -c 32 /dev/urandom | base64 > FILE)", path);
+	else {
+		*key = xmalloc(*len);
+		memcpy(*key, buf, *len);
+		rc = 0;
+	}
+	if (fp != NULL)
+		fclose(fp);
+	explicit_bzero(buf, sizeof buf);
+	if (rc != 0)
+		*len = 0;
+	free(path);
+	return rc;
+}
+
 void
 config_dump_defaults(void)
 {

@@ -93,14 +93,33 @@ usage(void)
 }
 
 /* Load config and roster, printing every error; NULL when any. */
+/* The audit key can be read, so that a bad one stops the start. */
+static void
+audit_key_check(const struct config *c, struct strv *errors)
+{
+	unsigned char *key;
+	size_t len;
+	char *cause = NULL;
+
+	if (config_audit_key(c, &key, &len, &cause) != 0) {
+		strv_addn(errors, cause);
+		return;
+	}
+	if (key != NULL)
+		explicit_bzero(key, len);
+	free(key);
+}
+
 static struct config *
 load_config(const char *path, int secrets)
 {
 	struct strv errors = { 0 }, warnings = { 0 };
 	struct config *c = config_load(path, &errors);
 
-	if (c != NULL && secrets)
+	if (c != NULL && secrets) {
 		config_load_secrets(c, &errors, &warnings);
+		audit_key_check(c, &errors);
+	}
 	for (size_t i = 0; i < warnings.n; i++)
 		log_warnx("%s", warnings.v[i]);
 	for (size_t i = 0; i < errors.n; i++)
@@ -152,6 +171,30 @@ reload(struct pact *p)
 		log_info("reload: configuration and roster read again");
 	}
 	sd_notify(0, "READY=1\nSTATUS=Running");
+}
+
+/* The audit chain goes on with the configured key: a chain sealed with a
+ * key needs it, and one written before the key is sealed by it. */
+static int
+audit_start(struct pact *p)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (config_audit_key(p->conf, &p->store->audit_key,
+	    &p->store->audit_keylen, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return EX_CONFIG;
+	}
+	if ((rc = audit_open(p->store, &cause)) < 0) {
+		log_warnx("audit log: %s", cause);
+		free(cause);
+		return EX_CONFIG;
+	}
+	if (rc > 0)
+		log_info("audit log: sealed with the audit key from here on");
+	return EX_OK;
 }
 
 /* Send what is due: -1 when the store failed, 1 when the SMTP server
@@ -407,6 +450,8 @@ main(int argc, char **argv)
 		log_warnx("%s", cause);
 		return EX_TEMPFAIL;
 	}
+	if ((rc = audit_start(&p)) != EX_OK)
+		return rc;
 	p.imap = imap_new(p.conf);
 	p.smtp = smtp_new(p.conf);
 	p.stop = &stop_flag;
