@@ -214,7 +214,8 @@ run_outbox(struct pact *p)
 	return tempfail;
 }
 
-/* Deadlines, reminders and consultations that are due. */
+/* Deadlines, reminders and consultations that are due; the bodies of
+ * sent mail past their retention. */
 static int
 run_timers(struct pact *p)
 {
@@ -223,7 +224,9 @@ run_timers(struct pact *p)
 
 	if (ballot_timers(p, now, &cause) != 0 ||
 	    consult_timers(p, now, &cause) != 0 ||
-	    meeting_timers(p, now, &cause) != 0) {
+	    meeting_timers(p, now, &cause) != 0 ||
+	    outbox_expire(p->store, p->conf->outbox_retention_days, now,
+	    &cause) < 0) {
 		log_warnx("timers: %s", cause);
 		free(cause);
 		return -1;
