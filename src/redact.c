@@ -58,16 +58,32 @@ match_at(const char *h, size_t hlen, const char *needle)
 	return i;
 }
 
-/* The first needle found in h, or -1; *mlen gets its length there. */
+/* A byte of a word: a name must not match inside a longer word. */
+static int
+is_word(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* The first needle found in h as a whole word, or -1; *mlen gets its
+ * length there. */
 static long
 find_any(const char *h, size_t hlen, const struct strv *needles,
     size_t *mlen)
 {
-	for (size_t i = 0; i < hlen; i++)
+	const unsigned char *u = (const unsigned char *)h;
+
+	for (size_t i = 0; i < hlen; i++) {
+		if (i > 0 && is_word(u[i - 1]) && is_word(u[i]))
+			continue;
 		for (size_t k = 0; k < needles->n; k++)
 			if ((*mlen = match_at(h + i, hlen - i,
-			    needles->v[k])) > 0)
+			    needles->v[k])) > 0 && (i + *mlen == hlen ||
+			    !is_word(u[i + *mlen]) || !is_word(u[i + *mlen -
+			    1])))
 				return (long)i;
+	}
 	return -1;
 }
 

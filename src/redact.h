@@ -7,7 +7,8 @@
 
 #include "util.h"
 
-/* s with every needle replaced by "[forgotten]": ASCII case ignored, and
+/* s with every needle replaced by "[forgotten]" where it stands as whole
+ * words (not "Anne" in "Annette"): ASCII case ignored, and
  * white space in a needle matching any run of white space (a line break
  * too). *n is raised by the number replaced. */
 char *redact_string(const char *s, const struct strv *needles, int *n);

@@ -188,6 +188,14 @@ test_whitespace_and_case(void **state)
 	assert_int_equal(n, 2);
 	free(s);
 	strv_free(&v);
+	/* Whole words only: another name that begins the same stays. */
+	strv_add(&v, "Anne");
+	n = 0;
+	s = redact_string("Annette, Anne og Hanne; anne.", &v, &n);
+	assert_string_equal(s, "Annette, [forgotten] og Hanne; [forgotten].");
+	assert_int_equal(n, 2);
+	free(s);
+	strv_free(&v);
 }
 
 int
