@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "log.h"
+#include "redact.h"
 #include "util.h"
 
 #define FORGOTTEN	"[forgotten]"
@@ -351,46 +352,97 @@ audit_verify_unkeyed(struct store *s, struct audit_result *r, char **cause)
 	return bad;
 }
 
-int
-audit_forget(struct store *s, const char *addr, char **cause)
+/* The entries whose payload may name a needle, found by its first word
+ * (redact_string decides). */
+static void
+forget_candidates(struct store *s, const struct strv *needles,
+    struct strv *ids)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE log SET detail = "
-	    "replace(detail, ?1, '" FORGOTTEN "'), message_id = "
-	    "CASE WHEN instr(lower(message_id), lower(?1)) THEN '" FORGOTTEN
-	    "' ELSE message_id END, forgotten = 1 WHERE instr(lower(detail), "
-	    "lower(?1)) OR instr(lower(message_id), lower(?1)) RETURNING id, "
-	    "message_id, detail, scheme");
+	sqlite3_stmt *st = store_prepare(s, "SELECT id FROM log WHERE "
+	    "instr(lower(detail), lower(?1)) OR instr(lower(message_id), "
+	    "lower(?1)) ORDER BY id");
+	char *first, id[32];
+
+	for (size_t i = 0; i < needles->n; i++) {
+		first = xstrndup(needles->v[i], strcspn(needles->v[i],
+		    " \t\r\n"));
+		sqlite3_bind_text(st, 1, first, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(id, sizeof id, "%lld",
+			    (long long)sqlite3_column_int64(st, 0));
+			if (!strv_contains_case(ids, id))
+				strv_add(ids, id);
+		}
+		sqlite3_reset(st);
+		free(first);
+	}
+	store_done(st);
+}
+
+/* Blank one entry's payload where it names a needle; a Message-ID that
+ * does goes whole. 1 when changed, with its new payload hash in ids. */
+static int
+forget_entry(struct store *s, const char *id, const struct strv *needles,
+    struct buf *ids, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT message_id, detail, "
+	    "scheme FROM log WHERE id = ?1");
+	char *mid = NULL, *detail = NULL, *red = NULL, payload[65];
 	struct audit_key kbuf;
-	const struct audit_key *k = store_key(s, &kbuf);
+	int n = 0, m = 0, scheme = 0, rc = 0;
+
+	sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			mid = store_col(st, 0);
+		detail = store_col(st, 1);
+		scheme = sqlite3_column_int(st, 2);
+	}
+	store_done(st);
+	if (detail != NULL) {
+		red = redact_string(detail, needles, &n);
+		if (mid != NULL)
+			free(redact_string(mid, needles, &m));
+	}
+	if (n + m > 0) {
+		st = store_prepare(s, "UPDATE log SET detail = ?2, message_id = "
+		    "?3, forgotten = 1 WHERE id = ?1");
+		sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
+		sqlite3_bind_text(st, 2, red, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m ? FORGOTTEN : mid, -1, SQLITE_STATIC);
+		audit_payload_hash(store_key(s, &kbuf), scheme, m ? FORGOTTEN :
+		    mid, red, payload);
+		buf_addf(ids, "%s%s=%s", ids->len ? "," : "", id, payload);
+		rc = store_exec_stmt(s, st, cause) != 0 ? -1 : 1;
+	}
+	free(red);
+	free(detail);
+	free(mid);
+	return rc;
+}
+
+int
+audit_forget(struct store *s, const struct strv *needles, char **cause)
+{
+	struct strv cand = { 0 };
 	struct buf ids;
-	char payload[65];
-	int n = 0;
+	int n = 0, rc = 0;
 
 	buf_init(&ids);
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		audit_payload_hash(k, sqlite3_column_int(st, 3),
-		    sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
-		    coltext(st, 1), coltext(st, 2), payload);
-		buf_addf(&ids, "%s%lld=%s", n++ ? "," : "",
-		    (long long)sqlite3_column_int64(st, 0), payload);
-	}
-	if (store_done(st) != SQLITE_OK) {
-		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
-		buf_free(&ids);
-		return -1;
-	}
-	if (n > 0) {
+	forget_candidates(s, needles, &cand);
+	for (size_t i = 0; rc >= 0 && i < cand.n; i++)
+		if ((rc = forget_entry(s, cand.v[i], needles, &ids, cause)) > 0)
+			n++;
+	if (rc >= 0 && n > 0) {
 		char *detail = xasprintf("entries:%s", ids.s);
-		int rc = audit_append(s, "personal data forgotten", NULL, NULL,
-		    detail, cause);
 
+		rc = audit_append(s, "personal data forgotten", NULL, NULL,
+		    detail, cause);
 		free(detail);
-		if (rc != 0)
-			n = -1;
 	}
 	buf_free(&ids);
-	return n;
+	strv_free(&cand);
+	return rc < 0 ? -1 : n;
 }
 
 long long

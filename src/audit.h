@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "store.h"
+#include "util.h"
 
 /* Append inside the caller's transaction. */
 int audit_append(struct store *, const char *event, const char *ref,
@@ -49,10 +50,11 @@ void audit_entry_hash(const struct audit_key *k, int scheme, long long id,
     long long at, const char *event, const char *ref, const char *payload,
     const char *prev, char out[65]);
 
-/* Blank personal data in the payload of the entries that hold addr; the
- * chain stays verifiable. Inside the caller's transaction; the number of
- * entries changed, or -1. */
-int audit_forget(struct store *, const char *addr, char **cause);
+/* Blank personal data (the address and names in needles, as whole words,
+ * case and line breaks aside) in the payload of the entries that hold it;
+ * the chain stays verifiable. Inside the caller's transaction; the number
+ * of entries changed, or -1. */
+int audit_forget(struct store *, const struct strv *needles, char **cause);
 
 /* The id of the newest entry: it changes with every change of state. */
 long long audit_last_id(struct store *);

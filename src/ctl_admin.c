@@ -370,7 +370,7 @@ static int
 forget_run(struct ctl *ctl, const char *addr, int *entries, char **cause)
 {
 	struct strv needles = { 0 };
-	int n, rc = -1;
+	int rc = -1;
 
 	strv_add(&needles, addr);
 	forget_names(ctl, addr, &needles);
@@ -385,12 +385,8 @@ forget_run(struct ctl *ctl, const char *addr, int *entries, char **cause)
 	}
 	if (forget_columns(ctl, &needles, cause) != 0)
 		goto out;
-	*entries = 0;
-	for (size_t i = 0; i < needles.n; i++) {
-		if ((n = audit_forget(ctl->store, needles.v[i], cause)) < 0)
-			goto out;
-		*entries += n;
-	}
+	if ((*entries = audit_forget(ctl->store, &needles, cause)) < 0)
+		goto out;
 	rc = 0;
 out:
 	strv_free(&needles);

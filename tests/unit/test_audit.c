@@ -232,9 +232,12 @@ test_forget_keeps_hmac_chain(void **state)
 	char path[4096], *cause = NULL;
 	struct store *s = open_temp(path, sizeof path, KEY);
 	struct audit_result r;
+	struct strv who = { 0 };
 
 	fill(s, 4);
-	assert_int_equal(audit_forget(s, "anne@di.example.test", &cause), 4);
+	strv_add(&who, "Anne@DI.example.test");
+	assert_int_equal(audit_forget(s, &who, &cause), 4);
+	strv_free(&who);
 	assert_int_equal(verify(s, &r), 0);
 	assert_int_equal(r.entries, 5);
 	exec(s, "UPDATE log SET detail = 'x' WHERE id = 2");
