@@ -87,30 +87,35 @@ find_any(const char *h, size_t hlen, const struct strv *needles,
 	return -1;
 }
 
-/* A copy of s with every needle replaced; *n counts the replacements. */
-static char *
-replace_all(const char *s, size_t len, const struct strv *needles, int *n)
+/* s (len bytes, NULs too) with every needle replaced, added to out; the
+ * number replaced. */
+static int
+replace_all(struct buf *out, const char *s, size_t len,
+    const struct strv *needles)
 {
-	struct buf b;
 	size_t mlen;
 	long at;
+	int n = 0;
 
-	buf_init(&b);
 	while ((at = find_any(s, len, needles, &mlen)) >= 0) {
-		buf_add(&b, s, at);
-		buf_adds(&b, REDACTED);
+		buf_add(out, s, at);
+		buf_adds(out, REDACTED);
 		s += at + mlen;
 		len -= at + mlen;
-		(*n)++;
+		n++;
 	}
-	buf_add(&b, s, len);
-	return buf_steal(&b);
+	buf_add(out, s, len);
+	return n;
 }
 
 char *
 redact_string(const char *s, const struct strv *needles, int *n)
 {
-	return replace_all(s, strlen(s), needles, n);
+	struct buf b;
+
+	buf_init(&b);
+	*n += replace_all(&b, s, strlen(s), needles);
+	return buf_steal(&b);
 }
 
 static int
@@ -227,20 +232,18 @@ word_decode(struct buf *b, const char *p, size_t len)
 
 /* A header value unfolded, its encoded words decoded (white space between
  * two of them dropped, as RFC 2047 says). */
-static char *
-header_decode(const char *p, size_t len)
+static void
+header_decode(struct buf *b, const char *p, size_t len)
 {
-	struct buf b;
 	size_t n, j;
 	int after_word = 0;
 
-	buf_init(&b);
 	for (size_t i = 0; i < len; ) {
 		if (p[i] == '\r' || p[i] == '\n') {
 			i++;
 			continue;
 		}
-		if ((n = word_decode(&b, p + i, len - i)) > 0) {
+		if ((n = word_decode(b, p + i, len - i)) > 0) {
 			i += n;
 			after_word = 1;
 			continue;
@@ -255,27 +258,22 @@ header_decode(const char *p, size_t len)
 			}
 		}
 		after_word = 0;
-		buf_addc(&b, p[i++]);
+		buf_addc(b, p[i++]);
 	}
-	return buf_steal(&b);
 }
 
 /* iCalendar lines unfolded: a line end followed by white space goes. */
-static char *
-ical_unfold(const char *p, size_t len)
+static void
+ical_unfold(struct buf *b, const char *p, size_t len)
 {
-	struct buf b;
-
-	buf_init(&b);
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] == '\r' && i + 2 < len && p[i + 1] == '\n' &&
 		    (p[i + 2] == ' ' || p[i + 2] == '\t')) {
 			i += 2;
 			continue;
 		}
-		buf_addc(&b, p[i]);
+		buf_addc(b, p[i]);
 	}
-	return buf_steal(&b);
 }
 
 /* Lines of at most 75 octets, never splitting a UTF-8 character. */
@@ -444,9 +442,9 @@ headers_redact(struct buf *out, const char *p, size_t len,
 {
 	for (size_t i = 0, fl; i < len; i += fl) {
 		const char *f = p + i, *colon;
-		char *value, *red;
+		struct buf value, red;
 		size_t nlen;
-		int hits = 0;
+		int hits;
 
 		fl = field_len(f, len - i);
 		if ((colon = memchr(f, ':', fl)) == NULL) {
@@ -454,22 +452,32 @@ headers_redact(struct buf *out, const char *p, size_t len,
 			continue;
 		}
 		nlen = colon - f;
-		value = header_decode(colon + 1, fl - nlen - 1);
-		entity_note(e, f, nlen, str_trim(value));
-		red = redact_string(str_trim(value), needles, &hits);
-		if (hits > 0) {
-			field_write(out, f, nlen, red);
+		buf_init(&value);
+		buf_init(&red);
+		buf_add(&value, "", 0);	/* never NULL, even when empty */
+		header_decode(&value, colon + 1, fl - nlen - 1);
+		if ((hits = replace_all(&red, value.s, value.len, needles)) > 0) {
+			field_write(out, f, nlen, str_trim(red.s));
 			*n += hits;
 		} else
 			buf_add(out, f, fl);
-		free(red);
-		free(value);
+		entity_note(e, f, nlen, str_trim(value.s));
+		buf_free(&red);
+		buf_free(&value);
 	}
 }
 
-/* A leaf's body, decoded. */
-static char *
-leaf_decode(const struct entity *e, const char *p, size_t len)
+static int
+is_calendar(const struct entity *e)
+{
+	return strcmp(e->type, "text/calendar") == 0 ||
+	    strcmp(e->type, "application/ics") == 0;
+}
+
+/* A leaf's body, decoded, into text. */
+static void
+leaf_decode(struct buf *text, const struct entity *e, const char *p,
+    size_t len)
 {
 	struct buf b;
 
@@ -480,14 +488,24 @@ leaf_decode(const struct entity *e, const char *p, size_t len)
 		b64_decode(&b, p, len);
 	else
 		buf_add(&b, p, len);
-	if (strcmp(e->type, "text/calendar") == 0 ||
-	    strcmp(e->type, "application/ics") == 0) {
-		char *u = ical_unfold(b.s, b.len);
+	if (is_calendar(e))
+		ical_unfold(text, b.s, b.len);
+	else
+		buf_add(text, b.s, b.len);
+	buf_free(&b);
+}
 
-		buf_free(&b);
-		return u;
-	}
-	return buf_steal(&b);
+/* Text encoded as the part was. */
+static void
+leaf_encode(struct buf *out, const struct entity *e, const char *s,
+    size_t len)
+{
+	if (strcmp(e->cte, "quoted-printable") == 0)
+		qp_encode(out, s);
+	else if (strcmp(e->cte, "base64") == 0)
+		b64_encode(out, (const unsigned char *)s, len);
+	else
+		buf_add(out, s, len);
 }
 
 /* A leaf's body redacted and encoded as it was. */
@@ -495,42 +513,34 @@ static void
 leaf_redact(struct buf *out, const struct entity *e, const char *p,
     size_t len, const struct strv *needles, int *n)
 {
-	char *text = leaf_decode(e, p, len), *red;
-	int hits = 0;
-	struct buf cal;
-	size_t start;
+	struct buf text, red, cal;
+	size_t start = out->len;
+	int hits;
 
-	red = redact_string(text, needles, &hits);
-	free(text);
-	if (hits == 0) {
-		buf_add(out, p, len);
-		free(red);
-		return;
-	}
-	*n += hits;
+	buf_init(&text);
+	buf_init(&red);
 	buf_init(&cal);
-	if (strcmp(e->type, "text/calendar") == 0 ||
-	    strcmp(e->type, "application/ics") == 0) {
-		ical_fold(&cal, red);
-		free(red);
-		red = buf_steal(&cal);
-	}
-	start = out->len;
-	if (strcmp(e->cte, "quoted-printable") == 0)
-		qp_encode(out, red);
-	else if (strcmp(e->cte, "base64") == 0)
-		b64_encode(out, (const unsigned char *)red, strlen(red));
-	else
-		buf_adds(out, red);
+	leaf_decode(&text, e, p, len);
+	if ((hits = replace_all(&red, text.s, text.len, needles)) == 0)
+		buf_add(out, p, len);
+	else if (is_calendar(e)) {
+		buf_add(&cal, "", 0);
+		ical_fold(&cal, red.s);
+		leaf_encode(out, e, cal.s, cal.len);
+	} else
+		leaf_encode(out, e, red.s, red.len);
 	/* The encoders end with a line end that a part before its boundary
 	 * line did not have. */
-	if ((len == 0 || p[len - 1] != '\n') && out->len >= start + 2 &&
-	    memcmp(out->s + out->len - 2, "\r\n", 2) == 0 &&
-	    (red[0] == '\0' || red[strlen(red) - 1] != '\n')) {
+	if (hits > 0 && (len == 0 || p[len - 1] != '\n') &&
+	    out->len >= start + 2 && memcmp(out->s + out->len - 2, "\r\n",
+	    2) == 0 && (red.len == 0 || red.s[red.len - 1] != '\n')) {
 		out->len -= 2;
 		out->s[out->len] = '\0';
 	}
-	free(red);
+	*n += hits;
+	buf_free(&cal);
+	buf_free(&red);
+	buf_free(&text);
 }
 
 static void entity_redact(struct buf *, const char *, size_t,
