@@ -251,7 +251,8 @@ entry_check(sqlite3_stmt *st, const struct walk *w)
 	if (strcmp(coltext(st, 8), hash) != 0)
 		return scheme == AUDIT_HMAC ? "its HMAC does not match: a "
 		    "wrong key, or its time, event, reference or hash was "
-		    "changed" : "its time, event, reference or hash was changed";
+		    "changed" :
+		    "its time, event, reference or hash was changed";
 	audit_payload_hash(w->key, scheme, sqlite3_column_type(st, 4) ==
 	    SQLITE_NULL ? NULL : coltext(st, 4), coltext(st, 5), payload);
 	if (sqlite3_column_int(st, 9))
@@ -405,11 +406,12 @@ forget_entry(struct store *s, const char *id, const struct strv *needles,
 			free(redact_string(mid, needles, &m));
 	}
 	if (n + m > 0) {
-		st = store_prepare(s, "UPDATE log SET detail = ?2, message_id = "
-		    "?3, forgotten = 1 WHERE id = ?1");
+		st = store_prepare(s, "UPDATE log SET detail = ?2, "
+		    "message_id = ?3, forgotten = 1 WHERE id = ?1");
 		sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
 		sqlite3_bind_text(st, 2, red, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, m ? FORGOTTEN : mid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m ? FORGOTTEN : mid, -1,
+		    SQLITE_STATIC);
 		audit_payload_hash(store_key(s, &kbuf), scheme, m ? FORGOTTEN :
 		    mid, red, payload);
 		buf_addf(ids, "%s%s=%s", ids->len ? "," : "", id, payload);

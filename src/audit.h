@@ -16,7 +16,7 @@ int audit_append(struct store *, const char *event, const char *ref,
 enum audit_scheme {
 	AUDIT_SEPARATED = 1,	/* SHA-256 of fields joined by \037: old */
 	AUDIT_SHA256 = 2,	/* SHA-256 of length-prefixed fields */
-	AUDIT_HMAC = 3		/* HMAC-SHA256 of length-prefixed fields */
+	AUDIT_HMAC = 3		/* HMAC-SHA256 of the same */
 };
 
 struct audit_key {

@@ -249,11 +249,13 @@ header_decode(struct buf *b, const char *p, size_t len)
 			continue;
 		}
 		if ((p[i] == ' ' || p[i] == '\t') && after_word) {
-			for (j = i; j < len && is_space((unsigned char)p[j]); j++)
+			for (j = i; j < len && is_space((unsigned char)p[j]);
+			    j++)
 				;
+			/* The next word may continue this one. */
 			if (j < len && p[j] == '=' && j + 1 < len &&
 			    p[j + 1] == '?') {
-				i = j;	/* the next word may continue this one */
+				i = j;
 				continue;
 			}
 		}
@@ -317,8 +319,8 @@ param_get(const char *v, const char *name, char *out, size_t len)
 
 	*out = '\0';
 	for (p = v; (p = strcasestr(p, name)) != NULL; p += nl) {
-		if ((p != v && p[-1] != ';' && !is_space((unsigned char)p[-1])) ||
-		    p[nl] != '=')
+		if ((p != v && p[-1] != ';' &&
+		    !is_space((unsigned char)p[-1])) || p[nl] != '=')
 			continue;
 		p += nl + 1;
 		if (*p == '"') {
@@ -456,7 +458,8 @@ headers_redact(struct buf *out, const char *p, size_t len,
 		buf_init(&red);
 		buf_add(&value, "", 0);	/* never NULL, even when empty */
 		header_decode(&value, colon + 1, fl - nlen - 1);
-		if ((hits = replace_all(&red, value.s, value.len, needles)) > 0) {
+		hits = replace_all(&red, value.s, value.len, needles);
+		if (hits > 0) {
 			field_write(out, f, nlen, str_trim(red.s));
 			*n += hits;
 		} else

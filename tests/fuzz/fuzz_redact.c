@@ -21,7 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strv_add(&needles, who[i]);
 	red = redact_mail(raw, strlen(raw), &needles, &n);
 	if (n == 0)
-		FUZZ_CHECK(strcmp(red, raw) == 0, "unchanged when nobody named");
+		FUZZ_CHECK(strcmp(red, raw) == 0,
+		    "unchanged when nobody is named");
 	(void)redact_mentions(red, strlen(red), &needles);
 	again = redact_mail(red, strlen(red), &needles, &m);
 	free(again);

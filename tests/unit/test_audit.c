@@ -190,7 +190,8 @@ test_old_plain_chain_still_ok(void **state)
 	sqlite3_stmt *st;
 
 	for (int id = 1; id <= 3; id++) {
-		audit_payload_hash(NULL, AUDIT_SEPARATED, "m@x", "old", payload);
+		audit_payload_hash(NULL, AUDIT_SEPARATED, "m@x", "old",
+		    payload);
 		audit_entry_hash(NULL, AUDIT_SEPARATED, id, 1000 + id, "old",
 		    NULL, payload, prev, hash);
 		st = store_prepare(s, "INSERT INTO log(id, at, event, "
