@@ -206,9 +206,9 @@ scheme_check(const struct walk *w, int scheme)
 	if (scheme < AUDIT_SEPARATED || scheme > AUDIT_HMAC)
 		return "its hash scheme is unknown";
 	if (scheme < w->scheme)
-		return scheme == AUDIT_HMAC || w->scheme != AUDIT_HMAC ?
-		    "its hash scheme is older than the entry before it" :
-		    "it has no HMAC, though the entries before it have";
+		return w->scheme == AUDIT_HMAC ? "it has no HMAC, though the "
+		    "entries before it have" :
+		    "its hash scheme is older than the entry before it";
 	if (scheme == AUDIT_HMAC && w->key == NULL)
 		return "it is sealed with an HMAC key; set [security] "
 		    "audit_key_file to check it";
