@@ -7,6 +7,12 @@
  * blanked entry is marked forgotten, and a later entry of the chain lists
  * it with its new payload hash, so that marking an entry forgotten by
  * hand, or editing it after a forget, shows too.
+ *
+ * Fields are hashed length-prefixed, so that no value (a Message-ID with
+ * the old separator in it) can move a field boundary. With a key
+ * ([security] audit_key_file) the digests are HMAC-SHA256, so that whoever
+ * can write the database but not read the key cannot recompute the chain.
+ * Each row keeps its scheme: older databases keep verifying.
  */
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -15,6 +21,8 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "log.h"
+#include "redact.h"
 #include "util.h"
 
 #define FORGOTTEN	"[forgotten]"
@@ -29,25 +37,90 @@ sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* SHA-256, or HMAC-SHA256 under key: only the key's holder can compute
+ * it, not whoever can write the database. */
 static void
-payload_hash(const char *mid, const char *detail, char out[65])
+digest_hex(const struct audit_key *k, const void *data, size_t len,
+    char out[65])
 {
-	char *s = xasprintf("%s\037%s", mid ? mid : "", detail);
+	unsigned char md[32];
 
-	sha256_hex(s, strlen(s), out);
-	free(s);
+	if (k == NULL) {
+		sha256_hex(data, len, out);
+		return;
+	}
+	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, k->key, k->len, data, len,
+	    md) != 0)
+		fatalx("gnutls_hmac_fast failed");
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	explicit_bzero(md, sizeof md);
 }
 
-/* The hash of an entry; fields separated by a byte none contains. */
+/* One field as LENGTH:BYTES, NULL as "-": no value can end a field early,
+ * whatever bytes it holds. */
 static void
-entry_hash(long long id, long long at, const char *event, const char *ref,
-    const char *payload, const char *prev, char out[65])
+field_add(struct buf *b, const char *v)
 {
-	char *s = xasprintf("%lld\037%lld\037%s\037%s\037%s\037%s", id, at,
-	    event, ref ? ref : "", payload, prev);
+	if (v == NULL) {
+		buf_addc(b, '-');
+		return;
+	}
+	buf_addf(b, "%zu:", strlen(v));
+	buf_adds(b, v);
+}
 
-	sha256_hex(s, strlen(s), out);
-	free(s);
+void
+audit_payload_hash(const struct audit_key *k, int scheme, const char *mid,
+    const char *detail, char out[65])
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (scheme == AUDIT_SEPARATED)
+		buf_addf(&b, "%s\037%s", mid ? mid : "", detail);
+	else {
+		buf_adds(&b, "pactd-payload\n");
+		field_add(&b, mid);
+		field_add(&b, detail);
+	}
+	digest_hex(scheme == AUDIT_HMAC ? k : NULL, b.s, b.len, out);
+	buf_free(&b);
+}
+
+void
+audit_entry_hash(const struct audit_key *k, int scheme, long long id,
+    long long at, const char *event, const char *ref, const char *payload,
+    const char *prev, char out[65])
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (scheme == AUDIT_SEPARATED)
+		buf_addf(&b, "%lld\037%lld\037%s\037%s\037%s\037%s", id, at,
+		    event, ref ? ref : "", payload, prev);
+	else {
+		/* The scheme is hashed too, so that it cannot be swapped. */
+		buf_addf(&b, "pactd-entry %d\n", scheme);
+		buf_addf(&b, "%lld;%lld;", id, at);
+		field_add(&b, event);
+		field_add(&b, ref);
+		field_add(&b, payload);
+		field_add(&b, prev);
+	}
+	digest_hex(scheme == AUDIT_HMAC ? k : NULL, b.s, b.len, out);
+	buf_free(&b);
+}
+
+/* The store's key, or NULL for the plain chain. */
+static const struct audit_key *
+store_key(struct store *s, struct audit_key *k)
+{
+	if (s->audit_key == NULL)
+		return NULL;
+	k->key = s->audit_key;
+	k->len = s->audit_keylen;
+	return k;
 }
 
 int
@@ -57,6 +130,9 @@ audit_append(struct store *s, const char *event, const char *ref,
 	sqlite3_stmt *st;
 	char prev[65] = "0", hash[65], payload[65];
 	long long id = 1, at = clock_now();
+	struct audit_key kbuf;
+	const struct audit_key *k = store_key(s, &kbuf);
+	int scheme = k ? AUDIT_HMAC : AUDIT_SHA256;
 
 	st = store_prepare(s, "SELECT id, hash FROM log ORDER BY id DESC "
 	    "LIMIT 1");
@@ -66,11 +142,11 @@ audit_append(struct store *s, const char *event, const char *ref,
 		    (const char *)sqlite3_column_text(st, 1));
 	}
 	store_done(st);
-	payload_hash(mid, detail, payload);
-	entry_hash(id, at, event, ref, payload, prev, hash);
+	audit_payload_hash(k, scheme, mid, detail, payload);
+	audit_entry_hash(k, scheme, id, at, event, ref, payload, prev, hash);
 	st = store_prepare(s, "INSERT INTO log(id, at, event, ref, "
-	    "message_id, detail, payload, prev, hash) "
-	    "VALUES(?,?,?,?,?,?,?,?,?)");
+	    "message_id, detail, payload, prev, hash, scheme) "
+	    "VALUES(?,?,?,?,?,?,?,?,?,?)");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, at);
 	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
@@ -80,6 +156,7 @@ audit_append(struct store *s, const char *event, const char *ref,
 	sqlite3_bind_text(st, 7, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, scheme);
 	return store_exec_stmt(s, st, cause);
 }
 
@@ -113,101 +190,261 @@ audit_declared(struct store *s)
 	return buf_steal(&b);
 }
 
+/* Where verification stands while it walks the chain. */
+struct walk {
+	const struct audit_key *key;
+	const char *declared;
+	char prev[65];
+	long long want;
+	int scheme;	/* of the entry before */
+};
+
+/* Why an entry's scheme is not acceptable here, or NULL. */
+static const char *
+scheme_check(const struct walk *w, int scheme)
+{
+	if (scheme < AUDIT_SEPARATED || scheme > AUDIT_HMAC)
+		return "its hash scheme is unknown";
+	if (scheme < w->scheme)
+		return w->scheme == AUDIT_HMAC ? "it has no HMAC, though the "
+		    "entries before it have" :
+		    "its hash scheme is older than the entry before it";
+	if (scheme == AUDIT_HMAC && w->key == NULL)
+		return "it is sealed with an HMAC key; set [security] "
+		    "audit_key_file to check it";
+	return NULL;
+}
+
+/* Whether a forgotten entry's payload is the one a forget declared. */
+static const char *
+forgotten_check(const struct walk *w, long long id, const char *payload)
+{
+	char idw[32];
+	const char *d;
+
+	snprintf(idw, sizeof idw, " %lld=", id);
+	if ((d = strstr(w->declared, idw)) == NULL)
+		return "it is marked forgotten, but no forget entry says so";
+	d += strlen(idw);
+	return strncmp(d, payload, 64) == 0 ? NULL :
+	    "its Message-ID or detail was changed after a forget";
+}
+
 /* Why one entry does not verify, or NULL. */
 static const char *
-entry_check(sqlite3_stmt *st, long long want, const char *prev,
-    const char *declared)
+entry_check(sqlite3_stmt *st, const struct walk *w)
 {
-	char hash[65], payload[65], idw[32];
+	char hash[65], payload[65];
 	long long id = sqlite3_column_int64(st, 0);
+	int scheme = sqlite3_column_int(st, 10);
+	const char *why;
 
-	if (id != want)
+	if (id != w->want)
 		return "an entry before it is missing";
-	if (strcmp(coltext(st, 7), prev) != 0)
+	if ((why = scheme_check(w, scheme)) != NULL)
+		return why;
+	if (strcmp(coltext(st, 7), w->prev) != 0)
 		return "its link to the previous entry was changed";
-	entry_hash(id, sqlite3_column_int64(st, 1), coltext(st, 2),
-	    sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : coltext(st, 3),
-	    coltext(st, 6), prev, hash);
+	audit_entry_hash(w->key, scheme, id, sqlite3_column_int64(st, 1),
+	    coltext(st, 2), sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL :
+	    coltext(st, 3), coltext(st, 6), w->prev, hash);
 	if (strcmp(coltext(st, 8), hash) != 0)
-		return "its time, event, reference or hash was changed";
-	payload_hash(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL :
-	    coltext(st, 4), coltext(st, 5), payload);
-	if (sqlite3_column_int(st, 9)) {
-		const char *d;
-
-		snprintf(idw, sizeof idw, " %lld=", id);
-		if ((d = strstr(declared, idw)) == NULL)
-			return "it is marked forgotten, but no forget entry "
-			    "says so";
-		d += strlen(idw);
-		return strncmp(d, payload, 64) == 0 ? NULL :
-		    "its Message-ID or detail was changed after a forget";
-	}
+		return scheme == AUDIT_HMAC ? "its HMAC does not match: a "
+		    "wrong key, or its time, event, reference or hash was "
+		    "changed" :
+		    "its time, event, reference or hash was changed";
+	audit_payload_hash(w->key, scheme, sqlite3_column_type(st, 4) ==
+	    SQLITE_NULL ? NULL : coltext(st, 4), coltext(st, 5), payload);
+	if (sqlite3_column_int(st, 9))
+		return forgotten_check(w, id, payload);
 	if (strcmp(coltext(st, 6), payload) != 0)
 		return "its Message-ID or detail was changed";
 	return NULL;
 }
 
 long long
-audit_verify(struct store *s, char **cause)
+audit_verify(struct store *s, struct audit_result *r, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, at, event, ref, "
-	    "message_id, detail, payload, prev, hash, forgotten FROM log "
-	    "ORDER BY id");
-	char prev[65] = "0", *declared = audit_declared(s);
-	long long want = 1, bad = 0;
+	    "message_id, detail, payload, prev, hash, forgotten, scheme FROM "
+	    "log ORDER BY id");
+	char *declared = audit_declared(s);
+	struct audit_key kbuf;
+	struct walk w = { store_key(s, &kbuf), declared, "0", 1,
+	    AUDIT_SEPARATED };
+	long long bad = 0;
 	const char *why;
 
+	memset(r, 0, sizeof *r);
+	r->hmac = w.key != NULL;
 	while (bad == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if ((why = entry_check(st, want, prev, declared)) != NULL) {
+		if ((why = entry_check(st, &w)) != NULL) {
 			bad = sqlite3_column_int64(st, 0);
 			*cause = xasprintf("entry %lld: %s", bad, why);
 		}
-		snprintf(prev, sizeof prev, "%s", coltext(st, 8));
-		want = sqlite3_column_int64(st, 0) + 1;
+		snprintf(w.prev, sizeof w.prev, "%s", coltext(st, 8));
+		w.want = sqlite3_column_int64(st, 0) + 1;
+		w.scheme = sqlite3_column_int(st, 10);
+		r->entries++;
+		if (w.scheme != AUDIT_HMAC)
+			r->unkeyed++;
 	}
 	store_done(st);
 	free(declared);
+	/* With a key, entries from before it count only when an HMAC entry
+	 * after them seals them: else the whole chain could be rewritten
+	 * without one. */
+	if (bad == 0 && w.key != NULL && r->entries > 0 &&
+	    w.scheme != AUDIT_HMAC) {
+		bad = w.want - 1;
+		*cause = xasprintf("entry %lld: it has no HMAC: the chain was "
+		    "written without the audit key, and no entry sealed with "
+		    "it follows", bad);
+	}
 	return bad;
 }
 
 int
-audit_forget(struct store *s, const char *addr, char **cause)
+audit_open(struct store *s, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE log SET detail = "
-	    "replace(detail, ?1, '" FORGOTTEN "'), message_id = "
-	    "CASE WHEN instr(lower(message_id), lower(?1)) THEN '" FORGOTTEN
-	    "' ELSE message_id END, forgotten = 1 WHERE instr(lower(detail), "
-	    "lower(?1)) OR instr(lower(message_id), lower(?1)) RETURNING id, "
-	    "message_id, detail");
-	struct buf ids;
-	char payload[65];
-	int n = 0;
+	struct audit_result r;
+	sqlite3_stmt *st;
+	int scheme = 0;
 
-	buf_init(&ids);
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		payload_hash(sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
-		    coltext(st, 1), coltext(st, 2), payload);
-		buf_addf(&ids, "%s%lld=%s", n++ ? "," : "",
-		    (long long)sqlite3_column_int64(st, 0), payload);
-	}
-	if (store_done(st) != SQLITE_OK) {
-		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
-		buf_free(&ids);
+	st = store_prepare(s, "SELECT scheme FROM log ORDER BY id DESC "
+	    "LIMIT 1");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		scheme = sqlite3_column_int(st, 0);
+	store_done(st);
+	if (s->audit_key == NULL && scheme == AUDIT_HMAC) {
+		*cause = xasprintf("%s: the audit log is sealed with an HMAC "
+		    "key, but [security] audit_key_file is not set", s->path);
 		return -1;
 	}
-	if (n > 0) {
-		char *detail = xasprintf("entries:%s", ids.s);
-		int rc = audit_append(s, "personal data forgotten", NULL, NULL,
-		    detail, cause);
+	if (s->audit_key == NULL || scheme == 0 || scheme == AUDIT_HMAC)
+		return 0;
+	/* Seal only what verifies: never vouch for a changed chain. */
+	if (audit_verify_unkeyed(s, &r, cause) != 0) {
+		log_warnx("audit log: not sealed with the key: %s", *cause);
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	if (store_begin(s, cause) != 0)
+		return -1;
+	if (audit_append(s, "audit key in use", NULL, NULL, "the entries "
+	    "before this one were written without the key; this one seals "
+	    "them", cause) != 0 || store_commit(s, cause) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 1;
+}
 
+long long
+audit_verify_unkeyed(struct store *s, struct audit_result *r, char **cause)
+{
+	unsigned char *key = s->audit_key;
+	long long bad;
+
+	s->audit_key = NULL;
+	bad = audit_verify(s, r, cause);
+	s->audit_key = key;
+	return bad;
+}
+
+/* The entries whose payload may name a needle, found by its first word
+ * (redact_string decides). */
+static void
+forget_candidates(struct store *s, const struct strv *needles,
+    struct strv *ids)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT id FROM log WHERE "
+	    "instr(lower(detail), lower(?1)) OR instr(lower(message_id), "
+	    "lower(?1)) ORDER BY id");
+	char *first, id[32];
+
+	for (size_t i = 0; i < needles->n; i++) {
+		first = xstrndup(needles->v[i], strcspn(needles->v[i],
+		    " \t\r\n"));
+		sqlite3_bind_text(st, 1, first, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(id, sizeof id, "%lld",
+			    (long long)sqlite3_column_int64(st, 0));
+			if (!strv_contains_case(ids, id))
+				strv_add(ids, id);
+		}
+		sqlite3_reset(st);
+		free(first);
+	}
+	store_done(st);
+}
+
+/* Blank one entry's payload where it names a needle; a Message-ID that
+ * does goes whole. 1 when changed, with its new payload hash in ids. */
+static int
+forget_entry(struct store *s, const char *id, const struct strv *needles,
+    struct buf *ids, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT message_id, detail, "
+	    "scheme FROM log WHERE id = ?1");
+	char *mid = NULL, *detail = NULL, *red = NULL, payload[65];
+	struct audit_key kbuf;
+	int n = 0, m = 0, scheme = 0, rc = 0;
+
+	sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			mid = store_col(st, 0);
+		detail = store_col(st, 1);
+		scheme = sqlite3_column_int(st, 2);
+	}
+	store_done(st);
+	if (detail != NULL) {
+		red = redact_string(detail, needles, &n);
+		if (mid != NULL)
+			free(redact_string(mid, needles, &m));
+	}
+	if (n + m > 0) {
+		st = store_prepare(s, "UPDATE log SET detail = ?2, "
+		    "message_id = ?3, forgotten = 1 WHERE id = ?1");
+		sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
+		sqlite3_bind_text(st, 2, red, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m ? FORGOTTEN : mid, -1,
+		    SQLITE_STATIC);
+		audit_payload_hash(store_key(s, &kbuf), scheme, m ? FORGOTTEN :
+		    mid, red, payload);
+		buf_addf(ids, "%s%s=%s", ids->len ? "," : "", id, payload);
+		rc = store_exec_stmt(s, st, cause) != 0 ? -1 : 1;
+	}
+	free(red);
+	free(detail);
+	free(mid);
+	return rc;
+}
+
+int
+audit_forget(struct store *s, const struct strv *needles, char **cause)
+{
+	struct strv cand = { 0 };
+	struct buf ids;
+	int n = 0, rc = 0;
+
+	buf_init(&ids);
+	forget_candidates(s, needles, &cand);
+	for (size_t i = 0; rc >= 0 && i < cand.n; i++)
+		if ((rc = forget_entry(s, cand.v[i], needles, &ids, cause)) > 0)
+			n++;
+	if (rc >= 0 && n > 0) {
+		char *detail = xasprintf("entries:%s", ids.s);
+
+		rc = audit_append(s, "personal data forgotten", NULL, NULL,
+		    detail, cause);
 		free(detail);
-		if (rc != 0)
-			n = -1;
 	}
 	buf_free(&ids);
-	return n;
+	strv_free(&cand);
+	return rc < 0 ? -1 : n;
 }
 
 long long

@@ -888,6 +888,42 @@ config_load_secrets(struct config *c, struct strv *errors,
 	return rc;
 }
 
+int
+config_audit_key(const struct config *c, unsigned char **key, size_t *len,
+    char **cause)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *cred = dir ? xasprintf("%s/audit-key", dir) : NULL, *k = NULL;
+	int have = *c->audit_key_file != '\0' ||
+	    (cred != NULL && access(cred, F_OK) == 0);
+	struct strv errors = { NULL, 0 };
+	int rc = -1;
+
+	free(cred);
+	*key = NULL;
+	*len = 0;
+	if (!have)
+		return 0;
+	if (secret_read("audit-key", c->audit_key_file, &k, &errors,
+	    NULL) != 0)
+		*cause = xstrdup(errors.n ? errors.v[0] : "audit key unreadable");
+	else if (strlen(k) < 16)
+		*cause = xasprintf("%s: an audit key needs at least 16 bytes "
+		    "(head -c 32 /dev/urandom | base64 > FILE)",
+		    *c->audit_key_file ? c->audit_key_file : "audit-key");
+	else {
+		*len = strlen(k);
+		*key = (unsigned char *)xstrdup(k);
+		rc = 0;
+	}
+	if (k != NULL) {
+		explicit_bzero(k, strlen(k));
+		free(k);
+	}
+	strv_free(&errors);
+	return rc;
+}
+
 void
 config_dump_defaults(void)
 {

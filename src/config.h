@@ -141,6 +141,12 @@ int config_load_secrets(struct config *, struct strv *errors,
 int secret_read(const char *cred, const char *file, char **out,
     struct strv *errors, struct strv *warnings);
 
+/* The audit chain's HMAC key: the credential audit-key, else
+ * [security] audit_key_file; *key NULL when none is set. 0, or -1 with
+ * *cause (unreadable, readable by others, shorter than 16 bytes). */
+int config_audit_key(const struct config *, unsigned char **key,
+    size_t *len, char **cause);
+
 /* Parse "Name <addr>" or "addr"; returns 0 when valid. */
 int person_parse(const char *, struct person *);
 void person_free(struct person *);

@@ -30,6 +30,9 @@ struct ctl_cmd {
 /* Print a finished JSON document or plain text. */
 void ctl_print_json(struct json *);
 void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
+/* Give the store the audit key, if one is configured; CTL_OK or
+ * CTL_CONFIG after saying why. */
+int ctl_audit_key(struct ctl *);
 
 int ctl_outbox(struct ctl *, int, char **);
 int ctl_log(struct ctl *, int, char **);

@@ -1,10 +1,9 @@
-/* pactctl render, export, forget ADDRESS, backup FILE: the operator's
- * tools that change or copy the database. */
+/* pactctl render, export, backup FILE: the operator's tools that write
+ * or copy the database (forget is in ctl_forget.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "clock.h"
 #include "ctl.h"
 #include "fileio.h"
@@ -90,132 +89,6 @@ ctl_export(struct ctl *ctl, int argc, char **argv)
 	json_obj_end(&j);
 	ctl_print_json(&j);
 	return CTL_OK;
-}
-
-/* What forget erases: the address, the names it went by, its text. */
-static const char *const forget_sql[] = {
-	"UPDATE processed SET sender = '[forgotten]', subject = NULL "
-	    "WHERE sender = ?1",
-	"UPDATE declarations SET sender = '[forgotten]' WHERE sender = ?1",
-	"UPDATE nominations SET sender = '[forgotten]' WHERE sender = ?1",
-	"UPDATE nominations SET contact_addr = '[forgotten]', contact_name = "
-	    "NULL WHERE contact_addr = ?1",
-	"UPDATE associates SET contact_addr = '[forgotten]', contact_name = "
-	    "NULL WHERE contact_addr = ?1",
-	"UPDATE initiatives SET sender = '[forgotten]' WHERE sender = ?1",
-	"UPDATE votes SET voter = '[forgotten]' WHERE voter = ?1",
-	"UPDATE comments SET by_addr = '[forgotten]', by_name = NULL, text = "
-	    "'[forgotten]' WHERE by_addr = ?1",
-	"UPDATE tokens SET addr = '[forgotten]' WHERE addr = ?1",
-	"UPDATE attendees SET addr = '[forgotten]:' || rowid, name = NULL "
-	    "WHERE addr = ?1",
-	"UPDATE outbox SET rcpt = '[forgotten]', subject = '[forgotten]', "
-	    "data = '' WHERE rcpt = ?1",
-	"UPDATE processed SET subject = NULL WHERE instr(subject, ?1)",
-};
-
-/* Every copy of a string (address or name) in the mail pactd sent. */
-static const char forget_text_sql[] = "UPDATE outbox SET data = "
-    "replace(CAST(data AS TEXT), ?1, '[forgotten]') WHERE "
-    "instr(CAST(data AS TEXT), ?1)";
-
-static int
-forget_text(struct ctl *ctl, const char *text, int *entries, char **cause)
-{
-	sqlite3_stmt *st = store_prepare(ctl->store, forget_text_sql);
-	int n;
-
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	if (store_exec_stmt(ctl->store, st, cause) != 0 ||
-	    (n = audit_forget(ctl->store, text, cause)) < 0)
-		return -1;
-	*entries += n;
-	return 0;
-}
-
-/* The names an address went by, so that they go too. */
-static void
-forget_names(struct ctl *ctl, const char *addr, struct strv *names)
-{
-	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT contact_name FROM "
-	    "associates WHERE contact_addr = ?1 UNION SELECT contact_name FROM "
-	    "nominations WHERE contact_addr = ?1 UNION SELECT by_name FROM "
-	    "comments WHERE by_addr = ?1");
-
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_text(st, 0) != NULL &&
-		    sqlite3_column_bytes(st, 0) > 2)
-			strv_add(names, (const char *)sqlite3_column_text(st,
-			    0));
-	store_done(st);
-}
-
-static int
-forget_run(struct ctl *ctl, const char *addr, int *entries, char **cause)
-{
-	struct strv names = { 0 };
-	int rc = -1;
-
-	forget_names(ctl, addr, &names);
-	for (size_t i = 0; i < nitems(forget_sql); i++) {
-		sqlite3_stmt *st = store_prepare(ctl->store, forget_sql[i]);
-
-		sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-		if (store_exec_stmt(ctl->store, st, cause) != 0)
-			goto out;
-	}
-	*entries = 0;
-	if (forget_text(ctl, addr, entries, cause) != 0)
-		goto out;
-	for (size_t i = 0; i < names.n; i++)
-		if (forget_text(ctl, names.v[i], entries, cause) != 0)
-			goto out;
-	rc = 0;
-out:
-	strv_free(&names);
-	return rc;
-}
-
-int
-ctl_forget(struct ctl *ctl, int argc, char **argv)
-{
-	char *addr = xstrdup(argv[0]), *cause = NULL;
-	int entries = 0, rc = CTL_OK;
-
-	str_lower(addr);
-	if (strchr(addr, '@') == NULL) {
-		fprintf(stderr, "pactctl: '%s' is not a mail address\n", addr);
-		free(addr);
-		return CTL_USAGE;
-	}
-	/* Freed pages are zeroed, and VACUUM rewrites the file, so that no
-	 * copy of the address stays behind in it. */
-	if (store_exec(ctl->store, "PRAGMA secure_delete = ON", &cause) != 0 ||
-	    store_begin(ctl->store, &cause) != 0 ||
-	    forget_run(ctl, addr, &entries, &cause) != 0 ||
-	    store_commit(ctl->store, &cause) != 0 ||
-	    store_exec(ctl->store, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE)",
-	    &cause) != 0) {
-		store_rollback(ctl->store);
-		fprintf(stderr, "pactctl: forget: %s\n", cause);
-		free(cause);
-		rc = CTL_FAIL;
-	} else if (ctl->json) {
-		struct json j;
-
-		json_init(&j, 1);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "forgotten", addr);
-		json_int(&j, "log_entries", entries);
-		json_obj_end(&j);
-		ctl_print_json(&j);
-	} else
-		printf("%s forgotten (%d log entries blanked; the chain stays "
-		    "verifiable). Remove it from roster.conf too if it is "
-		    "there.\n", addr, entries);
-	free(addr);
-	return rc;
 }
 
 int

@@ -133,28 +133,57 @@ ctl_log(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
+int
+ctl_audit_key(struct ctl *ctl)
+{
+	char *cause = NULL;
+
+	if (config_audit_key(ctl->conf, &ctl->store->audit_key,
+	    &ctl->store->audit_keylen, &cause) != 0) {
+		fprintf(stderr, "pactctl: %s\n", cause);
+		free(cause);
+		return CTL_CONFIG;
+	}
+	return CTL_OK;
+}
+
 /* Check the hash chain; exit 1 naming the first broken entry. */
 int
 ctl_verify_log(struct ctl *ctl, int argc, char **argv)
 {
+	struct audit_result r;
+	const char *mode;
 	char *cause = NULL;
-	long long bad = audit_verify(ctl->store, &cause);
+	long long bad;
 	struct json j;
+	int rc;
 
+	if ((rc = ctl_audit_key(ctl)) != CTL_OK)
+		return rc;
+	bad = audit_verify(ctl->store, &r, &cause);
+	mode = r.hmac ? "HMAC-SHA256" : "SHA-256";
 	if (ctl->json) {
 		json_init(&j, 1);
 		json_obj_begin(&j, NULL);
 		json_bool(&j, "ok", bad == 0);
+		json_str(&j, "mode", mode);
+		json_int(&j, "entries", r.entries);
+		if (r.hmac)
+			json_int(&j, "before_key", r.unkeyed);
 		if (bad != 0) {
 			json_int(&j, "first_broken", bad);
 			json_str(&j, "reason", cause);
 		}
 		json_obj_end(&j);
 		ctl_print_json(&j);
-	} else if (bad == 0)
-		printf("log ok\n");
+	} else if (bad == 0 && r.hmac && r.unkeyed > 0)
+		printf("ok (HMAC-SHA256 chain, %lld entries; the first %lld, "
+		    "written before the key, as SHA-256 sealed by it)\n",
+		    r.entries, r.unkeyed);
+	else if (bad == 0)
+		printf("ok (%s chain, %lld entries)\n", mode, r.entries);
 	else
-		printf("log broken: %s\n", cause);
+		printf("log broken (%s chain): %s\n", mode, cause);
 	free(cause);
 	return bad == 0 ? CTL_OK : CTL_FAIL;
 }

@@ -112,6 +112,25 @@ outbox_recover(struct store *s, char **cause)
 	return 0;
 }
 
+int
+outbox_expire(struct store *s, int days, time_t now, char **cause)
+{
+	/* The partial index holds only bodies still kept: no scan of the
+	 * mail whose bodies are gone. */
+	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET data = X'' "
+	    "WHERE length(data) > 0 AND state IN ('sent', 'failed', "
+	    "'bounced') AND coalesce(sent_at, created) < ?1");
+	int n;
+
+	sqlite3_bind_int64(st, 1, (long long)now - (long long)days * 86400);
+	if (store_exec_stmt(s, st, cause) != 0)
+		return -1;
+	if ((n = sqlite3_changes(s->db)) > 0)
+		log_info("outbox: dropped the text of %d mail(s) sent more "
+		    "than %d days ago", n, days);
+	return n;
+}
+
 time_t
 outbox_next_due(struct store *s)
 {

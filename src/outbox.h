@@ -28,6 +28,10 @@ int outbox_recover(struct store *, char **cause);
 int outbox_run(struct store *, struct smtp *, volatile sig_atomic_t *stop,
     int *tempfail, char **cause);
 
+/* Drop the bodies (not the rows) of mail sent, failed or bounced more
+ * than days before now; the number dropped, or -1 with *cause. */
+int outbox_expire(struct store *, int days, time_t now, char **cause);
+
 /* When the next queued mail is due, or 0 when none waits. */
 time_t outbox_next_due(struct store *);
 

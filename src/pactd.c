@@ -93,14 +93,33 @@ usage(void)
 }
 
 /* Load config and roster, printing every error; NULL when any. */
+/* The audit key can be read, so that a bad one stops the start. */
+static void
+audit_key_check(const struct config *c, struct strv *errors)
+{
+	unsigned char *key;
+	size_t len;
+	char *cause = NULL;
+
+	if (config_audit_key(c, &key, &len, &cause) != 0) {
+		strv_addn(errors, cause);
+		return;
+	}
+	if (key != NULL)
+		explicit_bzero(key, len);
+	free(key);
+}
+
 static struct config *
 load_config(const char *path, int secrets)
 {
 	struct strv errors = { 0 }, warnings = { 0 };
 	struct config *c = config_load(path, &errors);
 
-	if (c != NULL && secrets)
+	if (c != NULL && secrets) {
 		config_load_secrets(c, &errors, &warnings);
+		audit_key_check(c, &errors);
+	}
 	for (size_t i = 0; i < warnings.n; i++)
 		log_warnx("%s", warnings.v[i]);
 	for (size_t i = 0; i < errors.n; i++)
@@ -154,6 +173,30 @@ reload(struct pact *p)
 	sd_notify(0, "READY=1\nSTATUS=Running");
 }
 
+/* The audit chain goes on with the configured key: a chain sealed with a
+ * key needs it, and one written before the key is sealed by it. */
+static int
+audit_start(struct pact *p)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (config_audit_key(p->conf, &p->store->audit_key,
+	    &p->store->audit_keylen, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return EX_CONFIG;
+	}
+	if ((rc = audit_open(p->store, &cause)) < 0) {
+		log_warnx("audit log: %s", cause);
+		free(cause);
+		return EX_CONFIG;
+	}
+	if (rc > 0)
+		log_info("audit log: sealed with the audit key from here on");
+	return EX_OK;
+}
+
 /* Send what is due: -1 when the store failed, 1 when the SMTP server
  * could not take mail, else 0. */
 static int
@@ -171,7 +214,8 @@ run_outbox(struct pact *p)
 	return tempfail;
 }
 
-/* Deadlines, reminders and consultations that are due. */
+/* Deadlines, reminders and consultations that are due; the bodies of
+ * sent mail past their retention. */
 static int
 run_timers(struct pact *p)
 {
@@ -180,7 +224,9 @@ run_timers(struct pact *p)
 
 	if (ballot_timers(p, now, &cause) != 0 ||
 	    consult_timers(p, now, &cause) != 0 ||
-	    meeting_timers(p, now, &cause) != 0) {
+	    meeting_timers(p, now, &cause) != 0 ||
+	    outbox_expire(p->store, p->conf->outbox_retention_days, now,
+	    &cause) < 0) {
 		log_warnx("timers: %s", cause);
 		free(cause);
 		return -1;
@@ -407,6 +453,8 @@ main(int argc, char **argv)
 		log_warnx("%s", cause);
 		return EX_TEMPFAIL;
 	}
+	if ((rc = audit_start(&p)) != EX_OK)
+		return rc;
 	p.imap = imap_new(p.conf);
 	p.smtp = smtp_new(p.conf);
 	p.stop = &stop_flag;

@@ -181,6 +181,13 @@ static const char *const migrations[] = {
 	"  submitted);"
 	"CREATE INDEX declarations_party ON declarations(party, version);"
 	"CREATE INDEX comments_status ON comments(status_ref, submitted);",
+
+	/* 4: the audit chain's scheme per entry (1: fields joined by a
+	 * separator; 2: length-prefixed SHA-256; 3: length-prefixed
+	 * HMAC-SHA256), and the sent bodies that retention drops. */
+	"ALTER TABLE log ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX outbox_bodies ON outbox(coalesce(sent_at, created)) "
+	"  WHERE length(data) > 0 AND state IN ('sent', 'failed', 'bounced');",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own
@@ -347,6 +354,9 @@ store_close(struct store *s)
 	store_stmts_free(s);
 	if (s->db != NULL)
 		sqlite3_close_v2(s->db);
+	if (s->audit_key != NULL)
+		explicit_bzero(s->audit_key, s->audit_keylen);
+	free(s->audit_key);
 	free(s->path);
 	free(s);
 }

@@ -19,6 +19,8 @@ struct store {
 	char *path;
 	struct store_stmt stmts[STORE_STMTS];
 	struct store *next;	/* every open store, for store_done */
+	unsigned char *audit_key;	/* HMAC key of the audit chain, or NULL */
+	size_t audit_keylen;
 };
 
 /* Open (creating when missing) and migrate; NULL with *cause on error. */

@@ -594,7 +594,7 @@ class Torture:
                              % (r["id"], r["to"], r["kind"], r["ref"], r["state"], r["attempts"], r["error"]))
         if len(box) != len(outbox):
             self.violate("pactctl outbox shows %d rows, the table holds %d" % (len(box), len(outbox)))
-        if verify != {"ok": True}:
+        if not isinstance(verify, dict) or verify.get("ok") is not True:
             self.violate("pactctl verify-log: %r" % verify)
 
         # --- processed: each Message-ID exactly once, with the expected outcome
