@@ -125,6 +125,10 @@ kind_comment(struct submission *sub, struct answer *ans, char **cause)
 		    "empty"));
 		goto out;
 	}
+	kind_limit_text(sub, ans, tr(sub, "Kommentaren", "The comment"),
+	    str_trim(text));
+	if (ans->problems.n > 0)
+		goto out;
 	rc = -1;
 	if (comment_insert(sub, status, str_trim(text), &ans->ref, cause) != 0)
 		goto out;
