@@ -232,12 +232,19 @@ class Limits(unittest.TestCase):
     def test_a_giant_row_is_clipped_and_the_page_goes_on(self):
         db = sqlite3.connect(self.pact.db)
         giant = 'Sikkerhed & "tillid" <b> ' * 170000  # 4.25 MB, 6 times that escaped
+        now = int(self.t.timestamp())
         with db:
             db.execute("INSERT INTO initiatives(ref, title, description, purposes, partners, link, by_party, "
                        "by_name, sender, submitted) VALUES('PAGT-2026-0900', ?, ?, '1,2,3', ?, NULL, 'ITB', "
                        "'IT-Branchen', ?, ?)",
-                       ("Kæmpe " * 100000, giant, "\n".join(["p" * 5000] * 500), SOFIE,
-                        int(self.t.timestamp())))
+                       ("Kæmpe " * 100000, giant, "\n".join(["p" * 5000] * 500), SOFIE, now))
+            db.execute("INSERT INTO declarations(ref, party, version, motivation, objectives, contribution, "
+                       "sender, submitted) VALUES('PAGT-2026-0901', 'EM', 99, ?, ?, ?, ?, ?)",
+                       (giant, "\n".join(["o" * 400] * 80), giant, METTE, now))
+            db.execute("UPDATE statuses SET text = ? WHERE year = 2026", (giant,))
+            db.execute("INSERT INTO meetings(ref, uid, title, start, end, location, agenda, created) "
+                       "VALUES('PAGT-2026-0902', 'giant@test', ?, ?, ?, ?, NULL, ?)",
+                       ("Møde " * 100000, now + 86400 * 30, now + 86400 * 30 + 3600, giant, now))
         db.close()
         mid = self.send(SOFIE, "INITIATIV", "Titel: Efter kæmpen\nBeskrivelse: Kort og godt.\nFormål: 2\n")
         self.step()
@@ -252,6 +259,14 @@ class Limits(unittest.TestCase):
         self.assertEqual(len(big["title"]), 200)
         self.assertEqual(len(big["partners"]), 50)
         self.assertTrue(all(len(p) == 300 and p.endswith(ELLIPSIS) for p in big["partners"]))
+        em = [p for p in js["parties"] if p["id"] == "EM"][0]["declaration"]
+        self.assertEqual(em["version"], 99)
+        self.assertEqual((len(em["motivation"]), len(em["contribution"])), (4000, 4000))
+        self.assertEqual(len(em["objectives"]), 50)
+        self.assertTrue(all(len(o) == 300 for o in em["objectives"]))
+        self.assertEqual(len(js["statuses"][0]["text"]), 4000)
+        mt = [m for m in js["meetings"] if m["ref"] == "PAGT-2026-0902"][0]
+        self.assertEqual((len(mt["title"]), len(mt["location"])), (200, 4000))
         self.assertIn("Kæmpe Kæmpe", files["index.html"])
         self.assertNotIn("Kæmpe " * 201, files["index.html"])
         entry = [t for t in re.findall(r"<title>(.*?)</title>", files["feed.atom"]) if "Kæmpe" in t]
@@ -282,3 +297,32 @@ class Limits(unittest.TestCase):
         err = self.step()
         self.assertIn("Mens siden fejler", self.files()["index.html"])
         self.assertIn("page: rendered", err)
+
+    def test_c_many_rows_within_the_limits_do_not_freeze_the_page(self):
+        """1100 initiatives under all three purposes, each at its limits
+        and written to be escaped: index.html shows 1000 a purpose and
+        says how many more; pact.json has every one."""
+        db = sqlite3.connect(self.pact.db)
+        desc = '"' * 4000
+        rows = [("PAGT-2026-%04d" % (2000 + i), "&" * 200, desc, "1,2,3", "\n".join(["'" * 300] * 50),
+                 "IT-Branchen", SOFIE, int(self.t.timestamp())) for i in range(1100)]
+        with db:
+            db.executemany("INSERT INTO initiatives(ref, title, description, purposes, partners, by_party, "
+                           "by_name, sender, submitted) VALUES(?, ?, ?, ?, ?, 'ITB', ?, ?, ?)", rows)
+        db.close()
+        mid = self.send(SOFIE, "INITIATIV", "Titel: Efter de mange\nBeskrivelse: Kort.\nFormål: 1\n")
+        before = self.stamps()
+        type(self).t += datetime.timedelta(minutes=1)
+        rc, err = self.pact.once(now=iso(self.t))
+        self.assertEqual(rc, 0, err[-3000:])
+        self.assertEqual(PAGE_FAILURE.findall(err), [])
+        self.assertIn("PAGT-", self.reply(SOFIE, mid)["Subject"])
+        after = self.stamps()
+        for f in FILES:
+            self.assertNotEqual(after[f], before[f], "%s was not written" % f)
+        files = self.files()
+        self.assertIn("initiativer mere under dette formål", files["index.html"])
+        self.assertLess(len(files["index.html"].encode("utf-8")), 16 * 1024 * 1024)
+        js = json.loads(files["pact.json"])
+        self.assertIn("Efter de mange", [i["title"] for i in js["initiatives"]])
+        self.assertGreaterEqual(len(js["initiatives"]), 1100)
