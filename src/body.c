@@ -533,14 +533,16 @@ field_def(enum field_id id)
 	return &fieldtab[id];
 }
 
-/* Whether l starts with name and a colon; *val gets what follows. */
+/* Whether l starts with name and a colon; *val gets what follows and
+ * *len the length of the name as written. */
 static int
-name_colon(const char *l, const char *name, const char **val)
+name_colon(const char *l, const char *name, const char **val, size_t *len)
 {
 	size_t n;
 
 	if ((n = fold_prefix(l, name)) == 0)
 		return 0;
+	*len = n;
 	l += n;
 	while (*l == ' ' || *l == '\t' || *l == '*')
 		l++;
@@ -553,25 +555,29 @@ name_colon(const char *l, const char *name, const char **val)
 	return 1;
 }
 
-/* The known field the line starts, or F_NONE; *val gets its value.
- * HTML conversion may leave the name in bold ("*Motivation:*"). */
+/* The known field the line starts, or F_NONE; *val gets its value and
+ * *name the name as written. HTML conversion may leave the name in bold
+ * ("*Motivation:*"). */
 static enum field_id
-known_field(const char *l, const char **val)
+known_field(const char *l, const char **val, char **name)
 {
-	size_t i;
+	enum field_id id = F_NONE;
+	size_t i, n = 0;
 
 	while (*l == '*')
 		l++;
 	if (!isalpha((unsigned char)*l) && (unsigned char)*l < 0x80)
 		return F_NONE;
-	for (i = 1; i < nitems(fieldtab); i++)
-		if (name_colon(l, fieldtab[i].da, val) ||
-		    name_colon(l, fieldtab[i].en, val))
-			return fieldtab[i].id;
-	for (i = 0; i < nitems(field_aliases); i++)
-		if (name_colon(l, field_aliases[i].name, val))
-			return field_aliases[i].id;
-	return F_NONE;
+	for (i = 1; i < nitems(fieldtab) && id == F_NONE; i++)
+		if (name_colon(l, fieldtab[i].da, val, &n) ||
+		    name_colon(l, fieldtab[i].en, val, &n))
+			id = fieldtab[i].id;
+	for (i = 0; i < nitems(field_aliases) && id == F_NONE; i++)
+		if (name_colon(l, field_aliases[i].name, val, &n))
+			id = field_aliases[i].id;
+	if (id != F_NONE)
+		*name = xstrndup(l, n);
+	return id;
 }
 
 static int
@@ -722,10 +728,13 @@ text_add(struct fparse *fp, const char *l)
 	buf_add(&fp->val, s, (size_t)(e - s));
 }
 
+/* Start reading a field; a repeated field's later value and name win. */
 static void
-field_open(struct fparse *fp, enum field_id id, const char *val)
+field_open(struct fparse *fp, enum field_id id, char *name, const char *val)
 {
 	field_close(fp);
+	free(fp->fs->f[id].name);
+	fp->fs->f[id].name = name;
 	fp->st = FS_FIELD;
 	fp->cur = id;
 	fp->bulleted = 0;
@@ -801,6 +810,7 @@ static void
 fields_line(struct fparse *fp, const char *l)
 {
 	const char *val;
+	char *name;
 	enum field_id id;
 	size_t n;
 
@@ -810,8 +820,8 @@ fields_line(struct fparse *fp, const char *l)
 			buf_addc(&fp->pre, '\n');
 		return;
 	}
-	if ((id = known_field(l, &val)) != F_NONE) {
-		field_open(fp, id, val);
+	if ((id = known_field(l, &val, &name)) != F_NONE) {
+		field_open(fp, id, name, val);
 		return;
 	}
 	switch (fp->st) {
@@ -868,6 +878,7 @@ fields_free(struct fields *fs)
 	size_t i;
 
 	for (i = 0; i < F_COUNT; i++) {
+		free(fs->f[i].name);
 		free(fs->f[i].value);
 		strv_free(&fs->f[i].items);
 	}

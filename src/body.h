@@ -53,6 +53,7 @@ const struct field_def *field_def(enum field_id);
 
 struct field {
 	enum field_id id;
+	char *name;		/* as the sender wrote it, for replies */
 	char *value;		/* text fields: lines joined with "\n" */
 	struct strv items;	/* list fields: one item each, bullets gone */
 };

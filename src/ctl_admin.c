@@ -13,11 +13,12 @@
 int
 ctl_render(struct ctl *ctl, int argc, char **argv)
 {
-	char *cause = NULL;
+	struct strv failed = { 0 };
 
-	if (page_render(ctl->conf, ctl->store, clock_now(), &cause) != 0) {
-		fprintf(stderr, "pactctl: %s\n", cause);
-		free(cause);
+	if (page_render(ctl->conf, ctl->store, clock_now(), &failed) != 0) {
+		for (size_t i = 0; i < failed.n; i++)
+			fprintf(stderr, "pactctl: %s\n", failed.v[i]);
+		strv_free(&failed);
 		return CTL_FAIL;
 	}
 	if (ctl->json) {

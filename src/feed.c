@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "config.h"
 #include "feed.h"
+#include "limit.h"
 #include "store.h"
 #include "util.h"
 
@@ -76,7 +77,7 @@ feed_title(const struct config *c, struct store *s, size_t e,
     const char *ref, const char *lang)
 {
 	sqlite3_stmt *st = store_prepare(s, feed_events[e].sql);
-	char *title = NULL, *subject;
+	char *title = NULL, *subject, *clipped;
 	const char *first;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
@@ -87,8 +88,12 @@ feed_title(const struct config *c, struct store *s, size_t e,
 			    (const char *)sqlite3_column_text(st, 1));
 		else
 			subject = xstrdup(first);
+		/* A title and a name, each bounded; rows from before the
+		 * limits are clipped (SPEC section 3). */
+		clipped = limit_clip(subject, 2 * LIMIT_NAME_CHARS + 3);
 		title = xasprintf(strcmp(lang, "en") == 0 ? feed_events[e].en :
-		    feed_events[e].da, subject);
+		    feed_events[e].da, clipped);
+		free(clipped);
 		free(subject);
 	}
 	store_done(st);

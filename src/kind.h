@@ -51,7 +51,11 @@ struct kind {
 	unsigned roles;		/* who may send it */
 	int has_form;		/* templates/LANG/form-NAME.txt exists */
 	int (*handle)(struct submission *, struct answer *, char **cause);
+	unsigned fields;	/* FIELD_BIT()s of the fields it reads */
 };
+
+#define FIELD_BIT(f)	(1u << (f))
+_Static_assert(F_COUNT <= 32, "a kind's fields fit an unsigned");
 
 const struct kind *kind_find(enum keyword);
 const struct kind *kind_named(const char *);
@@ -77,6 +81,14 @@ const char *kind_require(struct submission *, struct answer *,
 const struct strv *kind_require_list(struct submission *, struct answer *,
     enum field_id);
 char *list_join(const struct strv *);
+/* Refuse the fields the kind reads that are longer than section 3
+ * allows, one problem each, before the handler runs: a handler stores
+ * nothing while there are problems. */
+void kind_limits(struct submission *, const struct kind *, struct answer *);
+/* The same for a text the kind reads without a field (a comment); -1 and
+ * a problem naming it when too long. */
+int kind_limit_text(struct submission *, struct answer *, const char *name,
+    const char *text);
 /* The reference for what this submission creates. */
 int kind_new_ref(struct submission *, struct answer *, char **cause);
 

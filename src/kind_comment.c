@@ -114,17 +114,18 @@ int
 kind_comment(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *status = comment_status(sub, ans);
-	char *text = NULL;
-	int rc = 0;
+	char *text = comment_text(sub->newtext);
+	int open, rc = 0;
 
-	if (status == NULL || !comment_open(sub, ans, status))
-		goto out;
-	text = comment_text(sub->newtext);
-	if (*str_trim(text) == '\0') {
+	open = status != NULL && comment_open(sub, ans, status);
+	if (*str_trim(text) == '\0')
 		kind_problem(ans, tr(sub, "kommentaren er tom", "the comment is "
 		    "empty"));
+	else
+		kind_limit_text(sub, ans, tr(sub, "Kommentaren", "The comment"),
+		    str_trim(text));
+	if (!open || ans->problems.n > 0)
 		goto out;
-	}
 	rc = -1;
 	if (comment_insert(sub, status, str_trim(text), &ans->ref, cause) != 0)
 		goto out;

@@ -51,7 +51,7 @@ kind_declaration(struct submission *sub, struct answer *ans, char **cause)
 	char *joined, *detail;
 	int version, rc;
 
-	if (motivation == NULL || objectives == NULL)
+	if (motivation == NULL || objectives == NULL || ans->problems.n > 0)
 		return 0;
 	if (kind_new_ref(sub, ans, cause) != 0)
 		return -1;

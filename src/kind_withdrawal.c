@@ -41,6 +41,10 @@ kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 		ref = xstrdup(sub->from.associate_ref);
 	else if ((ref = withdrawal_named(sub, ans)) == NULL)
 		return 0;
+	if (ans->problems.n > 0) {
+		free(ref);
+		return 0;
+	}
 	st = store_prepare(sub->pact->store, "SELECT organisation FROM "
 	    "associates WHERE ref = ?");
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);

@@ -5,26 +5,41 @@
 
 #include "clock.h"
 #include "kind.h"
+#include "limit.h"
 #include "util.h"
 
 #define R(r)	ROLE_BIT(ROLE_##r)
+#define F(f)	FIELD_BIT(F_##f)
+
+#define DECLARATION	(F(MOTIVATION) | F(OBJECTIVES) | F(CONTRIBUTION))
+#define NOMINATION	(F(ORGANISATION) | F(TYPE) | F(CVR) | F(CONTACT) | \
+    F(DIALOGUE) | F(PRINCIPLES) | F(INITIATIVES) | F(FIT))
+#define INITIATIVE	(F(TITLE) | F(DESCRIPTION) | F(PURPOSE) | \
+    F(PARTNERS) | F(LINK))
+#define STATUS		(F(YEAR) | F(DEADLINE) | F(STATUS))
+#define MEETING		(F(TITLE) | F(START) | F(END) | F(LOCATION) | \
+    F(AGENDA))
 
 static const struct kind kinds[] = {
-	{ KW_DECLARATION, "declaration", R(DELEGATE), 1, kind_declaration },
-	{ KW_NOMINATION, "nomination", R(DELEGATE), 1, kind_nomination },
+	{ KW_DECLARATION, "declaration", R(DELEGATE), 1, kind_declaration,
+	    DECLARATION },
+	{ KW_NOMINATION, "nomination", R(DELEGATE), 1, kind_nomination,
+	    NOMINATION },
 	{ KW_INITIATIVE, "initiative", R(DELEGATE) | R(ASSOCIATE), 1,
-	    kind_initiative },
-	{ KW_STATUS, "status", R(SECRETARIAT), 1, kind_status },
-	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment },
+	    kind_initiative, INITIATIVE },
+	{ KW_STATUS, "status", R(SECRETARIAT), 1, kind_status, STATUS },
+	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment, F(YEAR) },
 	{ KW_WITHDRAWAL, "withdrawal", R(ASSOCIATE) | R(SECRETARIAT), 1,
-	    kind_withdrawal },
-	{ KW_MEETING, "meeting", R(SECRETARIAT), 1, kind_meeting },
-	{ KW_MEETING_UPDATE, "meeting", R(SECRETARIAT), 1, kind_meeting },
-	{ KW_MEETING_CANCEL, "meeting", R(SECRETARIAT), 1, kind_meeting },
-	{ KW_OVERVIEW, "overview", ROLES_ANYONE, 1, kind_overview },
-	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help },
-	{ KW_NONE, "vote", R(DELEGATE), 0, kind_vote },
-	{ KW_NONE, "rsvp", ROLES_ANYONE, 0, kind_rsvp },
+	    kind_withdrawal, F(ORGANISATION) },
+	{ KW_MEETING, "meeting", R(SECRETARIAT), 1, kind_meeting, MEETING },
+	{ KW_MEETING_UPDATE, "meeting", R(SECRETARIAT), 1, kind_meeting,
+	    MEETING },
+	{ KW_MEETING_CANCEL, "meeting", R(SECRETARIAT), 1, kind_meeting,
+	    MEETING },
+	{ KW_OVERVIEW, "overview", ROLES_ANYONE, 1, kind_overview, 0 },
+	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help, 0 },
+	{ KW_NONE, "vote", R(DELEGATE), 0, kind_vote, 0 },
+	{ KW_NONE, "rsvp", ROLES_ANYONE, 0, kind_rsvp, 0 },
 };
 
 const struct kind *
@@ -143,6 +158,54 @@ list_join(const struct strv *items)
 		buf_adds(&b, items->v[i]);
 	}
 	return buf_steal(&b);
+}
+
+/* A value over its limit, as a problem of the answer. */
+static void
+limit_refuse(struct submission *sub, struct answer *ans, const char *name,
+    const struct limit_breach *b)
+{
+	strv_addn(&ans->problems, limit_problem(sub->lang, name, b));
+	ans->verdict = VERDICT_REJECTED;
+}
+
+/* One field against the limits of its kind. */
+static void
+kind_limit_field(struct submission *sub, struct answer *ans,
+    enum field_id id)
+{
+	const struct field *f = &sub->fields.f[id];
+	const char *name = f->name != NULL ? f->name : field_name(sub, id);
+	enum limit_kind k = limit_kind(id);
+	struct limit_breach b;
+	int rc;
+
+	if (k == LIMIT_LIST)
+		rc = limit_list(&f->items, &b);
+	else
+		rc = limit_text(k, f->value, &b);
+	if (rc != 0)
+		limit_refuse(sub, ans, name, &b);
+}
+
+void
+kind_limits(struct submission *sub, const struct kind *k, struct answer *ans)
+{
+	for (int id = F_NONE + 1; id < F_COUNT; id++)
+		if ((k->fields & FIELD_BIT(id)) && fields_has(&sub->fields, id))
+			kind_limit_field(sub, ans, id);
+}
+
+int
+kind_limit_text(struct submission *sub, struct answer *ans,
+    const char *name, const char *text)
+{
+	struct limit_breach b;
+
+	if (limit_text(LIMIT_TEXT, text, &b) == 0)
+		return 0;
+	limit_refuse(sub, ans, name, &b);
+	return -1;
 }
 
 int

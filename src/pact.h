@@ -9,6 +9,7 @@
 #include "imap.h"
 #include "smtp.h"
 #include "store.h"
+#include "util.h"
 
 struct pact {
 	struct config *conf;
@@ -17,6 +18,7 @@ struct pact {
 	struct smtp *smtp;
 	volatile sig_atomic_t *stop;
 	long long rendered;	/* audit entry the page was rendered at */
+	struct strv page_failed; /* the page's files that failed last time */
 };
 
 #endif

@@ -234,30 +234,75 @@ run_timers(struct pact *p)
 	return 0;
 }
 
+/* Whether all three of the page's files are there. */
+static int
+page_present(const struct config *c)
+{
+	static const char *const files[] = { "index.html", "pact.json",
+	    "feed.atom" };
+	char *path;
+	int ok = 1;
+
+	for (size_t i = 0; i < nitems(files) && ok; i++) {
+		path = xasprintf("%s/%s", c->output_dir, files[i]);
+		ok = access(path, F_OK) == 0;
+		free(path);
+	}
+	return ok;
+}
+
+/* Whether a failure ("FILE: cause") names a file that failed last time. */
+static int
+page_failed_before(const struct strv *before, const char *failure)
+{
+	size_t n = strcspn(failure, ":");
+
+	for (size_t i = 0; i < before->n; i++)
+		if (strncmp(before->v[i], failure, n + 1) == 0)
+			return 1;
+	return 0;
+}
+
+/* Log each file that failed once, not again at every retry, and say when
+ * every file is written again. */
+static void
+page_failures(struct pact *p, struct strv *failed)
+{
+	for (size_t i = 0; i < failed->n; i++) {
+		if (page_failed_before(&p->page_failed, failed->v[i]))
+			log_debug("page: %s", failed->v[i]);
+		else
+			log_warnx("page: %s", failed->v[i]);
+	}
+	if (failed->n == 0 && p->page_failed.n > 0)
+		log_info("page: every file written again");
+	strv_free(&p->page_failed);
+	p->page_failed = *failed;
+	memset(failed, 0, sizeof *failed);
+}
+
 /*
  * The public page after every change: the audit log moved on. What it was
  * last rendered from (the entry, language, templates and folder) is kept
  * in the database too, so that pactd --once run from a timer does not
- * render an unchanged page at every start.
+ * render an unchanged page at every start. Only a render that wrote every
+ * file counts: after a failed file the next pass renders again.
  */
 static void
 run_page(struct pact *p)
 {
 	long long last = audit_last_id(p->store);
-	char *stamp, *old, *index, *cause = NULL;
+	struct strv failed = { 0 };
+	char *stamp, *old, *cause = NULL;
 
 	if (last == p->rendered)
 		return;
 	stamp = xasprintf("%lld %s %s %s", last, p->conf->default_language,
 	    p->conf->templates, p->conf->output_dir);
 	old = store_meta_get(p->store, "page_rendered");
-	index = xasprintf("%s/index.html", p->conf->output_dir);
-	if (old != NULL && strcmp(old, stamp) == 0 && access(index, F_OK) == 0)
+	if (old != NULL && strcmp(old, stamp) == 0 && page_present(p->conf))
 		p->rendered = last;
-	else if (page_render(p->conf, p->store, clock_now(), &cause) != 0) {
-		log_warnx("page: %s", cause);
-		free(cause);
-	} else {
+	else if (page_render(p->conf, p->store, clock_now(), &failed) == 0) {
 		log_debug("page: rendered into %s", p->conf->output_dir);
 		p->rendered = last;
 		if (store_meta_set(p->store, "page_rendered", stamp, &cause)) {
@@ -265,7 +310,7 @@ run_page(struct pact *p)
 			free(cause);
 		}
 	}
-	free(index);
+	page_failures(p, &failed);
 	free(old);
 	free(stamp);
 }
@@ -467,5 +512,6 @@ main(int argc, char **argv)
 	smtp_free(p.smtp);
 	store_close(p.store);
 	config_free(p.conf);
+	strv_free(&p.page_failed);
 	return rc;
 }

@@ -2,9 +2,10 @@
  * The public page. One read transaction gathers the pact's public state;
  * index.html comes from templates/page/LANG/index.html, pact.json and
  * feed.atom are written here. Only public data is read: no address
- * column is ever selected.
+ * column is ever selected. Each file is written on its own, and every
+ * stored value is bounded as it is shown (SPEC sections 3 and 10), so no
+ * row, however large or however many, can keep a file from being written.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,15 @@
 #include "feed.h"
 #include "fileio.h"
 #include "json.h"
+#include "limit.h"
 #include "page.h"
 #include "template.h"
 #include "util.h"
+
+/* What index.html may hold of stored values, escaped: with the markup of
+ * at most PAGE_ROWS_MAX rows a list it stays well below TEMPLATE_MAXOUT. */
+#define PAGE_VALUES_MAX	(TEMPLATE_MAXOUT / 4)
+#define PAGE_ROWS_MAX	1000	/* initiatives a purpose, comments a status */
 
 struct page {
 	const struct config *conf;
@@ -27,6 +34,8 @@ struct page {
 	time_t now;
 	struct tvars *v;	/* for index.html */
 	struct json j;		/* pact.json */
+	struct strv clipped;	/* values clipped for this render */
+	size_t budget;		/* bytes of values index.html may still take */
 };
 
 static const char *
@@ -43,6 +52,66 @@ tr(const struct page *pg, const char *da, const char *en)
 	return strcmp(pg->lang, "en") == 0 ? en : da;
 }
 
+/* A stored value within its kind's limit (section 3): rows from before
+ * the limits are clipped with an ellipsis. */
+static const char *
+page_clip(struct page *pg, const char *s, size_t max)
+{
+	char *c;
+
+	if (s == NULL || limit_chars(s) <= max)
+		return s;
+	c = limit_clip(s, max);
+	strv_addn(&pg->clipped, c);
+	return c;
+}
+
+/* What a value takes in index.html once escaped. */
+static size_t
+html_cost(const char *s)
+{
+	size_t n = 0;
+
+	for (; s != NULL && *s != '\0'; s++)
+		n += strchr("&<>\"'", *s) != NULL ? 6 : 1;
+	return n;
+}
+
+/* A value for index.html: clipped, and an ellipsis alone once the page's
+ * budget for values is spent, so that many rows cannot overflow it. */
+static const char *
+page_budget(struct page *pg, const char *s, size_t max)
+{
+	size_t cost;
+
+	s = page_clip(pg, s, max);
+	if ((cost = html_cost(s)) > pg->budget)
+		return s == NULL || *s == '\0' ? s : "\xe2\x80\xa6";
+	pg->budget -= cost;
+	return s;
+}
+
+static void
+page_show(struct page *pg, struct tvars *v, const char *key, const char *s,
+    size_t max)
+{
+	tvars_set(v, key, page_budget(pg, s, max));
+}
+
+static void
+page_show_item(struct page *pg, struct tvars *v, const char *key,
+    const char *s, size_t max)
+{
+	tvars_add_string(v, key, page_budget(pg, s, max));
+}
+
+/* A value for pact.json, clipped as on the page. */
+static void
+page_json(struct page *pg, const char *key, const char *s, size_t max)
+{
+	json_str(&pg->j, key, page_clip(pg, s, max));
+}
+
 /* A UTC time for JSON and Atom, a local date for people. */
 static void
 page_times(struct page *pg, time_t t, char *iso, char *local, size_t len)
@@ -55,19 +124,21 @@ page_times(struct page *pg, time_t t, char *iso, char *local, size_t len)
 	    "%-d.%-m.%Y", &tm);
 }
 
-/* Newline-separated text as a list in both outputs. */
+/* Newline-separated text as a list in both outputs, at most a list's
+ * items of at most a list item's length. */
 static void
 page_lines(struct page *pg, struct tvars *v, const char *key,
-    const char *text, const char *sep)
+    const char *text)
 {
 	char *copy = xstrdup(text ? text : ""), *save = NULL;
+	size_t n = 0;
 
 	json_arr_begin(&pg->j, key);
-	for (char *l = strtok_r(copy, sep, &save); l; l = strtok_r(NULL, sep,
-	    &save)) {
-		json_str(&pg->j, NULL, l);
+	for (char *l = strtok_r(copy, "\n", &save); l != NULL &&
+	    n++ < LIMIT_LIST_ITEMS; l = strtok_r(NULL, "\n", &save)) {
+		page_json(pg, NULL, l, LIMIT_ITEM_CHARS);
 		if (v != NULL)
-			tvars_add_string(v, key, l);
+			page_show_item(pg, v, key, l, LIMIT_ITEM_CHARS);
 	}
 	json_arr_end(&pg->j);
 	free(copy);
@@ -90,15 +161,15 @@ page_declaration(struct page *pg, struct tvars *item, const char *party)
 	}
 	page_times(pg, sqlite3_column_int64(st, 4), iso, local, sizeof iso);
 	json_obj_begin(&pg->j, "declaration");
-	json_str(&pg->j, "motivation", col(st, 0));
-	page_lines(pg, item, "objectives", col(st, 1), "\n");
-	json_str(&pg->j, "contribution", col(st, 2));
+	page_json(pg, "motivation", col(st, 0), LIMIT_TEXT_CHARS);
+	page_lines(pg, item, "objectives", col(st, 1));
+	page_json(pg, "contribution", col(st, 2), LIMIT_TEXT_CHARS);
 	json_int(&pg->j, "version", sqlite3_column_int(st, 3));
 	json_str(&pg->j, "submitted", iso);
 	json_obj_end(&pg->j);
 	tvars_set(item, "declared", "yes");
-	tvars_set(item, "motivation", col(st, 0));
-	tvars_set(item, "contribution", col(st, 2));
+	page_show(pg, item, "motivation", col(st, 0), LIMIT_TEXT_CHARS);
+	page_show(pg, item, "contribution", col(st, 2), LIMIT_TEXT_CHARS);
 	tvars_setf(item, "version", "%d", sqlite3_column_int(st, 3));
 	tvars_set(item, "submitted", local);
 	store_done(st);
@@ -145,9 +216,9 @@ page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct tvars *in = tvars_add_item(item, "initiatives");
 
-		json_str(&pg->j, NULL, col(st, 0));
-		tvars_set(in, "ref", col(st, 0));
-		tvars_set(in, "title", col(st, 1));
+		page_json(pg, NULL, col(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, in, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, in, "title", col(st, 1), LIMIT_NAME_CHARS);
 	}
 	json_arr_end(&pg->j);
 	store_done(st);
@@ -172,21 +243,21 @@ page_associates(struct page *pg)
 		page_times(pg, sqlite3_column_int64(st, 5), iso, local,
 		    sizeof iso);
 		json_obj_begin(&pg->j, NULL);
-		json_str(&pg->j, "ref", col(st, 0));
-		json_str(&pg->j, "name", col(st, 1));
-		json_str(&pg->j, "type", type);
-		json_str(&pg->j, "cvr", col(st, 3));
-		json_str(&pg->j, "nominated_by", party_name(pg->conf,
-		    col(st, 4)));
+		page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_json(pg, "name", col(st, 1), LIMIT_NAME_CHARS);
+		page_json(pg, "type", type, LIMIT_NAME_CHARS);
+		page_json(pg, "cvr", col(st, 3), LIMIT_NAME_CHARS);
+		page_json(pg, "nominated_by", party_name(pg->conf,
+		    col(st, 4)), LIMIT_NAME_CHARS);
 		json_str(&pg->j, "approved", iso);
-		tvars_set(item, "ref", col(st, 0));
-		tvars_set(item, "name", col(st, 1));
+		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, item, "name", col(st, 1), LIMIT_NAME_CHARS);
 		tvars_set(item, "type", strcmp(type, "company") == 0 ?
 		    tr(pg, "virksomhed", "company") : tr(pg, "forening",
 		    "association"));
-		tvars_set(item, "cvr", col(st, 3));
-		tvars_set(item, "nominated_by", party_name(pg->conf,
-		    col(st, 4)));
+		page_show(pg, item, "cvr", col(st, 3), LIMIT_NAME_CHARS);
+		page_show(pg, item, "nominated_by", party_name(pg->conf,
+		    col(st, 4)), LIMIT_NAME_CHARS);
 		tvars_set(item, "approved", local);
 		page_member_initiatives(pg, item, col(st, 0));
 		json_obj_end(&pg->j);
@@ -231,8 +302,46 @@ first_purpose(const char *text)
 	return 0;
 }
 
-/* The initiatives of one purpose for the page; all of them for JSON. An
- * initiative under several purposes is anchored at its first. */
+/* One initiative in pact.json. */
+static void
+page_initiative_json(struct page *pg, sqlite3_stmt *st)
+{
+	json_obj_begin(&pg->j, NULL);
+	page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
+	page_json(pg, "title", col(st, 1), LIMIT_NAME_CHARS);
+	page_json(pg, "description", col(st, 2), LIMIT_TEXT_CHARS);
+	page_purpose_numbers(pg, col(st, 3));
+	page_lines(pg, NULL, "partners", col(st, 4));
+	page_json(pg, "link", col(st, 5), LIMIT_TEXT_CHARS);
+	page_json(pg, "by", col(st, 6), LIMIT_NAME_CHARS);
+	json_obj_end(&pg->j);
+}
+
+/* One initiative under a purpose in index.html. */
+static void
+page_initiative_html(struct page *pg, struct tvars *group, int purpose,
+    sqlite3_stmt *st)
+{
+	struct tvars *in = tvars_add_item(group, "initiatives");
+	char *copy = xstrdup(col(st, 4) ? col(st, 4) : ""), *save;
+	size_t n = 0;
+
+	page_show(pg, in, "ref", col(st, 0), LIMIT_NAME_CHARS);
+	if (first_purpose(col(st, 3)) == purpose)
+		tvars_set(in, "anchor", "yes");
+	page_show(pg, in, "title", col(st, 1), LIMIT_NAME_CHARS);
+	page_show(pg, in, "description", col(st, 2), LIMIT_TEXT_CHARS);
+	page_show(pg, in, "link", col(st, 5), LIMIT_TEXT_CHARS);
+	page_show(pg, in, "by", col(st, 6), LIMIT_NAME_CHARS);
+	for (char *l = strtok_r(copy, "\n", &save); l != NULL &&
+	    n++ < LIMIT_LIST_ITEMS; l = strtok_r(NULL, "\n", &save))
+		page_show_item(pg, in, "partners", l, LIMIT_ITEM_CHARS);
+	free(copy);
+}
+
+/* The initiatives of one purpose for the page, at most PAGE_ROWS_MAX and
+ * a count of the rest; all of them for JSON. An initiative under several
+ * purposes is anchored at its first. */
 static void
 page_purpose(struct page *pg, int purpose, int json)
 {
@@ -243,6 +352,7 @@ page_purpose(struct page *pg, int purpose, int json)
 	    "(?1 = 0 OR instr(i.purposes, ?2)) ORDER BY i.submitted");
 	struct tvars *group = NULL;
 	char p[2] = { (char)('0' + purpose), '\0' };
+	size_t n = 0;
 
 	sqlite3_bind_int(st, 1, purpose);
 	sqlite3_bind_text(st, 2, p, -1, SQLITE_STATIC);
@@ -253,33 +363,13 @@ page_purpose(struct page *pg, int purpose, int json)
 		    purpose_en[purpose - 1]));
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (json) {
-			json_obj_begin(&pg->j, NULL);
-			json_str(&pg->j, "ref", col(st, 0));
-			json_str(&pg->j, "title", col(st, 1));
-			json_str(&pg->j, "description", col(st, 2));
-			page_purpose_numbers(pg, col(st, 3));
-			page_lines(pg, NULL, "partners", col(st, 4), "\n");
-			json_str(&pg->j, "link", col(st, 5));
-			json_str(&pg->j, "by", col(st, 6));
-			json_obj_end(&pg->j);
-			continue;
-		}
-		struct tvars *in = tvars_add_item(group, "initiatives");
-		char *copy = xstrdup(col(st, 4) ? col(st, 4) : ""), *save;
-
-		tvars_set(in, "ref", col(st, 0));
-		if (first_purpose(col(st, 3)) == purpose)
-			tvars_set(in, "anchor", "yes");
-		tvars_set(in, "title", col(st, 1));
-		tvars_set(in, "description", col(st, 2));
-		tvars_set(in, "link", col(st, 5));
-		tvars_set(in, "by", col(st, 6));
-		for (char *l = strtok_r(copy, "\n", &save); l;
-		    l = strtok_r(NULL, "\n", &save))
-			tvars_add_string(in, "partners", l);
-		free(copy);
+		if (json)
+			page_initiative_json(pg, st);
+		else if (n++ < PAGE_ROWS_MAX)
+			page_initiative_html(pg, group, purpose, st);
 	}
+	if (n > PAGE_ROWS_MAX)
+		tvars_setf(group, "more", "%zu", n - PAGE_ROWS_MAX);
 	store_done(st);
 }
 
@@ -317,7 +407,8 @@ page_copy_pdf(struct page *pg, const char *ref, const char *src)
 	free(dst);
 }
 
-/* Comments, once the consultation closed. */
+/* Comments, once the consultation closed; index.html shows at most
+ * PAGE_ROWS_MAX and a count of the rest. */
 static void
 page_comments(struct page *pg, struct tvars *item, const char *ref)
 {
@@ -326,21 +417,27 @@ page_comments(struct page *pg, struct tvars *item, const char *ref)
 	const char *board = pg->conf->roster.advisory.name ?
 	    pg->conf->roster.advisory.name : tr(pg, "Advisory board",
 	    "Advisory board");
+	size_t n = 0;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	json_arr_begin(&pg->j, "comments");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct tvars *c = tvars_add_item(item, "comments");
 		const char *by = col(st, 0) ? col(st, 0) : board;
+		struct tvars *c;
 
 		json_obj_begin(&pg->j, NULL);
-		json_str(&pg->j, "by", by);
-		json_str(&pg->j, "text", col(st, 1));
+		page_json(pg, "by", by, LIMIT_NAME_CHARS);
+		page_json(pg, "text", col(st, 1), LIMIT_TEXT_CHARS);
 		json_obj_end(&pg->j);
-		tvars_set(c, "by", by);
-		tvars_set(c, "text", col(st, 1));
+		if (n++ >= PAGE_ROWS_MAX)
+			continue;
+		c = tvars_add_item(item, "comments");
+		page_show(pg, c, "by", by, LIMIT_NAME_CHARS);
+		page_show(pg, c, "text", col(st, 1), LIMIT_TEXT_CHARS);
 	}
 	json_arr_end(&pg->j);
+	if (n > PAGE_ROWS_MAX)
+		tvars_setf(item, "more_comments", "%zu", n - PAGE_ROWS_MAX);
 	store_done(st);
 }
 
@@ -358,11 +455,11 @@ page_statuses(struct page *pg)
 
 		json_obj_begin(&pg->j, NULL);
 		json_int(&pg->j, "year", sqlite3_column_int(st, 1));
-		json_str(&pg->j, "ref", col(st, 0));
-		tvars_set(item, "ref", col(st, 0));
+		page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
 		tvars_setf(item, "year", "%d", sqlite3_column_int(st, 1));
-		tvars_set(item, "text", col(st, 2));
-		json_str(&pg->j, "text", col(st, 2));
+		page_show(pg, item, "text", col(st, 2), LIMIT_TEXT_CHARS);
+		page_json(pg, "text", col(st, 2), LIMIT_TEXT_CHARS);
 		if (col(st, 3) != NULL) {
 			char *pdf = xasprintf("status-%s.pdf", col(st, 0));
 
@@ -405,8 +502,8 @@ page_meetings(struct page *pg)
 		char when[64];
 
 		json_obj_begin(&pg->j, NULL);
-		json_str(&pg->j, "ref", col(st, 0));
-		json_str(&pg->j, "title", col(st, 1));
+		page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_json(pg, "title", col(st, 1), LIMIT_NAME_CHARS);
 		page_times(pg, sqlite3_column_int64(st, 2), iso, local,
 		    sizeof iso);
 		json_str(&pg->j, "start", iso);
@@ -417,13 +514,14 @@ page_meetings(struct page *pg)
 		page_times(pg, sqlite3_column_int64(st, 3), iso, local,
 		    sizeof iso);
 		json_str(&pg->j, "end", iso);
-		json_str(&pg->j, "location", col(st, 4));
-		json_str(&pg->j, "state", col(st, 5));
+		page_json(pg, "location", col(st, 4), LIMIT_TEXT_CHARS);
+		page_json(pg, "state", col(st, 5), LIMIT_NAME_CHARS);
 		json_obj_end(&pg->j);
-		tvars_set(item, "ref", col(st, 0));
-		tvars_set(item, "title", col(st, 1) && *col(st, 1) ? col(st, 1) :
-		    tr(pg, "Pagtens møde", "The pact's meeting"));
-		tvars_set(item, "location", col(st, 4));
+		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, item, "title", col(st, 1) && *col(st, 1) ?
+		    col(st, 1) : tr(pg, "Pagtens møde", "The pact's meeting"),
+		    LIMIT_NAME_CHARS);
+		page_show(pg, item, "location", col(st, 4), LIMIT_TEXT_CHARS);
 		if (strcmp(col(st, 5), "cancelled") == 0)
 			tvars_set(item, "cancelled", "yes");
 		tvars_set(pg->v, "has_meetings", "yes");
@@ -455,26 +553,52 @@ page_gather(struct page *pg)
 	json_obj_end(&pg->j);
 }
 
-/* Write one output file into output_dir. */
-static int
+/* Write one output file into output_dir; a failure is noted with the
+ * file's name and does not stop the others. */
+static void
 page_put(const struct config *c, const char *name, const char *data,
-    char **cause)
+    char *cause, struct strv *failed)
 {
-	char *path = xasprintf("%s/%s", c->output_dir, name);
-	int rc = file_write_atomic(path, data, strlen(data), 0644, cause);
+	char *path;
 
+	if (data == NULL) {
+		strv_addn(failed, xasprintf("%s: %s", name, cause));
+		free(cause);
+		return;
+	}
+	path = xasprintf("%s/%s", c->output_dir, name);
+	if (file_write_atomic(path, data, strlen(data), 0644, &cause) != 0) {
+		strv_addn(failed, xasprintf("%s: %s", name, cause));
+		free(cause);
+	}
 	free(path);
-	return rc;
+}
+
+/* Read the pact's public state in one transaction, for all three files. */
+static int
+page_read(struct page *pg, char **feed, char **cause)
+{
+	if (store_exec(pg->store, "BEGIN", cause) != 0)
+		return -1;
+	page_gather(pg);
+	feed_render(pg->conf, pg->store, pg->lang, pg->now, feed);
+	if (store_exec(pg->store, "COMMIT", cause) != 0) {
+		store_rollback(pg->store);
+		free(*feed);
+		*feed = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
 page_render(const struct config *c, struct store *s, time_t now,
-    char **cause)
+    struct strv *failed)
 {
 	struct page pg;
 	char *dir = xasprintf("%s/page", c->templates), *html = NULL;
-	char *json, *feed = NULL;
-	int rc = -1;
+	char *json, *feed = NULL, *cause = NULL;
+	size_t before = failed->n;
 
 	memset(&pg, 0, sizeof pg);
 	pg.conf = c;
@@ -482,26 +606,33 @@ page_render(const struct config *c, struct store *s, time_t now,
 	pg.lang = c->default_language;
 	pg.now = now;
 	pg.v = tvars_new();
+	pg.budget = PAGE_VALUES_MAX;
 	json_init(&pg.j, 1);
-	/* The page is public: its folder and files are readable by all. */
-	if (file_mkdir(c->output_dir, 0755, cause) != 0)
+	/* The page is public: its folder is readable by all. Should this
+	 * fail, each file's own failure says why. */
+	if (file_mkdir(c->output_dir, 0755, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+	}
+	if (page_read(&pg, &feed, &cause) != 0) {
+		strv_addn(failed, xasprintf("database: %s", cause));
+		free(cause);
+		json = json_finish(&pg.j);
 		goto out;
-	if (store_exec(s, "BEGIN", cause) != 0)
-		goto out;
-	page_gather(&pg);
-	feed_render(c, s, pg.lang, now, &feed);
-	store_exec(s, "COMMIT", cause);
+	}
 	json = json_finish(&pg.j);
-	if (template_render(dir, pg.lang, "index.html", pg.v, TEMPLATE_HTML,
-	    &html, cause) == 0 && page_put(c, "pact.json", json, cause) == 0 &&
-	    page_put(c, "feed.atom", feed, cause) == 0 &&
-	    page_put(c, "index.html", html, cause) == 0)
-		rc = 0;
-	free(json);
+	page_put(c, "pact.json", json, NULL, failed);
+	page_put(c, "feed.atom", feed, NULL, failed);
+	cause = NULL;
+	template_render(dir, pg.lang, "index.html", pg.v, TEMPLATE_HTML, &html,
+	    &cause);
+	page_put(c, "index.html", html, cause, failed);
 out:
+	free(json);
 	free(html);
 	free(feed);
 	free(dir);
+	strv_free(&pg.clipped);
 	tvars_free(pg.v);
-	return rc;
+	return (int)(failed->n - before);
 }

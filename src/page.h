@@ -8,8 +8,11 @@
 
 #include "config.h"
 #include "store.h"
+#include "util.h"
 
+/* Write the three files, each on its own; returns how many failed, each
+ * failure added to *failed as "FILE: cause" for the caller to log. */
 int page_render(const struct config *, struct store *, time_t now,
-    char **cause);
+    struct strv *failed);
 
 #endif

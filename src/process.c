@@ -285,8 +285,11 @@ decide_submission(struct pact *p, struct submission *sub,
 		    "af dig (din rolle i pagten: %s)", "%s cannot be sent by you "
 		    "(your role in the pact: %s)"), kind_title(k, sub->lang),
 		    role_title(sub->from.role, sub->lang)));
-	} else if (k->handle(sub, &ans, cause) != 0)
-		goto out;
+	} else {
+		kind_limits(sub, k, &ans);
+		if (k->handle(sub, &ans, cause) != 0)
+			goto out;
+	}
 	if (ans.verdict != VERDICT_REJECTED)
 		warn_unknown(sub, k, &ans);
 	if (ans.verdict == VERDICT_REJECTED) {

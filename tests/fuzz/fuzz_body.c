@@ -6,6 +6,28 @@
  */
 #include "body.h"
 #include "fuzz.h"
+#include "limit.h"
+
+/* A field against its limits, and clipped as the page clips: never more
+ * characters than asked, never half a character. */
+static void
+limits(const struct field *fl, enum field_id id)
+{
+	struct limit_breach b;
+	char *clip;
+
+	if (limit_kind(id) == LIMIT_LIST)
+		(void)limit_list(&fl->items, &b);
+	else
+		(void)limit_text(limit_kind(id), fl->value, &b);
+	if (fl->value == NULL)
+		return;
+	clip = limit_clip(fl->value, LIMIT_NAME_CHARS);
+	FUZZ_CHECK(limit_chars(clip) <= LIMIT_NAME_CHARS, "clip is bounded");
+	FUZZ_CHECK(!fuzz_utf8(fl->value) || fuzz_utf8(clip),
+	    "clip of UTF-8 is UTF-8");
+	free(clip);
+}
 
 /* Parse fields and look at each. */
 static void
@@ -18,6 +40,9 @@ fields(const char *text)
 	for (int id = F_NONE + 1; id < F_COUNT; id++) {
 		(void)fields_has(&f, id);
 		(void)field_def(id);
+		FUZZ_CHECK(f.f[id].name == NULL || f.f[id].value != NULL,
+		    "a field read has a value");
+		limits(&f.f[id], id);
 	}
 	fields_free(&f);
 }
