@@ -23,6 +23,7 @@
 #include "ical.h"
 #include "log.h"
 #include "meeting.h"
+#include "oauth2.h"
 #include "outbox.h"
 #include "page.h"
 #include "pact.h"
@@ -98,9 +99,13 @@ load_config(const char *path, int secrets)
 {
 	struct strv errors = { 0 }, warnings = { 0 };
 	struct config *c = config_load(path, &errors);
+	char *cause = NULL;
 
 	if (c != NULL && secrets)
 		config_load_secrets(c, &errors, &warnings);
+	if (c != NULL && secrets && errors.n == 0 &&
+	    oauth2_init(c, &cause) != 0)
+		strv_addn(&errors, cause);
 	for (size_t i = 0; i < warnings.n; i++)
 		log_warnx("%s", warnings.v[i]);
 	for (size_t i = 0; i < errors.n; i++)
@@ -419,5 +424,6 @@ main(int argc, char **argv)
 	smtp_free(p.smtp);
 	store_close(p.store);
 	config_free(p.conf);
+	oauth2_clear();
 	return rc;
 }
