@@ -331,8 +331,14 @@ class Sandbox:
     """
 
     def __init__(self, root_dir, imap_port=None, lmtp_port=None, smtp_port=None,
-                 autostop=True, separator="/", smtpd_namespace=None, tls=False):
+                 autostop=True, separator="/", smtpd_namespace=None, tls=False,
+                 oauth2_introspection_url=None, oauth2_mechanisms="oauthbearer xoauth2"):
         self.root = os.path.abspath(root_dir)
+        # oauth2_introspection_url: IMAP and Dovecot's submission service
+        # (plain or STARTTLS, relaying to OpenSMTPD) also take bearer tokens
+        # by these SASL mechanisms, checked by RFC 7662 introspection.
+        self.oauth2_url = oauth2_introspection_url
+        self.oauth2_mechanisms = oauth2_mechanisms
         # tls=True: a CA made at start, IMAP STARTTLS + imaps and SMTP
         # STARTTLS (submission) + smtps listeners on free ports.
         self.tls = tls
@@ -417,6 +423,8 @@ class Sandbox:
             self.imaps_port, self.smtps_port, self.submission_port = (
                 _free_port(), _free_port(), _free_port())
             self._make_certificates()
+        elif self.oauth2_url:
+            self.submission_port = _free_port()
         ports = [self.imap_port, self.lmtp_port, self.smtp_port]
         if len(set(ports)) != 3:
             raise SandboxError("ports must differ: %r" % ports)
@@ -626,9 +634,52 @@ class Sandbox:
         # so SMTP over TLS is Dovecot's submission server, relaying to it.
         return ""
 
+    @property
+    def submission_url(self):
+        """Dovecot's submission service (tls or oauth2 sandboxes)."""
+        return "smtp://%s:%d" % (self.host, self.submission_port)
+
+    def _dovecot_oauth2(self):
+        """Mechanisms, passdbs and anvil settings for bearer tokens."""
+        if not self.oauth2_url:
+            return "", "", ""
+        args = self.path("dovecot-oauth2.conf.ext")
+        with open(args, "w") as f:
+            f.write("introspection_mode = post\nintrospection_url = %s\n"
+                    "username_attribute = username\nactive_attribute = active\n"
+                    "active_value = true\n" % self.oauth2_url)
+        os.chmod(args, 0o644)
+        passdb = """passdb {{
+  driver = oauth2
+  mechanisms = {mechs}
+  args = {args}
+}}
+""".format(mechs=self.oauth2_mechanisms, args=args)
+        # Refused tokens must not slow the next logins of a test down.
+        anvil = """service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+"""
+        return " " + self.oauth2_mechanisms, passdb, anvil
+
     def _dovecot_submission(self):
         """Dovecot's submission service: STARTTLS and implicit TLS, relaying
-        to OpenSMTPD's plain port."""
+        to OpenSMTPD's plain port; plain only in an oauth2 sandbox without
+        TLS."""
+        if not self.tls and self.oauth2_url:
+            return (" submission", """
+submission_relay_host = {h}
+submission_relay_port = {smtp}
+submission_relay_trusted = yes
+service submission-login {{
+  inet_listener submission {{
+    address = {h}
+    port = {sub}
+  }}
+}}
+""".format(h=HOST, smtp=self.smtp_port, sub=self.submission_port))
         if not self.tls:
             return "", ""
         return (" submission", """
@@ -665,7 +716,7 @@ log_path = {root}/dovecot.log
 protocols = imap lmtp{submission}
 listen = {host}
 {ssl}disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechs}
 auth_failure_delay = 0
 auth_cache_size = 0
 mail_uid = {uid}
@@ -687,9 +738,9 @@ namespace inbox {{
 }}
 
 # Any user name, password "secret"; every address has a mailbox.
-passdb {{
+{oauth2_passdb}passdb {{
   driver = static
-  args = password={password}
+  args = password={password}{static_mechs}
 }}
 userdb {{
   driver = static
@@ -718,11 +769,14 @@ service imap {{
 protocol imap {{
   mail_max_userip_connections = 200
 }}
-{submission_conf}""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
+{submission_conf}{oauth2_anvil}""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
            host=HOST, uid=MAIL_UID, gid=MAIL_GID, domain=DOMAIN, sep=self.separator,
            password=PASSWORD, imap=self.imap_port, lmtp=self.lmtp_port,
            ssl=self._dovecot_tls()[0], imaps=self._dovecot_tls()[1],
-           submission=self._dovecot_submission()[0], submission_conf=self._dovecot_submission()[1])
+           submission=self._dovecot_submission()[0], submission_conf=self._dovecot_submission()[1],
+           oauth2_mechs=self._dovecot_oauth2()[0], oauth2_passdb=self._dovecot_oauth2()[1],
+           oauth2_anvil=self._dovecot_oauth2()[2],
+           static_mechs="\n  mechanisms = plain login" if self.oauth2_url else "")
         with open(self.dovecot_conf, "w") as f:
             f.write(conf)
 
