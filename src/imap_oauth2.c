@@ -37,7 +37,7 @@ imap_oauth2_mech(mailimap *s)
 static int
 imap_oauth2_send(mailimap *s, const char *mech, const char *ir)
 {
-	char *cmd = xasprintf(" AUTHENTICATE %s %s\r\n", mech, ir);
+	char *cmd = xasprintf("AUTHENTICATE %s %s\r\n", mech, ir);
 	int r;
 
 	mailstream_set_privacy(s->imap_stream, 0);

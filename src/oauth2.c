@@ -151,11 +151,11 @@ oauth2_base64(const void *data, size_t len, int url)
 	return out;
 }
 
-/* The systemd credential if there is one, else the file; a file that
+/* The systemd credential if there is one, else the file; a secret that
  * others can read is refused, as config.c does for passwords. */
 static int
-secret_load(const char *cred, const char *file, char **out, size_t *outlen,
-    char **cause)
+secret_load(const char *cred, const char *file, int secret, char **out,
+    size_t *outlen, char **cause)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	char *path = NULL, *data;
@@ -171,7 +171,10 @@ secret_load(const char *cred, const char *file, char **out, size_t *outlen,
 			path = NULL;
 		}
 	}
-	if (path == NULL) {
+	/* systemd made the credential readable by this service alone. */
+	if (path != NULL)
+		secret = 0;
+	else {
 		if (*file == '\0') {
 			*cause = xasprintf("no file and no credential %s", cred);
 			return -1;
@@ -183,7 +186,7 @@ secret_load(const char *cred, const char *file, char **out, size_t *outlen,
 		free(path);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || (dir == NULL && (st.st_mode & 044) != 0)) {
+	if (fstat(fd, &st) == -1 || (secret && (st.st_mode & 044) != 0)) {
 		*cause = xasprintf("%s: readable by others (chmod 600 it)",
 		    path);
 		close(fd);
@@ -209,7 +212,7 @@ secret_line(const char *cred, const char *file, char **out, char **cause)
 	char *data;
 	size_t len;
 
-	if (secret_load(cred, file, &data, &len, cause) != 0)
+	if (secret_load(cred, file, 1, &data, &len, cause) != 0)
 		return -1;
 	data[strcspn(data, "\r\n")] = '\0';
 	*out = xstrdup(data);
@@ -660,7 +663,7 @@ token_take(const struct config *c, struct oauth2_response *r, time_t now)
 	    grant_names[c->oauth2_grant], life);
 }
 
-/* A failure: one line now, and no new attempt for a growing while. */
+/* A failure: no new attempt for a growing while. */
 static void
 token_failed(char *err, time_t now)
 {
@@ -670,37 +673,51 @@ token_failed(char *err, time_t now)
 	oa.retry = now + oa.backoff;
 	free(oa.error);
 	oa.error = err;
-	log_warnx("oauth2: %s; next attempt in %d s", err, oa.backoff);
+}
+
+/* Ask for a token now; NULL with the cause (the caller's one log line). */
+static const char *
+token_fetch(const struct config *c, time_t now, char **cause)
+{
+	struct oauth2_response r;
+	char *err = NULL;
+	int rc;
+
+	oauth2_protect();
+	if (c->oauth2_grant == GRANT_COMMAND)
+		rc = fetch_command(c, &r, &err);
+	else
+		rc = fetch_endpoint(c, &r, &err);
+	if (rc == 0) {
+		token_take(c, &r, now);
+		oauth2_response_wipe(&r);
+		return oa.token;
+	}
+	token_failed(err, now);
+	/* A token not yet expired still serves while the endpoint rests. */
+	if (oa.token != NULL && now < oa.expires) {
+		log_warnx("oauth2: %s; the current token serves meanwhile, next "
+		    "attempt in %d s", err, oa.backoff);
+		return oa.token;
+	}
+	*cause = xasprintf("oauth2: %s; next attempt in %d s", err,
+	    oa.backoff);
+	return NULL;
 }
 
 const char *
 oauth2_token(const struct config *c, char **cause)
 {
-	struct oauth2_response r;
 	time_t now = mono_now();
-	char *err = NULL;
-	int rc;
 
 	if (oa.token != NULL && now < oa.renew)
 		return oa.token;
-	if (now >= oa.retry) {
-		oauth2_protect();
-		if (c->oauth2_grant == GRANT_COMMAND)
-			rc = fetch_command(c, &r, &err);
-		else
-			rc = fetch_endpoint(c, &r, &err);
-		if (rc == 0) {
-			token_take(c, &r, now);
-			oauth2_response_wipe(&r);
-			return oa.token;
-		}
-		token_failed(err, now);
-	}
-	/* A token not yet expired still serves while the endpoint rests. */
+	if (now >= oa.retry)
+		return token_fetch(c, now, cause);
 	if (oa.token != NULL && now < oa.expires)
 		return oa.token;
-	*cause = xasprintf("oauth2: no access token (%s); next attempt in "
-	    "%lld s", oa.error ? oa.error : "?", (long long)(oa.retry - now));
+	*cause = xasprintf("oauth2: no access token until the next attempt "
+	    "in %lld s", (long long)(oa.retry - now));
 	return NULL;
 }
 
@@ -789,9 +806,10 @@ secrets_read(const struct config *c, char **cause)
 		return 0;
 	if (*c->oauth2_client_key_file != '\0') {
 		if (secret_load("oauth2-certificate",
-		    c->oauth2_client_certificate_file, &oa.cert, &oa.certlen,
+		    c->oauth2_client_certificate_file, 0, &oa.cert, &oa.certlen,
 		    cause) != 0 || secret_load("oauth2-key",
-		    c->oauth2_client_key_file, &oa.key, &oa.keylen, cause) != 0)
+		    c->oauth2_client_key_file, 1, &oa.key, &oa.keylen,
+		    cause) != 0)
 			return -1;
 	} else if (secret_line("oauth2-secret", c->oauth2_client_secret_file,
 	    &oa.secret, &err) != 0) {

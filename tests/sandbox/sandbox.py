@@ -494,6 +494,17 @@ class Sandbox:
             self._start_dovecot()
             self._write_state()
 
+    def set_oauth2(self, introspection_url, mechanisms="oauthbearer xoauth2"):
+        """Take bearer tokens too (None: passwords only), restarting
+        Dovecot when it runs; passwords keep working either way."""
+        self.oauth2_url = introspection_url
+        self.oauth2_mechanisms = mechanisms
+        if introspection_url and not self.submission_port:
+            self.submission_port = _free_port()
+        self._write_dovecot_conf()
+        if self.started:
+            self.restart_imap()
+
     def restart_imap(self):
         """Stop and start Dovecot; mail is kept; IMAP sessions are cut."""
         self.stop_imap()

@@ -95,6 +95,7 @@ class TokenService:
         self.tokens = {}            # token -> expiry (monotonic) or None
         self.issued = []            # every access token, for log scans
         self.refresh_issued = list(self.refresh_tokens)
+        self.refresh_used = []      # the refresh tokens presented
         self.assertions = []        # every client assertion seen
         self.requests = []          # (grant, outcome)
         self.jtis = set()
@@ -196,6 +197,8 @@ class TokenService:
             if not ok:
                 return self._refuse(h, grant, "invalid_grant",
                                     "AADSTS70000: The refresh token is invalid.")
+            with self.lock:
+                self.refresh_used.append(rt)
         elif grant != "client_credentials":
             return self._refuse(h, grant, "unsupported_grant_type", grant)
         self._reply(h, 200, self._issue(grant))
@@ -211,7 +214,8 @@ class TokenService:
             self.requests.append((grant, "ok"))
             if grant == "refresh_token" and self.rotate_refresh:
                 rt = "1.AQ" + secrets.token_urlsafe(60)
-                self.refresh_tokens = {rt}
+                # Like Microsoft's: the old one stays valid too.
+                self.refresh_tokens.add(rt)
                 self.refresh_issued.append(rt)
                 answer["refresh_token"] = rt
         return answer
