@@ -121,7 +121,7 @@ class OAuth(Workflow):
 
     def setUp(self):
         SVC.mode = SVC.introspect_mode = "ok"
-        SVC.expires_in, SVC.lifetime = 3600, None
+        SVC.expires_in, SVC.lifetime, SVC.dead_next = 3600, None, 0
         self.issued0 = len(SVC.issued)
         self.dovelog0 = os.path.getsize(sandbox().path("dovecot.log"))
         super().setUp()
@@ -244,6 +244,24 @@ class Mechanisms(OAuth):
         finally:
             sb.set_oauth2(SVC.introspection_url)
 
+    def test_smtp_refused_token_replaced_once(self):
+        """IMAP by password, SMTP by a token the server refuses: pactd
+        fetches another and sends the reply, once."""
+        with open(os.path.join(self.pact.dir, "imap.password"), "w") as f:
+            f.write("secret\n")
+        os.chmod(os.path.join(self.pact.dir, "imap.password"), 0o600)
+        configure(self.pact, {("imap", "auth"): "password"})
+        SVC.dead_next = 1
+        raw, mid = make_mail("anne@di.example.test", "HELP", "Hi\n")
+        self.submit((raw, "anne@di.example.test"))
+        self.reply_to("anne@di.example.test", mid)
+        logins = self.dovecot_logins()
+        self.assertEqual([l for l in logins if l[0] == "submission"], [("submission", "OAUTHBEARER")])
+        self.assertEqual(self.pact.logtext().count("refused the access token"), 1)
+        self.assertEqual(len(SVC.issued) - self.issued0, 2)
+        self.assertEqual([b["state"] for b in self.pact.ctl("outbox")], ["sent"])
+        self.assert_no_secrets()
+
     def test_invalid_client_is_one_line(self):
         SVC.mode = "invalid_client"
         raw, mid = make_mail("anne@di.example.test", "HELP", "Hi\n")
@@ -261,8 +279,8 @@ class Mechanisms(OAuth):
         self.assert_no_secrets()
 
 
-class Daemon(OAuth):
-    """pactd -f through expiry, early death, revocation and outages."""
+class DaemonBase(OAuth):
+    """pactd -f, and a HELP mail answered through whatever happens."""
 
     def wait_for(self, pred, what, timeout=60):
         deadline = time.time() + timeout
@@ -282,6 +300,9 @@ class Daemon(OAuth):
                            timeout=timeout)
         self.assertEqual(len(r), 1, self.pact.logtext()[-3000:])
         return mid
+
+class Daemon(DaemonBase):
+    """pactd -f through expiry, early death, revocation and outages."""
 
     def test_expiry_revocation_and_outage(self):
         SVC.expires_in = 4
@@ -343,6 +364,28 @@ class Daemon(OAuth):
             self.assertEqual(len(self.mails(who)), 1, who)
         self.assertEqual(sandbox().count(PACT, "INBOX"), 0)
         self.assertEqual([b["state"] for b in self.pact.ctl("outbox") if b["state"] != "sent"], [])
+        self.pact.stop()
+        self.assert_no_secrets()
+
+
+class RefreshDaemon(DaemonBase):
+    grant = "refresh_token"
+
+    def test_rotated_refresh_token_kept(self):
+        """A refresh token the server rotates is used from memory next."""
+        SVC.expires_in = 3
+        n = len(SVC.refresh_used)
+        self.pact.start(now=iso(self.t))
+        self.help_answered("anne@di.example.test")
+        time.sleep(4)
+        self.help_answered("bo@di.example.test")
+        used = SVC.refresh_used[n:]
+        self.assertGreaterEqual(len(used), 2, self.pact.logtext())
+        self.assertEqual(used[0], REFRESH)
+        self.assertNotEqual(used[-1], REFRESH)
+        self.assertIn(used[-1], SVC.refresh_issued)
+        with open(os.path.join(FILES, "refresh")) as f:
+            self.assertEqual(f.read().strip(), REFRESH, "the file is left alone")
         self.pact.stop()
         self.assert_no_secrets()
 

@@ -89,6 +89,7 @@ class TokenService:
         self.token_bytes = token_bytes
         self.introspect_user = introspect_user
         self.introspect_password = introspect_password or secrets.token_hex(8)
+        self.dead_next = 0          # so many next tokens are born revoked
         self.mode = "ok"            # "ok" | "error500" | "invalid_client"
         self.introspect_mode = "ok"  # "ok" | "error500"
         self.lock = threading.Lock()
@@ -210,6 +211,9 @@ class TokenService:
                   "ext_expires_in": self.expires_in, "access_token": token}
         with self.lock:
             self.tokens[token] = time.monotonic() + life
+            if self.dead_next > 0:
+                self.dead_next -= 1
+                self.tokens[token] = 0
             self.issued.append(token)
             self.requests.append((grant, "ok"))
             if grant == "refresh_token" and self.rotate_refresh:
