@@ -51,7 +51,7 @@
 static const char *const grant_names[] = { "client_credentials",
     "refresh_token", "command" };
 
-static struct {
+static struct oauth2_state {
 	char	*secret;	/* client secret, or NULL */
 	char	*cert;		/* PEM, for a client assertion */
 	size_t	 certlen;
@@ -63,7 +63,6 @@ static struct {
 	time_t	 expires;	/* monotonic: no use from here on */
 	time_t	 retry;		/* monotonic: back-off ends */
 	int	 backoff;
-	char	*error;		/* the last failure, for back-off messages */
 } oa;
 
 /* Free a secret string after overwriting it. */
@@ -665,14 +664,12 @@ token_take(const struct config *c, struct oauth2_response *r, time_t now)
 
 /* A failure: no new attempt for a growing while. */
 static void
-token_failed(char *err, time_t now)
+token_failed(time_t now)
 {
 	oa.backoff = oa.backoff == 0 ? BACKOFF_MIN : oa.backoff * 2;
 	if (oa.backoff > BACKOFF_MAX)
 		oa.backoff = BACKOFF_MAX;
 	oa.retry = now + oa.backoff;
-	free(oa.error);
-	oa.error = err;
 }
 
 /* Ask for a token now; NULL with the cause (the caller's one log line). */
@@ -693,15 +690,17 @@ token_fetch(const struct config *c, time_t now, char **cause)
 		oauth2_response_wipe(&r);
 		return oa.token;
 	}
-	token_failed(err, now);
+	token_failed(now);
 	/* A token not yet expired still serves while the endpoint rests. */
 	if (oa.token != NULL && now < oa.expires) {
 		log_warnx("oauth2: %s; the current token serves meanwhile, next "
 		    "attempt in %d s", err, oa.backoff);
+		free(err);
 		return oa.token;
 	}
 	*cause = xasprintf("oauth2: %s; next attempt in %d s", err,
 	    oa.backoff);
+	free(err);
 	return NULL;
 }
 
@@ -733,23 +732,20 @@ oauth2_refused(const char *token)
 }
 
 static void
-secrets_clear(void)
+state_clear(struct oauth2_state *st)
 {
-	wipe_free(oa.secret);
-	wipe_freen(oa.cert, oa.certlen);
-	wipe_freen(oa.key, oa.keylen);
-	wipe_free(oa.refresh);
-	oa.secret = oa.cert = oa.key = oa.refresh = NULL;
-	oa.certlen = oa.keylen = 0;
+	wipe_free(st->secret);
+	wipe_freen(st->cert, st->certlen);
+	wipe_freen(st->key, st->keylen);
+	wipe_free(st->refresh);
+	wipe_free(st->token);
+	memset(st, 0, sizeof *st);
 }
 
 void
 oauth2_clear(void)
 {
-	secrets_clear();
-	wipe_free(oa.token);
-	free(oa.error);
-	memset(&oa, 0, sizeof oa);
+	state_clear(&oa);
 }
 
 /* https, or http to this machine only (tests, a local proxy). */
@@ -829,16 +825,22 @@ secrets_read(const struct config *c, char **cause)
 int
 oauth2_init(const struct config *c, char **cause)
 {
+	struct oauth2_state old;
+
 	if (c->imap_auth != AUTH_OAUTH2 && c->smtp_auth != AUTH_OAUTH2)
 		return 0;
 	if (keys_check(c, cause) != 0)
 		return -1;
 	oauth2_protect();
-	oauth2_clear();
+	/* On SIGHUP a bad new file keeps the old secrets in force. */
+	old = oa;
+	memset(&oa, 0, sizeof oa);
 	if (secrets_read(c, cause) != 0) {
-		secrets_clear();
+		state_clear(&oa);
+		oa = old;
 		return -1;
 	}
+	state_clear(&old);
 	return 0;
 }
 
