@@ -563,7 +563,8 @@ fetch_endpoint(const struct config *c, struct oauth2_response *r,
 	return rc;
 }
 
-/* Read the child's output until EOF or the deadline. */
+/* Read the child's output until EOF: 0, or -1 when the deadline passed
+ * or more than a token came (the child is killed then). */
 static int
 command_read(int fd, pid_t pid, char *out, size_t max, size_t *len)
 {
@@ -578,18 +579,15 @@ command_read(int fd, pid_t pid, char *out, size_t max, size_t *len)
 		if (left > 0 && (r = poll(&pfd, 1, left * 1000)) == -1 &&
 		    errno == EINTR)
 			continue;
-		if (r <= 0) {
+		if (r > 0 && (n = read(fd, out + *len, max - *len)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (r > 0 && n <= 0)
+			return 0;
+		if (r <= 0 || (*len += n) == max) {
 			kill(-pid, SIGKILL);
 			return -1;
 		}
-		n = read(fd, out + *len, max - *len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0;
-		*len += n;
-		if (*len == max)	/* more than a token: drain no further */
-			return 0;
 	}
 }
 
@@ -600,7 +598,7 @@ fetch_command(const struct config *c, struct oauth2_response *r,
 {
 	char *out = xmalloc(MAX_TOKEN + 2);
 	size_t len;
-	int p[2], status, timedout;
+	int p[2], status, failed;
 	pid_t pid;
 
 	memset(r, 0, sizeof *r);
@@ -610,21 +608,22 @@ fetch_command(const struct config *c, struct oauth2_response *r,
 		fatal("fork");
 	if (pid == 0) {
 		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);	/* pactd ignores it */
 		dup2(p[1], STDOUT_FILENO);
 		execl("/bin/sh", "sh", "-c", c->oauth2_token_command,
 		    (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
-	timedout = command_read(p[0], pid, out, MAX_TOKEN + 1, &len);
+	failed = command_read(p[0], pid, out, MAX_TOKEN + 1, &len);
 	close(p[0]);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	out[len] = '\0';
 	out[strcspn(out, "\r\n")] = '\0';
-	if (timedout)
-		*cause = xasprintf("token_command: no answer in %d s",
-		    COMMAND_TIMEOUT);
+	if (failed)
+		*cause = xasprintf("token_command: no token within %d s and "
+		    "%d bytes", COMMAND_TIMEOUT, MAX_TOKEN);
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		*cause = xasprintf("token_command: exit status %d",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 +

@@ -395,6 +395,13 @@ test_command(void **state)
 	free(cause);
 	oauth2_clear();
 
+	/* More than a token: the command is stopped, not waited for. */
+	c.oauth2_token_command = "yes aaaaaaaaaaaaaaaa | tr -d '\\n'";
+	assert_null(oauth2_token(&c, &cause));
+	assert_non_null(strstr(cause, "no token within 30 s"));
+	free(cause);
+	oauth2_clear();
+
 	c.oauth2_token_command = "";
 	assert_int_equal(oauth2_init(&c, &cause), -1);
 	assert_non_null(strstr(cause, "token_command"));
