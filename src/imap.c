@@ -685,3 +685,9 @@ imap_wait(struct imap *im, int timeout_ms, int sigfd, char **cause)
 		return imap_idle(im, timeout_ms, sigfd, cause);
 	return imap_sleep(im, timeout_ms, sigfd, cause);
 }
+
+struct mailimap *
+imap_session(struct imap *im)
+{
+	return im->session;
+}
