@@ -20,7 +20,7 @@ import tempfile
 import time
 import unittest
 
-from pactlib import PACT, TOP, folder_message_ids, make_mail, parse, sandbox
+from pactlib import BUILD, PACT, TOP, folder_message_ids, make_mail, parse, sandbox
 from test_workflow import DELEGATES, KAREN, Workflow, iso
 
 sys.path.insert(0, os.path.join(TOP, "tests", "sandbox"))
@@ -277,6 +277,45 @@ class Mechanisms(OAuth):
         self.step()
         self.reply_to("anne@di.example.test", mid)
         self.assert_no_secrets()
+
+
+class Connect(OAuth):
+    """pactd --check-config --connect with OAuth 2.0 logins."""
+
+    def connect(self):
+        p = subprocess.run([os.path.join(BUILD, "pactd"), "-c", self.pact.conf, "--check-config",
+                            "--connect"], capture_output=True, text=True, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_good(self):
+        rc, out, err = self.connect()
+        self.assertEqual(rc, 0, out + err)
+        self.assertRegex(out, r"(?m)^imap: imap://127\.0\.0\.1:\d+: logged in as %s \(auth = oauth2\)"
+                         % re.escape(PACT))
+        self.assertRegex(out, r"(?m)^smtp: smtp://127\.0\.0\.1:\d+: logged in \(auth = oauth2\), the probe")
+        self.assertRegex(out, r"(?m)^probe: arrived in INBOX after [0-9.]+ s; removed$")
+        self.assertEqual(sandbox().count(PACT, "INBOX"), 0)
+        for n in [SECRET] + SVC.issued:
+            self.assertNotIn(n[:24], out + err)
+
+    def test_wrong_secret(self):
+        wrong = private(os.path.join(self.pact.dir, "wrong.secret"), "not-the-secret\n")
+        configure(self.pact, {("oauth2", "client_secret_file"): wrong})
+        rc, out, err = self.connect()
+        self.assertEqual(rc, 69, out + err)
+        line = out.splitlines()[-1]
+        self.assertRegex(line, r"^imap: 127\.0\.0\.1:\d+: oauth2: token endpoint refused \(HTTP 401\): "
+                               r"invalid_client: AADSTS7000215: Invalid client secret provided\.; next attempt "
+                               r"in 5 s \(see \[oauth2\] token_url, client_id, client_secret_file, scope\)$")
+
+    def test_secret_readable_by_others(self):
+        os.chmod(os.path.join(FILES, "secret"), 0o644)
+        try:
+            rc, out, err = self.connect()
+        finally:
+            os.chmod(os.path.join(FILES, "secret"), 0o600)
+        self.assertEqual(rc, 78, out + err)
+        self.assertIn("secret: readable by others (chmod 600 it)", err)
 
 
 class DaemonBase(OAuth):
