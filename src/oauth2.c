@@ -180,14 +180,15 @@ secret_load(const char *cred, const char *file, int secret, char **out,
 		}
 		path = xstrdup(file);
 	}
+	errno = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		free(path);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || (secret && (st.st_mode & 044) != 0)) {
-		*cause = xasprintf("%s: readable by others (chmod 600 it)",
-		    path);
+		*cause = xasprintf("%s: %s", path, errno ? strerror(errno) :
+		    "readable by others (chmod 600 it)");
 		close(fd);
 		free(path);
 		return -1;
@@ -767,6 +768,12 @@ url_ok(const char *u)
 static int
 keys_check(const struct config *c, char **cause)
 {
+	if ((c->imap_auth == AUTH_OAUTH2 && *c->imap_user == '\0') ||
+	    (c->smtp_auth == AUTH_OAUTH2 && *c->smtp_user == '\0')) {
+		*cause = xasprintf("auth = oauth2 needs the mailbox's address "
+		    "as [imap] and [smtp] user");
+		return -1;
+	}
 	if (c->oauth2_grant == GRANT_COMMAND) {
 		if (*c->oauth2_token_command == '\0')
 			*cause = xasprintf("[oauth2] grant = command needs "

@@ -372,6 +372,7 @@ test_command(void **state)
 	char *cause = NULL;
 
 	memset(&c, 0, sizeof c);
+	c.imap_user = c.smtp_user = "pagt@example.test";
 	c.imap_auth = AUTH_OAUTH2;
 	c.oauth2_grant = GRANT_COMMAND;
 	c.oauth2_token_command = "printf 'tok-123\\nsecond line\\n'";
@@ -415,7 +416,13 @@ test_keys(void **state)
 	char *cause = NULL;
 
 	memset(&c, 0, sizeof c);
+	c.imap_user = c.smtp_user = "";
 	c.smtp_auth = AUTH_OAUTH2;
+	assert_int_equal(oauth2_init(&c, &cause), -1);
+	assert_non_null(strstr(cause, "[smtp] user"));
+	free(cause);
+	cause = NULL;
+	c.smtp_user = "pagt@example.test";
 	c.oauth2_grant = GRANT_CLIENT_CREDENTIALS;
 	c.oauth2_client_id = "id";
 	c.oauth2_client_certificate_file = "";
