@@ -42,8 +42,8 @@
 #define BACKOFF_MIN	5		/* seconds after the first failure */
 #define BACKOFF_MAX	300
 #define COMMAND_TTL	300		/* a command's token is asked again */
-#define COMMAND_TIMEOUT	30
-#define HTTP_TIMEOUT	30
+#define COMMAND_TIMEOUT	15		/* within systemd's TimeoutStopSec */
+#define HTTP_TIMEOUT	15
 #define MAX_RESPONSE	(64 * 1024)
 #define MAX_TOKEN	(16 * 1024)
 #define MAX_SECRET_FILE	(64 * 1024)

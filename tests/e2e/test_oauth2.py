@@ -262,6 +262,25 @@ class Mechanisms(OAuth):
         self.assertEqual([b["state"] for b in self.pact.ctl("outbox")], ["sent"])
         self.assert_no_secrets()
 
+    def test_token_endpoint_timeout(self):
+        """A token endpoint that does not answer: one line after 15 s, the
+        mail waits, and is answered once the endpoint answers again."""
+        SVC.mode = "hang"
+        raw, mid = make_mail("anne@di.example.test", "HELP", "Hi\n")
+        sandbox().send(raw, "anne@di.example.test", [PACT])
+        sandbox().wait_messages(PACT, 1)
+        t0 = time.monotonic()
+        rc, err = self.pact.once(now=iso(self.t))
+        self.assertEqual(rc, 69, err)
+        self.assertLess(time.monotonic() - t0, 30)
+        lines = [l for l in err.splitlines() if "oauth2:" in l]
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("token endpoint: Timeout was reached", lines[0])
+        self.assertEqual(sandbox().count(PACT, "INBOX"), 1, "the mail waits")
+        SVC.mode = "ok"
+        self.step()
+        self.reply_to("anne@di.example.test", mid)
+
     def test_invalid_client_is_one_line(self):
         SVC.mode = "invalid_client"
         raw, mid = make_mail("anne@di.example.test", "HELP", "Hi\n")

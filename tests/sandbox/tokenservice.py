@@ -90,7 +90,7 @@ class TokenService:
         self.introspect_user = introspect_user
         self.introspect_password = introspect_password or secrets.token_hex(8)
         self.dead_next = 0          # so many next tokens are born revoked
-        self.mode = "ok"            # "ok" | "error500" | "invalid_client"
+        self.mode = "ok"            # "ok" | "error500" | "invalid_client" | "hang"
         self.introspect_mode = "ok"  # "ok" | "error500"
         self.lock = threading.Lock()
         self.tokens = {}            # token -> expiry (monotonic) or None
@@ -179,6 +179,12 @@ class TokenService:
 
     def _token(self, h, form):
         grant = form.get("grant_type", "")
+        if self.mode == "hang":
+            # Longer than any client waits; the answer goes nowhere.
+            with self.lock:
+                self.requests.append((grant, "hang"))
+            time.sleep(20)
+            return
         if self.mode == "error500":
             with self.lock:
                 self.requests.append((grant, "500"))

@@ -399,7 +399,7 @@ test_command(void **state)
 	/* More than a token: the command is stopped, not waited for. */
 	c.oauth2_token_command = "yes aaaaaaaaaaaaaaaa | tr -d '\\n'";
 	assert_null(oauth2_token(&c, &cause));
-	assert_non_null(strstr(cause, "no token within 30 s"));
+	assert_non_null(strstr(cause, "no token within 15 s"));
 	free(cause);
 	oauth2_clear();
 
