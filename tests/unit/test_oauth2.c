@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
@@ -445,6 +446,8 @@ test_keys(void **state)
 	cause = NULL;
 	chmod(c.oauth2_client_secret_file, 0600);
 	assert_int_equal(oauth2_init(&c, &cause), 0);
+	/* No core file will hold the secret or a token. */
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
 	oauth2_clear();
 	free(c.oauth2_client_secret_file);
 
