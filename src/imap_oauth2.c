@@ -1,8 +1,9 @@
 /*
  * IMAP login with an OAuth 2.0 bearer token: AUTHENTICATE OAUTHBEARER
  * (RFC 7628) or XOAUTH2, whichever the server advertises, with the
- * initial response on the command line (SASL-IR; Microsoft 365, Gmail
- * and Dovecot take tokens of several KB that way).
+ * initial response on the command line where the server offers SASL-IR
+ * (Microsoft 365, Gmail and Dovecot do, and take tokens of several KB that
+ * way), else after its "+".
  *
  * libetpan's mailimap_oauth2_authenticate() speaks XOAUTH2 only and
  * hides the response code, and a temporary failure (NO [UNAVAILABLE]:
@@ -33,21 +34,43 @@ imap_oauth2_mech(mailimap *s)
 	return NULL;
 }
 
-/* Write the tagged command with the stream's logger kept away. */
+/* Write a line that holds a token, and wipe it. */
+static int
+imap_oauth2_write(mailimap *s, char *line)
+{
+	int r = MAILIMAP_NO_ERROR;
+
+	if (mailstream_write(s->imap_stream, line, strlen(line)) == -1 ||
+	    mailstream_flush(s->imap_stream) == -1)
+		r = MAILIMAP_ERROR_STREAM;
+	explicit_bzero(line, strlen(line));
+	free(line);
+	return r;
+}
+
+/* The tagged command with the stream's logger kept away; without SASL-IR
+ * the response goes after the server's "+". */
 static int
 imap_oauth2_send(mailimap *s, const char *mech, const char *ir)
 {
-	char *cmd = xasprintf("AUTHENTICATE %s %s\r\n", mech, ir);
-	int r;
+	int sasl_ir = mailimap_has_extension(s, "SASL-IR"), r;
+	char *line;
 
 	mailstream_set_privacy(s->imap_stream, 0);
 	r = mailimap_send_current_tag(s);
-	if (r == MAILIMAP_NO_ERROR && (mailstream_write(s->imap_stream, cmd,
-	    strlen(cmd)) == -1 || mailstream_flush(s->imap_stream) == -1))
-		r = MAILIMAP_ERROR_STREAM;
+	if (r == MAILIMAP_NO_ERROR && sasl_ir)
+		r = imap_oauth2_write(s, xasprintf("AUTHENTICATE %s %s\r\n",
+		    mech, ir));
+	else if (r == MAILIMAP_NO_ERROR) {
+		r = imap_oauth2_write(s, xasprintf("AUTHENTICATE %s\r\n",
+		    mech));
+		if (r == MAILIMAP_NO_ERROR && ((line = mailimap_read_line(s)) ==
+		    NULL || line[0] != '+'))
+			r = MAILIMAP_ERROR_STREAM;
+		if (r == MAILIMAP_NO_ERROR)
+			r = imap_oauth2_write(s, xasprintf("%s\r\n", ir));
+	}
 	mailstream_set_privacy(s->imap_stream, 1);
-	explicit_bzero(cmd, strlen(cmd));
-	free(cmd);
 	return r;
 }
 

@@ -262,6 +262,24 @@ class Mechanisms(OAuth):
         self.assertEqual([b["state"] for b in self.pact.ctl("outbox")], ["sent"])
         self.assert_no_secrets()
 
+    def test_server_without_sasl_ir(self):
+        """No SASL-IR advertised: the token goes after the "+"."""
+        sb = sandbox()
+        sb.set_oauth2(SVC.introspection_url)
+        try:
+            with open(sb.dovecot_conf, "a") as f:
+                f.write("protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ ID ENABLE IDLE\n}\n")
+            sb.restart_imap()
+            self.dovelog0 = os.path.getsize(sb.path("dovecot.log"))
+            with sb.imap(PACT) as m:
+                self.assertNotIn("SASL-IR", m.capabilities)
+            raw, mid = make_mail("anne@di.example.test", "HELP", "Hi\n")
+            self.submit((raw, "anne@di.example.test"))
+            self.reply_to("anne@di.example.test", mid)
+            self.assertIn(("imap", "OAUTHBEARER"), self.dovecot_logins())
+        finally:
+            sb.set_oauth2(SVC.introspection_url)
+
     def test_token_endpoint_timeout(self):
         """A token endpoint that does not answer: one line after 15 s, the
         mail waits, and is answered once the endpoint answers again."""
