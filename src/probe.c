@@ -119,11 +119,38 @@ probe_find(mailimap *s, const char *msgid)
 	return uid;
 }
 
+/* A running pactd may have filed the probe first: look in its folder,
+ * named with the server's delimiter. */
+static uint32_t
+probe_find_filed(mailimap *s, const struct config *c, const char *msgid)
+{
+	struct mailimap_mailbox_list *mb;
+	char *folder = xstrdup(c->folder_ignored), delim = '/';
+	clist *list = NULL;
+	uint32_t uid = 0;
+
+	if (mailimap_list(s, "", "", &list) == MAILIMAP_NO_ERROR &&
+	    list != NULL && clist_begin(list) != NULL) {
+		mb = clist_content(clist_begin(list));
+		if (mb->mb_delimiter != 0)
+			delim = mb->mb_delimiter;
+	}
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	for (char *p = folder; *p != '\0'; p++)
+		if (*p == '/')
+			*p = delim;
+	if (mailimap_select(s, folder) == MAILIMAP_NO_ERROR)
+		uid = probe_find(s, msgid);
+	free(folder);
+	return uid;
+}
+
 /* Remove the probe and only it: UID EXPUNGE needs UIDPLUS, else it is
  * filed with the ignored mail. */
 static const char *
 probe_remove(struct imap *im, mailimap *s, const struct config *c,
-    uint32_t uid)
+    uint32_t uid, int filed)
 {
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	struct mailimap_store_att_flags *sf;
@@ -135,6 +162,8 @@ probe_remove(struct imap *im, mailimap *s, const struct config *c,
 	if (!mailimap_has_extension(s, "UIDPLUS")) {
 		mailimap_set_free(set);
 		mailimap_flag_list_free(fl);
+		if (filed)
+			return "left there (no UIDPLUS to remove it alone)";
 		if (imap_move(im, &uid, 1, c->folder_ignored, &cause) == 0)
 			return "filed in [folders] ignored";
 		free(cause);
@@ -175,18 +204,27 @@ probe_mail(const struct config *c, const char *rcpt, const char *msgid)
 	    rcpt, date, msgid);
 }
 
-/* Wait for the probe; its UID, or 0 after the timeout. */
+/* Wait for the probe in the mailbox, and every two seconds in the
+ * ignored folder too; its UID (*filed says where), or 0 after the time. */
 static uint32_t
-probe_wait(mailimap *s, const char *msgid, double *waited)
+probe_wait(mailimap *s, const struct config *c, const char *msgid,
+    int *filed, double *waited)
 {
 	const char *env = getenv("PACTD_PROBE_SECONDS");
 	int limit = env != NULL && atoi(env) > 0 ? atoi(env) : PROBE_SECONDS;
 	struct timespec t0, t1;
 	uint32_t uid;
 
+	*waited = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		uid = probe_find(s, msgid);
+	for (int i = 1;; i++) {
+		*filed = 0;
+		if ((uid = probe_find(s, msgid)) == 0 && i % 8 == 0) {
+			*filed = (uid = probe_find_filed(s, c, msgid)) != 0;
+			if (uid == 0 && mailimap_select(s, c->imap_mailbox) !=
+			    MAILIMAP_NO_ERROR)
+				return 0;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		*waited = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) /
 		    1e9;
@@ -207,6 +245,7 @@ probe_mailbox(const struct config *c, struct imap *im, mailimap *s,
 	enum smtp_result r;
 	double waited;
 	uint32_t uid;
+	int filed;
 
 	if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) != 0)
 		return EX_SOFTWARE;
@@ -231,14 +270,15 @@ probe_mailbox(const struct config *c, struct imap *im, mailimap *s,
 	fprintf(out, "smtp: %s: logged in (auth = %s), the probe to %s taken\n",
 	    c->smtp_url, c->smtp_auth == AUTH_OAUTH2 ? "oauth2" : *c->smtp_user ?
 	    "password" : "none", rcpt);
-	if ((uid = probe_wait(s, msgid, &waited)) == 0)
+	if ((uid = probe_wait(s, c, msgid, &filed, &waited)) != 0)
+		fprintf(out, "probe: arrived in %s after %.1f s; %s\n",
+		    filed ? c->folder_ignored : c->imap_mailbox, waited,
+		    probe_remove(im, s, c, uid, filed));
+	else
 		fprintf(out, "probe: the mail to %s did not reach %s within "
 		    "%.0f s: does the provider deliver subaddresses to the "
 		    "mailbox? (see [pact] address, subaddress_separator, "
 		    "[imap] mailbox)\n", rcpt, c->imap_mailbox, waited);
-	else
-		fprintf(out, "probe: arrived in %s after %.1f s; %s\n",
-		    c->imap_mailbox, waited, probe_remove(im, s, c, uid));
 	free(rcpt);
 	free(msgid);
 	return uid != 0 ? EX_OK : EX_UNAVAILABLE;

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import sandbox as sandbox_mod
@@ -66,6 +67,22 @@ class Connect(unittest.TestCase):
         rc, out, err = connect(self.pact)
         self.assertEqual(rc, 0, out + err)
         self.assertEqual(self.sb.count(PACT, "INBOX"), 1)
+
+    def test_with_pactd_running(self):
+        """A running pactd may take the probe first: it is found in
+        pactd/Ignored then, and removed there."""
+        self.pact.start()
+        try:
+            deadline = time.time() + 20
+            while "ready" not in self.pact.logtext() and time.time() < deadline:
+                time.sleep(0.2)
+            rc, out, err = connect(self.pact)
+        finally:
+            self.pact.stop()
+        self.assertEqual(rc, 0, out + err + self.pact.logtext())
+        self.assertRegex(out, r"(?m)^probe: arrived in (INBOX|pactd/Ignored) after [0-9.]+ s; removed$")
+        self.assertEqual(self.sb.count(PACT, "INBOX"), 0)
+        self.assertEqual(self.sb.count(PACT, "pactd/Ignored"), 0)
 
     def test_wrong_password(self):
         with open(os.path.join(self.pact.dir, "imap.password"), "w") as f:
