@@ -120,6 +120,8 @@ class OAuth(Workflow):
     assertion = False
 
     def setUp(self):
+        if SVC.server is None:  # a test that failed while it was down
+            SVC.start()
         SVC.mode = SVC.introspect_mode = "ok"
         SVC.expires_in, SVC.lifetime, SVC.dead_next = 3600, None, 0
         self.issued0 = len(SVC.issued)
