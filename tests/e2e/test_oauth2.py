@@ -13,14 +13,14 @@ import glob
 import os
 import re
 import shutil
-import stat
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
-from pactlib import BUILD, PACT, TOP, folder_message_ids, make_mail, parse, sandbox
+from pactlib import BUILD, PACT, TOP, folder_message_ids, make_mail, sandbox
 from test_workflow import DELEGATES, KAREN, Workflow, iso
 
 sys.path.insert(0, os.path.join(TOP, "tests", "sandbox"))
@@ -386,6 +386,10 @@ class Daemon(DaemonBase):
         SVC.expires_in = 4
         self.pact.start(now=iso(self.t))
         self.help_answered("anne@di.example.test")
+        # SIGHUP reads the [oauth2] files again (and fetches a new token).
+        self.pact.proc.send_signal(signal.SIGHUP)
+        self.wait_for(lambda: "reload: configuration and roster read again" in self.pact.logtext(),
+                      "no reload")
         # Honest short lifetimes: renewed before they run out, never refused.
         time.sleep(5)
         self.help_answered("bo@di.example.test")
