@@ -55,14 +55,16 @@ def setUpModule():
     private(os.path.join(FILES, "refresh"), REFRESH + "\n")
     SVC = TokenService(CLIENT_ID, PACT, secret=SECRET, cert_file=cert,
                        refresh_token=REFRESH).start()
-    # grant = command: what msmtp's passwordeval users run, here with curl.
-    private(os.path.join(FILES, "token.sh"), """#!/bin/sh
-curl -sf -d grant_type=client_credentials -d client_id=%s \\
-  --data-urlencode client_secret@%s %s |
-  /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
-""" % (CLIENT_ID, os.path.join(FILES, "secret.raw"), SVC.token_url))
-    private(os.path.join(FILES, "secret.raw"), SECRET)
-    os.chmod(os.path.join(FILES, "token.sh"), 0o700)
+    # grant = command: what msmtp's passwordeval users run (here Python,
+    # which the tests have anyway, where people use curl or oama).
+    private(os.path.join(FILES, "token_command.py"), """#!/usr/bin/python3
+import json, urllib.parse, urllib.request
+secret = open(%r).read().strip()
+form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": %r,
+                               "client_secret": secret}).encode()
+print(json.load(urllib.request.urlopen(%r, form, timeout=10))["access_token"])
+""" % (os.path.join(FILES, "secret"), CLIENT_ID, SVC.token_url))
+    os.chmod(os.path.join(FILES, "token_command.py"), 0o700)
     sandbox().set_oauth2(SVC.introspection_url)
 
 
@@ -86,7 +88,7 @@ def oauth_overrides(grant="client_credentials", assertion=False):
     if grant == "refresh_token":
         ov[("oauth2", "refresh_token_file")] = os.path.join(FILES, "refresh")
     if grant == "command":
-        ov[("oauth2", "token_command")] = os.path.join(FILES, "token.sh")
+        ov[("oauth2", "token_command")] = os.path.join(FILES, "token_command.py")
     return ov
 
 
