@@ -13,7 +13,7 @@ BUILD ?= build
 SAN =
 endif
 
-PKGS = libcurl sqlite3 libical inih libsystemd gnutls
+PKGS = libcurl sqlite3 libical inih libsystemd gnutls jansson
 # libetpan's .pc drags in no-pie link specs and libraries it does not need.
 ETPAN_CFLAGS := $(shell pkg-config --cflags libetpan 2>/dev/null)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -879,11 +879,13 @@ config_load_secrets(struct config *c, struct strv *errors,
 {
 	int rc = 0;
 
-	if (*c->imap_user != '\0' && secret_read("imap-password",
-	    c->imap_password_file, &c->imap_password, errors, warnings) != 0)
+	if (*c->imap_user != '\0' && c->imap_auth == AUTH_PASSWORD &&
+	    secret_read("imap-password", c->imap_password_file,
+	    &c->imap_password, errors, warnings) != 0)
 		rc = -1;
-	if (*c->smtp_user != '\0' && secret_read("smtp-password",
-	    c->smtp_password_file, &c->smtp_password, errors, warnings) != 0)
+	if (*c->smtp_user != '\0' && c->smtp_auth == AUTH_PASSWORD &&
+	    secret_read("smtp-password", c->smtp_password_file,
+	    &c->smtp_password, errors, warnings) != 0)
 		rc = -1;
 	return rc;
 }

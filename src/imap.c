@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "imap.h"
+#include "imap_oauth2.h"
 #include "log.h"
 #include "util.h"
 
@@ -315,16 +316,22 @@ imap_log_mode(const struct imap *im)
 		    im->has_idle ? "idle = no" : "no IDLE");
 }
 
-/* LOGIN, then learn what the server can do. */
+/* LOGIN or AUTHENTICATE, then learn what the server can do. */
 static int
 imap_login(struct imap *im, char **cause)
 {
 	const struct config *c = im->conf;
+	char *err = NULL;
 	int r;
 
-	r = mailimap_login(im->session, c->imap_user,
-	    c->imap_password ? c->imap_password : "");
-	if (r != MAILIMAP_NO_ERROR) {
+	if (c->imap_auth == AUTH_OAUTH2) {
+		if (imap_oauth2_login(im->session, c, &err) != IMAP_OAUTH2_OK) {
+			*cause = xasprintf("%s:%u: %s", im->host, im->port, err);
+			free(err);
+			return -1;
+		}
+	} else if ((r = mailimap_login(im->session, c->imap_user,
+	    c->imap_password ? c->imap_password : "")) != MAILIMAP_NO_ERROR) {
 		*cause = imap_error(im, "LOGIN", r);
 		return -1;
 	}
@@ -753,4 +760,10 @@ imap_wait(struct imap *im, int timeout_ms, int sigfd, char **cause)
 	if (im->conf->imap_idle && im->has_idle)
 		return imap_idle(im, timeout_ms, sigfd, cause);
 	return imap_sleep(im, timeout_ms, sigfd, cause);
+}
+
+struct mailimap *
+imap_session(struct imap *im)
+{
+	return im->session;
 }

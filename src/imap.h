@@ -45,6 +45,9 @@ int imap_fetch(struct imap *, const uint32_t *uids, size_t n,
 int imap_move(struct imap *, const uint32_t *uids, size_t n,
     const char *folder, char **cause);
 
+/* The libetpan session, for pactd --check-config --connect. */
+struct mailimap *imap_session(struct imap *);
+
 /* Wait for new mail, a signal (readable sigfd) or the timeout. */
 enum imap_wake imap_wait(struct imap *, int timeout_ms, int sigfd,
     char **cause);

@@ -23,7 +23,9 @@
 #include "ical.h"
 #include "log.h"
 #include "meeting.h"
+#include "oauth2.h"
 #include "outbox.h"
+#include "probe.h"
 #include "page.h"
 #include "pact.h"
 #include "inbox.h"
@@ -87,8 +89,8 @@ sigpipe_drain(void)
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: pactd [-c FILE] [--once] [--check-config] "
-	    "[-f] [-v]\n");
+	fprintf(stderr, "usage: pactd [-c FILE] [--once] [--check-config "
+	    "[--connect]] [-f] [-v]\n");
 	exit(EX_USAGE);
 }
 
@@ -115,11 +117,15 @@ load_config(const char *path, int secrets)
 {
 	struct strv errors = { 0 }, warnings = { 0 };
 	struct config *c = config_load(path, &errors);
+	char *cause = NULL;
 
 	if (c != NULL && secrets) {
 		config_load_secrets(c, &errors, &warnings);
 		audit_key_check(c, &errors);
 	}
+	if (c != NULL && secrets && errors.n == 0 &&
+	    oauth2_init(c, &cause) != 0)
+		strv_addn(&errors, cause);
 	for (size_t i = 0; i < warnings.n; i++)
 		log_warnx("%s", warnings.v[i]);
 	for (size_t i = 0; i < errors.n; i++)
@@ -436,18 +442,25 @@ run_loop(struct pact *p)
 	return EX_OK;
 }
 
+/* --check-config, and with --connect both servers tried for real. */
 static int
-check_config(const char *path)
+check_config(const char *path, int connect)
 {
 	struct config *c = load_config(path, 1);
+	int rc = EX_OK;
 
 	if (c == NULL)
 		return EX_CONFIG;
 	printf("%s: ok (%zu founding parties, %zu advisory board members, "
 	    "%zu secretariat members)\n", path, c->roster.nparties,
 	    c->roster.advisory.nmembers, c->roster.secretariat.nmembers);
+	if (connect) {
+		fflush(stdout);
+		rc = probe_run(c, stdout);
+	}
 	config_free(c);
-	return EX_OK;
+	oauth2_clear();
+	return rc;
 }
 
 int
@@ -456,12 +469,13 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "once", no_argument, NULL, 'o' },
 		{ "check-config", no_argument, NULL, 'n' },
+		{ "connect", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "dump-defaults", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
-	int ch, once = 0, check = 0, fg = 0, verbose = 0, rc;
+	int ch, once = 0, check = 0, connect = 0, fg = 0, verbose = 0, rc;
 	struct pact p;
 	char *cause = NULL;
 
@@ -470,13 +484,14 @@ main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'o': once = 1; break;
 		case 'n': check = 1; break;
+		case 'C': connect = 1; break;
 		case 'f': fg = 1; break;
 		case 'v': verbose = 1; break;
 		case 'D': config_dump_defaults(); return EX_OK;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (connect && !check))
 		usage();
 	log_init("pactd", verbose);
 	if (clock_init(&cause) != 0) {
@@ -484,7 +499,7 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (check)
-		return check_config(path);
+		return check_config(path, connect);
 	memset(&p, 0, sizeof p);
 	if ((p.conf = load_config(path, 1)) == NULL)
 		return EX_CONFIG;
@@ -513,5 +528,6 @@ main(int argc, char **argv)
 	store_close(p.store);
 	config_free(p.conf);
 	strv_free(&p.page_failed);
+	oauth2_clear();
 	return rc;
 }

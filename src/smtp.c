@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "log.h"
+#include "oauth2.h"
 #include "smtp.h"
 #include "util.h"
 
 struct smtp {
 	const struct config *conf;
 	CURL *curl;
+	const char *token;	/* the access token of the last try */
+	char *tokerr;		/* why there was none */
 	char *from;	/* envelope sender: the pact's address */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -75,6 +78,7 @@ smtp_free(struct smtp *s)
 		return;
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
+	free(s->tokerr);
 	free(s->from);
 	free(s);
 }
@@ -100,11 +104,27 @@ smtp_setup(struct smtp *s)
 		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (*c->smtp_ca_file != '\0')
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->smtp_ca_file);
-	if (*c->smtp_user != '\0') {
+	if (*c->smtp_user != '\0')
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
+	/* Either bearer mechanism, whichever the server offers; no
+	 * CURLOPT_SASL_IR, as a long token must go on the 334 line. */
+	if (c->smtp_auth == AUTH_OAUTH2)
+		curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS,
+		    "AUTH=OAUTHBEARER;AUTH=XOAUTH2");
+	else if (*c->smtp_user != '\0')
 		curl_easy_setopt(h, CURLOPT_PASSWORD,
 		    c->smtp_password ? c->smtp_password : "");
-	}
+}
+
+/* Hand curl the current access token; NULL when there is none. */
+static const char *
+smtp_bearer(struct smtp *s, char **cause)
+{
+	const char *tok;
+
+	if ((tok = oauth2_token(s->conf, cause)) != NULL)
+		curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, tok);
+	return tok;
 }
 
 /* One attempt; returns the curl code and the last SMTP reply code. */
@@ -116,10 +136,16 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	char *to = xasprintf("<%s>", rcpt);
 	CURLcode rc;
 
+	*code = 0;
 	if (s->curl == NULL) {
 		if ((s->curl = curl_easy_init()) == NULL)
 			fatalx("curl_easy_init");
 		smtp_setup(s);
+	}
+	if (s->conf->smtp_auth == AUTH_OAUTH2 &&
+	    (s->token = smtp_bearer(s, &s->tokerr)) == NULL) {
+		free(to);
+		return CURLE_LOGIN_DENIED;
 	}
 	rcpts = curl_slist_append(rcpts, to);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
@@ -131,7 +157,6 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, (long)fresh);
 	s->errbuf[0] = '\0';
 	rc = curl_easy_perform(s->curl);
-	*code = 0;
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, code);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
@@ -152,6 +177,16 @@ smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
 	    code < 500) {
 		/* 421/452: the session is used up; a new one may take it. */
 		rc = smtp_try(s, rcpt, &u, 1, &code);
+	}
+	if (rc == CURLE_LOGIN_DENIED && code >= 500 && s->token != NULL) {
+		/* A refused token is replaced once (revoked, expired early). */
+		oauth2_refused(s->token);
+		rc = smtp_try(s, rcpt, &u, 1, &code);
+	}
+	if (s->tokerr != NULL) {
+		*cause = s->tokerr;
+		s->tokerr = NULL;
+		return SMTP_TEMPFAIL;
 	}
 	if (rc == CURLE_OK)
 		return SMTP_OK;

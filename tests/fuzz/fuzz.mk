@@ -7,7 +7,7 @@
 
 CC = clang
 OUT = build-fuzz
-PKGS = libcurl sqlite3 libical inih libsystemd gnutls
+PKGS = libcurl sqlite3 libical inih libsystemd gnutls jansson
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer

@@ -3,7 +3,7 @@
 #
 #   sh tests/fuzz/run.sh SECONDS [TARGET...]
 #
-# TARGET is mime, subject, body, vote, ical, redact, template or config (also
+# TARGET is mime, subject, body, vote, ical, redact, template, config or oauth2 (also
 # written fuzz_mime); all of them when none is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 OUT=build-fuzz
 CC=${FUZZ_CC:-clang}
-PKGS="libetpan libcurl sqlite3 libical inih libsystemd gnutls"
+PKGS="libetpan libcurl sqlite3 libical inih libsystemd gnutls jansson"
 
 # Every target there is a fuzz_NAME.c for.
 all_targets() {

@@ -3,7 +3,7 @@
 # missing. libcurl4-gnutls-dev because libetpan-dev depends on it.
 set -e
 PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libsqlite3-dev
-libical-dev libinih-dev libcmocka-dev libsystemd-dev libgnutls28-dev sqlite3
+libical-dev libinih-dev libcmocka-dev libsystemd-dev libgnutls28-dev libjansson-dev sqlite3
 dovecot-imapd dovecot-lmtpd dovecot-submissiond opensmtpd python3 python3-icalendar python3-vobject
 tzdata openssl valgrind"
 missing=""

@@ -346,13 +346,19 @@ class Sandbox:
 
     def __init__(self, root_dir, imap_port=None, lmtp_port=None, smtp_port=None,
                  autostop=True, separator="/", smtpd_namespace=None, tls=False,
-                 imap_profile="full"):
+                 imap_profile="full", oauth2_introspection_url=None,
+                 oauth2_mechanisms="oauthbearer xoauth2"):
         self.root = os.path.abspath(root_dir)
         # imap_profile: which capabilities Dovecot advertises (IMAP_PROFILES).
         if imap_profile not in IMAP_PROFILES:
             raise SandboxError("unknown IMAP profile %r (one of %s)" % (
                 imap_profile, ", ".join(sorted(IMAP_PROFILES))))
         self.imap_profile = imap_profile
+        # oauth2_introspection_url: IMAP and Dovecot's submission service
+        # (plain or STARTTLS, relaying to OpenSMTPD) also take bearer tokens
+        # by these SASL mechanisms, checked by RFC 7662 introspection.
+        self.oauth2_url = oauth2_introspection_url
+        self.oauth2_mechanisms = oauth2_mechanisms
         # tls=True: a CA made at start, IMAP STARTTLS + imaps and SMTP
         # STARTTLS (submission) + smtps listeners on free ports.
         self.tls = tls
@@ -437,6 +443,8 @@ class Sandbox:
             self.imaps_port, self.smtps_port, self.submission_port = (
                 _free_port(), _free_port(), _free_port())
             self._make_certificates()
+        elif self.oauth2_url:
+            self.submission_port = _free_port()
         ports = [self.imap_port, self.lmtp_port, self.smtp_port]
         if len(set(ports)) != 3:
             raise SandboxError("ports must differ: %r" % ports)
@@ -505,6 +513,17 @@ class Sandbox:
         if not (self.dovecot_pid and _pid_alive(self.dovecot_pid)):
             self._start_dovecot()
             self._write_state()
+
+    def set_oauth2(self, introspection_url, mechanisms="oauthbearer xoauth2"):
+        """Take bearer tokens too (None: passwords only), restarting
+        Dovecot when it runs; passwords keep working either way."""
+        self.oauth2_url = introspection_url
+        self.oauth2_mechanisms = mechanisms
+        if introspection_url and not self.submission_port:
+            self.submission_port = _free_port()
+        self._write_dovecot_conf()
+        if self.started:
+            self.restart_imap()
 
     def restart_imap(self):
         """Stop and start Dovecot; mail is kept; IMAP sessions are cut."""
@@ -663,9 +682,52 @@ class Sandbox:
         # so SMTP over TLS is Dovecot's submission server, relaying to it.
         return ""
 
+    @property
+    def submission_url(self):
+        """Dovecot's submission service (tls or oauth2 sandboxes)."""
+        return "smtp://%s:%d" % (self.host, self.submission_port)
+
+    def _dovecot_oauth2(self):
+        """Mechanisms, passdbs and anvil settings for bearer tokens."""
+        if not self.oauth2_url:
+            return "", "", ""
+        args = self.path("dovecot-oauth2.conf.ext")
+        with open(args, "w") as f:
+            f.write("introspection_mode = post\nintrospection_url = %s\n"
+                    "username_attribute = username\nactive_attribute = active\n"
+                    "active_value = true\n" % self.oauth2_url)
+        os.chmod(args, 0o644)
+        passdb = """passdb {{
+  driver = oauth2
+  mechanisms = {mechs}
+  args = {args}
+}}
+""".format(mechs=self.oauth2_mechanisms, args=args)
+        # Refused tokens must not slow the next logins of a test down.
+        anvil = """service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+"""
+        return " " + self.oauth2_mechanisms, passdb, anvil
+
     def _dovecot_submission(self):
         """Dovecot's submission service: STARTTLS and implicit TLS, relaying
-        to OpenSMTPD's plain port."""
+        to OpenSMTPD's plain port; plain only in an oauth2 sandbox without
+        TLS."""
+        if not self.tls and self.oauth2_url:
+            return (" submission", """
+submission_relay_host = {h}
+submission_relay_port = {smtp}
+submission_relay_trusted = yes
+service submission-login {{
+  inet_listener submission {{
+    address = {h}
+    port = {sub}
+  }}
+}}
+""".format(h=HOST, smtp=self.smtp_port, sub=self.submission_port))
         if not self.tls:
             return "", ""
         return (" submission", """
@@ -702,7 +764,7 @@ log_path = {root}/dovecot.log
 protocols = imap lmtp{submission}
 listen = {host}
 {ssl}disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechs}
 auth_failure_delay = 0
 auth_cache_size = 0
 mail_uid = {uid}
@@ -724,9 +786,9 @@ namespace inbox {{
 }}
 
 # Any user name, password "secret"; every address has a mailbox.
-passdb {{
+{oauth2_passdb}passdb {{
   driver = static
-  args = password={password}
+  args = password={password}{static_mechs}
 }}
 userdb {{
   driver = static
@@ -755,12 +817,15 @@ service imap {{
 protocol imap {{
   mail_max_userip_connections = 200
   {capability}}}
-{submission_conf}""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
+{submission_conf}{oauth2_anvil}""".format(marker=MARKER, base=base, root=self.root, instance=self._instance_name(),
            host=HOST, uid=MAIL_UID, gid=MAIL_GID, domain=DOMAIN, sep=self.separator,
            password=PASSWORD, imap=self.imap_port, lmtp=self.lmtp_port,
            ssl=self._dovecot_tls()[0], imaps=self._dovecot_tls()[1],
            submission=self._dovecot_submission()[0], submission_conf=self._dovecot_submission()[1],
-           capability=self._dovecot_capability())
+           capability=self._dovecot_capability(),
+           oauth2_mechs=self._dovecot_oauth2()[0], oauth2_passdb=self._dovecot_oauth2()[1],
+           oauth2_anvil=self._dovecot_oauth2()[2],
+           static_mechs="\n  mechanisms = plain login" if self.oauth2_url else "")
         with open(self.dovecot_conf, "w") as f:
             f.write(conf)
 
