@@ -243,7 +243,8 @@ ar_why(const struct ar *ar, size_t first, const char *fd)
 	const char *r, *v, *dmarc = "none", *other_from = NULL;
 	const char *other_d = NULL;
 	int spf = 0, bare = 0;
-	char *x = NULL, *why;
+	struct buf b;
+	char *x;
 
 	for (size_t i = first; i < ar->n; i++) {
 		const struct strv *cl = &ar->clause[i];
@@ -267,23 +268,28 @@ ar_why(const struct ar *ar, size_t first, const char *fd)
 		    strcasecmp(r, "pass") == 0)
 			spf = 1;
 	}
+	buf_init(&b);
+	x = shown(dmarc);
+	buf_addf(&b, "dmarc=%s", x);
+	free(x);
 	if (other_from != NULL) {
 		x = shown(other_from);
-		why = xasprintf("dmarc=pass is for header.from=%s, not %s", x,
-		    fd);
+		buf_addf(&b, " for header.from=%s, not %s", x, fd);
+		free(x);
 	} else if (bare)
-		return xstrdup("dmarc=pass names no header.from");
-	else if (other_d != NULL) {
+		buf_adds(&b, " without header.from");
+	if (other_d != NULL && *other_d != '\0') {
 		x = shown(other_d);
-		why = xasprintf("dkim=pass is for header.d=%s, not %s or a "
-		    "parent of it", x, fd);
-	} else {
-		x = shown(dmarc);
-		why = xasprintf("dmarc=%s%s", x, spf ? ", and SPF alone does "
-		    "not vouch for From" : ", no aligned dkim=pass");
-	}
-	free(x);
-	return why;
+		buf_addf(&b, "; dkim=pass for header.d=%s, not %s or a parent "
+		    "of it", x, fd);
+		free(x);
+	} else if (other_d != NULL)
+		buf_adds(&b, "; dkim=pass without header.d");
+	else if (spf)
+		buf_adds(&b, "; SPF alone does not vouch for From");
+	else
+		buf_adds(&b, "; no aligned dkim=pass");
+	return buf_steal(&b);
 }
 
 /* The authserv-id of an A-R value and where its results start; a value
