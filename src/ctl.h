@@ -33,6 +33,7 @@ void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
 
 int ctl_outbox(struct ctl *, int, char **);
 int ctl_log(struct ctl *, int, char **);
+int ctl_quarantine(struct ctl *, int, char **);
 int ctl_verify_log(struct ctl *, int, char **);
 int ctl_parties(struct ctl *, int, char **);
 int ctl_members(struct ctl *, int, char **);
