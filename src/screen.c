@@ -215,7 +215,7 @@ aligned(const char *d, const char *fd)
 static char *
 shown(const char *v)
 {
-	char *s = xstrndup(v, 64);
+	char *s = xstrndup(v, strnlen(v, 64));
 
 	for (char *p = s; *p != '\0'; p++)
 		if (!isgraph((unsigned char)*p))
