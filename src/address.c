@@ -96,6 +96,8 @@ read_quoted(struct rd *r, struct buf *out)
 			return fail(r, "an unterminated quoted string");
 		if (!is_wsp(c) && !is_text(c))
 			return fail(r, "a control character");
+		if (c == '\t')
+			c = ' ';	/* no control character leaves here */
 		if (c != '\r' && c != '\n')
 			buf_addc(out, c);
 	}

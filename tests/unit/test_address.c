@@ -94,6 +94,10 @@ test_one_mailbox(void **state)
 		{ "\"anne\"@di.example.test", "anne@di.example.test", NULL },
 		{ "\"anne holm\"@di.example.test", "\"anne holm\"@di.example.test",
 		    NULL },
+		/* no control character leaves: a tab in quotes is a space */
+		{ "\"anne\tholm\"@di.example.test", "\"anne holm\"@di.example.test",
+		    NULL },
+		{ "\"A\tH\" <a@b.test>", "a@b.test", "A H" },
 		/* a display name that is itself an address: the address is
 		 * the one in angle brackets */
 		{ "\"anne@di.example.test\" <eve@evil.example>",
