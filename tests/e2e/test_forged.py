@@ -24,12 +24,13 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 import uuid
 
-from pactlib import (DATA, PACT, Pact, clear_mailbox, folder_message_ids, make_mail,
+from pactlib import (BUILD, DATA, PACT, Pact, clear_mailbox, folder_message_ids, make_mail,
                      parse, replies_to, sandbox)
 
 FORGED = os.path.join(DATA, "forged")
@@ -460,6 +461,72 @@ class Forged(unittest.TestCase):
         self.assertEqual(partstat(), "NEEDS-ACTION")
         # an authenticated stranger's calendar answer is the secretariat's to judge
         self.run_kind("rsvp", ANNE, fields, effect, extra_allowed=(SECRETARIAT,))
+
+
+class Operator(unittest.TestCase):
+    """What the operator is told: --check-config's warning, pactctl quarantine."""
+
+    def setUp(self):
+        self.sb = sandbox()
+        self.pacts = []
+
+    def tearDown(self):
+        for p in self.pacts:
+            p.cleanup()
+
+    def check_config(self, overrides):
+        pact = make_pact(overrides)
+        self.pacts.append(pact)
+        return subprocess.run([os.path.join(BUILD, "pactd"), "-c", pact.conf, "--check-config"],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_check_config_warns_on_from(self):
+        p = self.check_config({})  # the built-in default is from
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stderr, r"sender_auth = from: .*set sender_auth = dmarc")
+        self.assertIn(": ok (", p.stdout)
+        p = self.check_config({("security", "sender_auth"): "from"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("sender_auth = from", p.stderr)
+        p = self.check_config({("security", "sender_auth"): "dmarc"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("sender_auth", p.stderr)
+
+    def test_quarantine_lists_what_and_why(self):
+        pact = make_pact({("security", "sender_auth"): "dmarc",
+                          ("security", "trusted_authserv_id"): TRUSTED})
+        self.pacts.append(pact)
+        clear_mailbox(ANNE)
+        stranger, m1 = make_mail("Mallory <mallory@attacker.example.test>", "HELP", "Hej\n")
+        trick, m2 = make_mail("anne@di.example.test (x) eve@evil.example.test", "HELP", "Hej\n")
+        nopass, m3 = make_mail("Anne Holm <anne@di.example.test>", "HELP", "Hej\n")
+        genuine, m4 = make_mail("Anne Holm <anne@di.example.test>", "HELP", "Hej\n")
+        for raw in (stranger, trick, nopass, with_pass(genuine, ANNE)):
+            self.sb.append(PACT, raw)
+        rc, err = pact.once()
+        self.assertEqual(rc, 0, err)
+        rows = pact.ctl("quarantine")
+        self.assertEqual([r["message_id"] for r in rows], [m1, m2, m3])
+        self.assertEqual([r["from"] for r in rows],
+                         ["mallory@attacker.example.test", None, ANNE])
+        self.assertTrue(rows[0]["reason"].startswith("sender not on the roster; no reply, no DMARC pass: "
+                                                     "no Authentication-Results of mx.example.test"),
+                        rows[0])
+        self.assertEqual(rows[1]["reason"], "From is not one mailbox: text after the address")
+        self.assertEqual(rows[2]["reason"], "sender_auth = dmarc: no DMARC pass: "
+                         "no Authentication-Results of mx.example.test")
+        self.assertTrue(all(r["subject"] == "HELP" and r["at"] for r in rows), rows)
+        text = pact.ctl("quarantine", json_out=False).stdout
+        for r in rows:
+            self.assertIn(r["reason"], text)
+        self.assertIn("mallory@attacker.example.test", text)
+        # the log line of each says why, and only the genuine one is answered
+        self.assertRegex(err, r"<%s> from \?: quarantine: From is not one mailbox: text after "
+                         r"the address" % re.escape(m2))
+        self.assertRegex(err, r"<%s> from anne@di\.example\.test: quarantine: sender_auth = dmarc"
+                         % re.escape(m3))
+        self.assertEqual(len(replies_to(ANNE, m4)), 1)
+        self.assertEqual([o["to"] for o in pact.ctl("outbox")], [ANNE])
 
 
 if __name__ == "__main__":
