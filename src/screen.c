@@ -234,58 +234,75 @@ ar_header_from(const struct strv *cl)
 	return v;
 }
 
-/* Why one A-R value is no pass for the From domain fd, or NULL for a
- * pass: dmarc=pass for fd itself, or dkim=pass aligned with it. SPF
- * alone never vouches for From. */
-static char *
-ar_why(const struct ar *ar, size_t first, const char *fd)
-{
-	const char *r, *v, *dmarc = "none", *other_from = NULL;
-	const char *other_d = NULL;
-	int spf = 0, bare = 0;
-	struct buf b;
-	char *x;
+/* What an A-R value said that was no pass, for the reason. */
+struct ar_seen {
+	const char *dmarc;	/* the last dmarc result, "none" without */
+	const char *other_from;	/* a dmarc=pass for this header.from */
+	const char *other_d;	/* a dkim=pass for this header.d ("" none) */
+	int bare;		/* a dmarc=pass without header.from */
+	int spf;		/* an spf=pass */
+};
 
+/* Whether one A-R value passes for the From domain fd: dmarc=pass for fd
+ * itself, or dkim=pass aligned with it. SPF never vouches for From. */
+static int
+ar_passes(const struct ar *ar, size_t first, const char *fd,
+    struct ar_seen *seen)
+{
+	const char *r, *v;
+
+	memset(seen, 0, sizeof *seen);
+	seen->dmarc = "none";
 	for (size_t i = first; i < ar->n; i++) {
 		const struct strv *cl = &ar->clause[i];
 
 		if ((r = ar_result(cl, "dmarc")) != NULL) {
-			dmarc = r;
+			seen->dmarc = r;
 			if (strcasecmp(r, "pass") != 0)
 				continue;
 			if ((v = ar_header_from(cl)) == NULL)
-				bare = 1;
+				seen->bare = 1;
 			else if (same_domain(v, fd))
-				return NULL;
+				return 1;
 			else
-				other_from = v;
+				seen->other_from = v;
 		} else if ((r = ar_result(cl, "dkim")) != NULL &&
 		    strcasecmp(r, "pass") == 0) {
 			if (aligned(v = ar_property(cl, "header.d"), fd))
-				return NULL;
-			other_d = v != NULL ? v : "";
+				return 1;
+			seen->other_d = v != NULL ? v : "";
 		} else if ((r = ar_result(cl, "spf")) != NULL &&
 		    strcasecmp(r, "pass") == 0)
-			spf = 1;
+			seen->spf = 1;
 	}
+	return 0;
+}
+
+/* Why it was no pass, with the header's values made safe to show. */
+static char *
+ar_reason(const struct ar_seen *seen, const char *fd)
+{
+	struct buf b;
+	char *x;
+
 	buf_init(&b);
-	x = shown(dmarc);
+	x = shown(seen->dmarc);
 	buf_addf(&b, "dmarc=%s", x);
 	free(x);
-	if (other_from != NULL) {
-		x = shown(other_from);
+	if (seen->other_from != NULL) {
+		x = shown(seen->other_from);
 		buf_addf(&b, " for header.from=%s, not %s", x, fd);
 		free(x);
-	} else if (bare)
+	} else if (seen->bare)
 		buf_adds(&b, " without header.from");
-	if (other_d != NULL && *other_d != '\0') {
-		x = shown(other_d);
+	if (seen->other_d != NULL && *seen->other_d != '\0') {
+		x = shown(seen->other_d);
 		buf_addf(&b, "; dkim=pass for header.d=%s, not %s or a parent "
 		    "of it", x, fd);
 		free(x);
-	} else if (other_d != NULL)
+	} else if (seen->other_d != NULL)
 		buf_adds(&b, "; dkim=pass without header.d");
-	else if (spf)
+	else if (seen->spf)
 		buf_adds(&b, "; SPF alone does not vouch for From");
 	else
 		buf_adds(&b, "; no aligned dkim=pass");
@@ -310,6 +327,7 @@ char *
 screen_dmarc_why(const struct mail *m, const char *authserv_id)
 {
 	const char *fd = address_domain(m->from_addr), *id;
+	struct ar_seen seen;
 	char *why = NULL;
 	size_t first;
 	struct ar ar;
@@ -321,7 +339,8 @@ screen_dmarc_why(const struct mail *m, const char *authserv_id)
 		id = ar_authserv_id(&ar, &first);
 		if (strcasecmp(id, authserv_id) == 0) {
 			/* only the topmost of our own server counts */
-			why = ar_why(&ar, first, fd);
+			if (!ar_passes(&ar, first, fd, &seen))
+				why = ar_reason(&seen, fd);
 			ar_free(&ar);
 			return why;
 		}
@@ -335,7 +354,8 @@ int
 screen_dmarc_pass(const struct mail *m, const char *authserv_id)
 {
 	char *why = screen_dmarc_why(m, authserv_id);
+	int pass = why == NULL;
 
 	free(why);
-	return why == NULL;
+	return pass;
 }
