@@ -14,6 +14,10 @@ reason in `pactctl quarantine --json`. Then the genuine mails of the
 catalogue go through and their effect must show, so that the comparison is
 known to see effects at all.
 
+Also: the real shapes of Authentication-Results in tests/data/auth_*.eml
+pass for their own server's authserv-id only; --check-config warns on
+sender_auth = from; pactctl quarantine says what and why.
+
 Mail is put into the pact's INBOX with IMAP APPEND; pactd runs with --once;
 every Pact's log is kept in $TMPDIR/pactd-forged-logs/<test>.log."""
 
@@ -30,8 +34,8 @@ import time
 import unittest
 import uuid
 
-from pactlib import (BUILD, DATA, PACT, Pact, clear_mailbox, folder_message_ids, make_mail,
-                     parse, replies_to, sandbox)
+from pactlib import (BUILD, DATA, PACT, Pact, clear_mailbox, folder_message_ids, load_eml,
+                     make_mail, parse, replies_to, sandbox)
 
 FORGED = os.path.join(DATA, "forged")
 LOGS = os.path.join(tempfile.gettempdir(), "pactd-forged-logs")
@@ -461,6 +465,48 @@ class Forged(unittest.TestCase):
         self.assertEqual(partstat(), "NEEDS-ACTION")
         # an authenticated stranger's calendar answer is the secretariat's to judge
         self.run_kind("rsvp", ANNE, fields, effect, extra_allowed=(SECRETARIAT,))
+
+
+class RealShapes(unittest.TestCase):
+    """tests/data/auth_*.eml, the Authentication-Results of Microsoft 365,
+    Gmail, OpenDMARC and rspamd, pass with their own server's id (empty for
+    Microsoft 365, which writes none) and with no other."""
+
+    SHAPES = [("auth_m365.eml", ""), ("auth_gmail.eml", "mx.google.com"),
+              ("auth_opendmarc.eml", TRUSTED), ("auth_rspamd.eml", TRUSTED)]
+
+    def setUp(self):
+        self.sb = sandbox()
+        clear_mailbox(ANNE)
+
+    def run_shape(self, name, authserv_id):
+        pact = make_pact({("security", "sender_auth"): "dmarc",
+                          ("security", "trusted_authserv_id"): authserv_id})
+        try:
+            raw, mid = load_eml(name)
+            self.sb.append(PACT, raw)
+            rc, err = pact.once()
+            self.assertEqual(rc, 0, err)
+            return mid, {q["message_id"]: q["reason"] for q in pact.ctl("quarantine")}, err
+        finally:
+            pact.cleanup()
+
+    def test_each_passes_for_its_own_server(self):
+        for name, authserv_id in self.SHAPES:
+            with self.subTest(mail=name):
+                mid, quarantined, err = self.run_shape(name, authserv_id)
+                self.assertEqual(quarantined, {}, err[-2000:])
+                self.assertIn(mid, folder_message_ids(PACT, PROCESSED))
+                r = replies_to(ANNE, mid)
+                self.assertEqual(len(r), 1)
+
+    def test_and_for_no_other(self):
+        for name, authserv_id in self.SHAPES:
+            other = "mx.example.test" if authserv_id != TRUSTED else "mx.google.com"
+            with self.subTest(mail=name):
+                mid, quarantined, err = self.run_shape(name, other)
+                self.assertIn("no Authentication-Results of %s" % other, quarantined.get(mid, ""))
+                self.assertEqual(replies_to(ANNE, mid, timeout=1), [])
 
 
 class Operator(unittest.TestCase):
