@@ -36,6 +36,7 @@ int ctl_audit_key(struct ctl *);
 
 int ctl_outbox(struct ctl *, int, char **);
 int ctl_log(struct ctl *, int, char **);
+int ctl_quarantine(struct ctl *, int, char **);
 int ctl_verify_log(struct ctl *, int, char **);
 int ctl_parties(struct ctl *, int, char **);
 int ctl_members(struct ctl *, int, char **);

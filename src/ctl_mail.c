@@ -1,4 +1,4 @@
-/* pactctl outbox, log, verify-log: what pactd sent and did. */
+/* pactctl outbox, log, verify-log, quarantine: what pactd sent and did. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,4 +186,44 @@ ctl_verify_log(struct ctl *ctl, int argc, char **argv)
 		printf("log broken (%s chain): %s\n", mode, cause);
 	free(cause);
 	return bad == 0 ? CTL_OK : CTL_FAIL;
+}
+
+/* What was quarantined and why, oldest first (SPEC section 9). */
+int
+ctl_quarantine(struct ctl *ctl, int argc, char **argv)
+{
+	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT at, message_id, "
+	    "sender, subject, kind, reason FROM processed WHERE outcome = "
+	    "'quarantine' ORDER BY id");
+	struct json j;
+	char t[32];
+
+	json_init(&j, 1);
+	json_arr_begin(&j, NULL);
+	if (!ctl->json)
+		printf("%-20s %-34s %s\n", "AT", "FROM", "SUBJECT / REASON");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ctl_time(sqlite3_column_int64(st, 0), t, sizeof t);
+		if (!ctl->json) {
+			printf("%-20s %-34s %s\n%20s %s\n", t, col(st, 2) ?
+			    col(st, 2) : "-", col(st, 3) ? col(st, 3) : "",
+			    "", col(st, 5) ? col(st, 5) : "");
+			continue;
+		}
+		json_obj_begin(&j, NULL);
+		json_str(&j, "at", t);
+		json_str(&j, "message_id", col(st, 1));
+		json_str(&j, "from", col(st, 2));
+		json_str(&j, "subject", col(st, 3));
+		json_str(&j, "kind", col(st, 4));
+		json_str(&j, "reason", col(st, 5));
+		json_obj_end(&j);
+	}
+	store_done(st);
+	json_arr_end(&j);
+	if (ctl->json)
+		ctl_print_json(&j);
+	else
+		free(json_finish(&j));
+	return CTL_OK;
 }

@@ -30,7 +30,7 @@ static int
 vote_authorised(struct submission *sub, struct answer *ans, const char *ref)
 {
 	const struct config *c = sub->pact->conf;
-	int dmarc = screen_dmarc_pass(sub->mail, c->trusted_authserv_id);
+	char *dmarc_why = screen_dmarc_why(sub->mail, c->trusted_authserv_id);
 	const char *why = NULL;
 
 	if (c->vote_auth != VOTE_AUTH_DMARC && !sub->has_tok)
@@ -43,14 +43,20 @@ vote_authorised(struct submission *sub, struct answer *ans, const char *ref)
 		    "kun dens egne delegerede kan stemme med den", "the ballot "
 		    "mail was sent to another party; only its own delegates can "
 		    "vote with it");
-	else if (c->vote_auth != VOTE_AUTH_TOKEN && !dmarc)
+	else if (c->vote_auth != VOTE_AUTH_TOKEN && dmarc_why != NULL)
 		why = tr(sub, "mailen bestod ikke afsenderkontrollen (DMARC)",
 		    "the mail did not pass sender authentication (DMARC)");
-	if (why == NULL)
-		return 1;
-	kind_problem(ans, "%s", why);
-	log_warnx("%s: vote from %s refused: %s", ref, sub->from.addr, why);
-	return 0;
+	if (why != NULL) {
+		/* the DMARC detail only where vote_auth asks for DMARC */
+		const char *dw = c->vote_auth != VOTE_AUTH_TOKEN ? dmarc_why :
+		    NULL;
+
+		kind_problem(ans, "%s", why);
+		log_warnx("%s: vote from %s refused: %s%s%s", ref,
+		    sub->from.addr, why, dw ? "; " : "", dw ? dw : "");
+	}
+	free(dmarc_why);
+	return why == NULL;
 }
 
 /* The vote word: the new text's first line, else the subject. */

@@ -14,6 +14,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "address.h"
 #include "mime.h"
 #include "util.h"
 
@@ -232,18 +233,16 @@ recipient_add(struct mail *m, const char *addr)
 /* One address from a list that libetpan could not read ("a@b; c@d", bare
  * 8-bit names): the part in <>, else the token itself. */
 static char *
-addr_token(const char *s, size_t n, char **name)
+addr_token(const char *s, size_t n)
 {
 	const char *lt, *gt;
 	char *tok, *addr;
 
 	tok = xstrndup(s, n);
 	if ((lt = strchr(tok, '<')) != NULL &&
-	    (gt = strchr(lt, '>')) != NULL) {
+	    (gt = strchr(lt, '>')) != NULL)
 		addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-		if (name != NULL)
-			*name = xstrndup(tok, (size_t)(lt - tok));
-	} else
+	else
 		addr = xstrdup(tok);
 	free(tok);
 	tok = addr;
@@ -280,7 +279,7 @@ recipients_fallback(struct mail *m, const char *value)
 
 	while (value[i] != '\0') {
 		e = addr_split(value, i);
-		a = addr_token(value + i, e - i, NULL);
+		a = addr_token(value + i, e - i);
 		recipient_add(m, a);
 		free(a);
 		i = value[e] != '\0' ? e + 1 : e;
@@ -327,52 +326,29 @@ recipients_add(struct mail *m, const char *value)
 	mailimf_address_list_free(al);
 }
 
-/* The display name decoded, or NULL when there is none. */
-static char *
-name_decode(const char *raw)
-{
-	char *name, *t;
-
-	if (raw == NULL)
-		return NULL;
-	t = mime_decode_header(raw);
-	name = str_trim(t);
-	if (*name == '"' && strlen(name) >= 2 && name[strlen(name) - 1] == '"') {
-		name[strlen(name) - 1] = '\0';
-		name++;
-	}
-	name = *name != '\0' ? xstrdup(name) : NULL;
-	free(t);
-	return name;
-}
-
+/* From: exactly one field holding exactly one mailbox (SPEC section 2);
+ * anything else leaves from_addr NULL and from_problem saying why. */
 static void
-from_parse(struct mail *m, const char *value)
+from_parse(struct mail *m, const struct hdrs *h)
 {
-	struct mailimf_mailbox_list *ml = NULL;
-	struct mailimf_mailbox *mb;
-	size_t idx = 0;
-	char *raw = NULL;
+	struct address a;
+	const char *value = NULL, *why;
+	size_t n = 0;
 
-	if (value == NULL)
+	for (size_t i = 0; i < h->n; i++)
+		if (strcasecmp(h->v[i].name, "From") == 0 && n++ == 0)
+			value = h->v[i].value;
+	if (n != 1) {
+		m->from_problem = n == 0 ? "no From field" :
+		    "more than one From field";
 		return;
-	if (mailimf_mailbox_list_parse(value, strlen(value), &idx, &ml) ==
-	    MAILIMF_NO_ERROR && clist_begin(ml->mb_list) != NULL) {
-		mb = clist_content(clist_begin(ml->mb_list));
-		m->from_addr = xstrdup(mb->mb_addr_spec);
-		str_lower(m->from_addr);
-		m->from_name = name_decode(mb->mb_display_name);
-	} else {
-		m->from_addr = addr_token(value, addr_split(value, 0), &raw);
-		m->from_name = name_decode(raw);
-		free(raw);
 	}
-	if (ml != NULL)
-		mailimf_mailbox_list_free(ml);
-	if (m->from_addr != NULL && *m->from_addr == '\0') {
-		free(m->from_addr);
-		m->from_addr = NULL;
+	if (address_parse(value, &a, &why) != 0) {
+		m->from_problem = why;
+		return;
 	}
+	m->from_addr = a.addr;
+	m->from_name = a.name;
 }
 
 /* "<id@host>" to "id@host". */
@@ -445,7 +421,7 @@ mail_headers(struct mail *m, const struct hdrs *h)
 	m->in_reply_to = dup_or_null(hdrs_get(h, "In-Reply-To"));
 	m->references = dup_or_null(hdrs_get(h, "References"));
 	m->subject = mime_decode_header(hdrs_get(h, "Subject"));
-	from_parse(m, hdrs_get(h, "From"));
+	from_parse(m, h);
 	m->return_path = return_path_parse(hdrs_get(h, "Return-Path"));
 	m->date = dup_or_null(hdrs_get(h, "Date"));
 	m->auto_submitted = dup_or_null(hdrs_get(h, "Auto-Submitted"));

@@ -27,6 +27,7 @@ struct mail {
 	char *subject;		/* RFC 2047 decoded, UTF-8, "" when absent */
 	char *from_addr;	/* lower case addr-spec or NULL */
 	char *from_name;	/* decoded display name or NULL */
+	const char *from_problem; /* why From is not one mailbox, or NULL */
 	char *return_path;	/* addr-spec, "" for <>, NULL when absent */
 	char *date;		/* raw Date header or NULL */
 	struct strv recipients;	/* To and Cc addr-specs, lower case */

@@ -451,6 +451,10 @@ check_config(const char *path, int connect)
 
 	if (c == NULL)
 		return EX_CONFIG;
+	if (c->sender_auth == SENDER_AUTH_FROM)
+		log_warnx("%s: [security] sender_auth = from: anyone who writes "
+		    "a delegate's address in From can act for the party; set "
+		    "sender_auth = dmarc", path);
 	printf("%s: ok (%zu founding parties, %zu advisory board members, "
 	    "%zu secretariat members)\n", path, c->roster.nparties,
 	    c->roster.advisory.nmembers, c->roster.secretariat.nmembers);

@@ -313,22 +313,30 @@ out:
 	return rc;
 }
 
-/* A stranger: quarantined; answered only when DMARC vouches for From. */
+/* A stranger: quarantined; answered only when DMARC vouches for From,
+ * and with sender_auth = dmarc not even told to the secretariat without. */
 static int
 decide_stranger(struct pact *p, const struct mail *m, const char *key,
     struct decision *d, time_t now, char **cause)
 {
 	const struct config *c = p->conf;
+	char *why = screen_dmarc_why(m, c->trusted_authserv_id);
 	struct tvars *v;
 	int rc = 0;
 
 	d->outcome = OUTCOME_QUARANTINE;
-	d->reason = xstrdup("sender not on the roster");
-	if (rsvp_stranger(p, m, now, cause) != 0)
-		return -1;
-	if (m->from_addr == NULL ||
-	    !screen_dmarc_pass(m, c->trusted_authserv_id))
-		return 0;
+	if (why == NULL)
+		d->reason = xstrdup("sender not on the roster");
+	else
+		d->reason = xasprintf("sender not on the roster; no reply, no "
+		    "DMARC pass: %s", why);
+	if ((why == NULL || c->sender_auth != SENDER_AUTH_DMARC) &&
+	    rsvp_stranger(p, m, now, cause) != 0)
+		rc = -1;
+	if (why != NULL || rc != 0) {
+		free(why);
+		return rc;
+	}
 	v = tvars_new();
 	tvars_set(v, "pact_name", c->name);
 	tvars_set(v, "pact_address", c->address);
@@ -337,6 +345,23 @@ decide_stranger(struct pact *p, const struct mail *m, const char *key,
 	    "not-on-roster.txt", v, NULL, key, now, cause);
 	tvars_free(v);
 	return rc;
+}
+
+/* With sender_auth = dmarc a roster address is not enough: mail without
+ * the pass is quarantined unanswered, whatever its kind (SPEC section 2). */
+static int
+sender_unauthenticated(const struct config *c, const struct mail *m,
+    const char *key, struct decision *d)
+{
+	char *why;
+
+	if (c->sender_auth != SENDER_AUTH_DMARC ||
+	    (why = screen_dmarc_why(m, c->trusted_authserv_id)) == NULL)
+		return 0;
+	d->outcome = OUTCOME_QUARANTINE;
+	d->reason = xasprintf("sender_auth = dmarc: no DMARC pass: %s", why);
+	free(why);
+	return 1;
 }
 
 static int
@@ -359,7 +384,7 @@ decide(struct pact *p, const struct mail *m, const char *key,
 	}
 	if ((why = screen_ambiguous_sender(m)) != NULL) {
 		d->outcome = OUTCOME_QUARANTINE;
-		d->reason = xstrdup(why);
+		d->reason = xasprintf("From is not one mailbox: %s", why);
 		return 0;
 	}
 	memset(&sub, 0, sizeof sub);
@@ -367,6 +392,10 @@ decide(struct pact *p, const struct mail *m, const char *key,
 	if (sub.from.role == ROLE_NONE) {
 		sender_free(&sub.from);
 		return decide_stranger(p, m, key, d, now, cause);
+	}
+	if (sender_unauthenticated(p->conf, m, key, d)) {
+		sender_free(&sub.from);
+		return 0;
 	}
 	sub.pact = p;
 	sub.mail = m;
@@ -415,9 +444,11 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 	if (decide(p, m, key, &d, now, cause) != 0 ||
 	    record_processed(p->store, key, m, &d, now, cause) != 0)
 		goto out;
-	log_info("<%s> from %s: %s%s%s%s%s", key, m && m->from_addr ?
+	log_info("<%s> from %s: %s%s%s%s%s%s%s", key, m && m->from_addr ?
 	    m->from_addr : "?", outcome_names[d.outcome], d.kind ? " " : "",
-	    d.kind ? d.kind : "", d.ref ? " " : "", d.ref ? d.ref : "");
+	    d.kind ? d.kind : "", d.ref ? " " : "", d.ref ? d.ref : "",
+	    d.outcome == OUTCOME_QUARANTINE && d.reason ? ": " : "",
+	    d.outcome == OUTCOME_QUARANTINE && d.reason ? d.reason : "");
 	*folder = outcome_folder(c, d.outcome);
 	rc = 0;
 out:

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "screen.h"
 #include "subject.h"
 #include "util.h"
@@ -30,6 +31,29 @@ machine_sender(const char *addr)
 	return 0;
 }
 
+/* A From field that could not be read strictly may still name a mailer
+ * daemon: old mailers write "From: MAILER-DAEMON" without a domain. */
+static int
+machine_from_raw(const struct mail *m)
+{
+	const char *v, *lt;
+	char *t;
+	int yes = 0;
+
+	for (size_t i = 0; i < m->headers_raw.n && !yes; i++) {
+		if (strncasecmp(m->headers_raw.v[i], "From:", 5) != 0)
+			continue;
+		v = m->headers_raw.v[i] + 5;
+		if ((lt = strchr(v, '<')) != NULL)
+			v = lt + 1;
+		v += strspn(v, " \t");
+		t = xasprintf("%.*s@", (int)strcspn(v, "@> \t"), v);
+		yes = machine_sender(t);
+		free(t);
+	}
+	return yes;
+}
+
 const char *
 screen_automatic(const struct mail *m)
 {
@@ -49,7 +73,8 @@ screen_automatic(const struct mail *m)
 		return "List-Id header (mailing list)";
 	if (m->return_path != NULL && *m->return_path == '\0')
 		return "empty return path (bounce)";
-	if (machine_sender(m->from_addr) || machine_sender(m->return_path))
+	if (machine_sender(m->from_addr) || machine_sender(m->return_path) ||
+	    (m->from_addr == NULL && machine_from_raw(m)))
 		return "sent by a mailer daemon";
 	if (m->is_report)
 		return "delivery status report";
@@ -58,37 +83,12 @@ screen_automatic(const struct mail *m)
 	return NULL;
 }
 
-/* A From field that names one mailbox, told apart from one that names
- * several ("a@x, b@y"): a comma outside quotes with an @ on both sides. */
+/* The From field was read strictly when the mail was parsed; here is only
+ * its verdict. */
 const char *
 screen_ambiguous_sender(const struct mail *m)
 {
-	int from = 0;
-
-	for (size_t i = 0; i < m->headers_raw.n; i++)
-		if (strncasecmp(m->headers_raw.v[i], "From:", 5) == 0)
-			from++;
-	if (from > 1)
-		return "more than one From field";
-	if (from == 1 && m->from_addr == NULL)
-		return "no readable From address";
-	for (size_t i = 0; i < m->headers_raw.n; i++) {
-		const char *h = m->headers_raw.v[i], *comma;
-		int quoted = 0;
-
-		if (strncasecmp(h, "From:", 5) != 0)
-			continue;
-		for (comma = h; *comma != '\0'; comma++) {
-			if (*comma == '"')
-				quoted = !quoted;
-			else if (*comma == ',' && !quoted)
-				break;
-		}
-		if (*comma == ',' && memchr(h, '@', comma - h) != NULL &&
-		    strchr(comma, '@') != NULL)
-			return "From names several mailboxes";
-	}
-	return NULL;
+	return m->from_problem;
 }
 
 #define AR_CLAUSES	64
@@ -187,61 +187,175 @@ ar_property(const struct strv *cl, const char *name)
 	return NULL;
 }
 
-/* Relaxed alignment: the signing domain is the From domain or a parent. */
+/* Whether two domains are the same, ASCII case ignored. */
 static int
-aligned(const char *d, const char *from)
+same_domain(const char *a, const char *b)
 {
-	const char *fd = from ? strchr(from, '@') : NULL;
+	return a != NULL && b != NULL && *a != '\0' && strcasecmp(a, b) == 0;
+}
+
+/* Relaxed alignment: the signing domain is the From domain or a parent
+ * of it, never a bare top-level domain. */
+static int
+aligned(const char *d, const char *fd)
+{
 	size_t dl, fl;
 
-	if (d == NULL || fd == NULL)
+	if (d == NULL || *d == '\0')
 		return 0;
-	fd++;
+	if (same_domain(d, fd))
+		return 1;
 	dl = strlen(d);
 	fl = strlen(fd);
-	if (strcasecmp(d, fd) == 0)
-		return 1;
 	return fl > dl && fd[fl - dl - 1] == '.' &&
 	    strcasecmp(fd + fl - dl, d) == 0 && strchr(d, '.') != NULL;
 }
 
-/* Whether one A-R value says pass: its dmarc result when it gives one,
- * else a DKIM pass aligned with From. */
-static int
-ar_pass(const struct ar *ar, const char *from)
+/* A value from the header, safe for a log line and bounded. */
+static char *
+shown(const char *v)
 {
-	int dmarc_seen = 0, dmarc_pass = 0, dkim_pass = 0;
-	const char *r;
+	char *s = xstrndup(v, strnlen(v, 64));
 
-	for (size_t i = 1; i < ar->n; i++) {
+	for (char *p = s; *p != '\0'; p++)
+		if (!isgraph((unsigned char)*p))
+			*p = '?';
+	return s;
+}
+
+/* header.from names a domain; some servers write a whole address. */
+static const char *
+ar_header_from(const struct strv *cl)
+{
+	const char *v = ar_property(cl, "header.from"), *at;
+
+	if (v != NULL && (at = strrchr(v, '@')) != NULL)
+		return at + 1;
+	return v;
+}
+
+/* What an A-R value said that was no pass, for the reason. */
+struct ar_seen {
+	const char *dmarc;	/* the last dmarc result, "none" without */
+	const char *other_from;	/* a dmarc=pass for this header.from */
+	const char *other_d;	/* a dkim=pass for this header.d ("" none) */
+	int bare;		/* a dmarc=pass without header.from */
+	int spf;		/* an spf=pass */
+};
+
+/* Whether one A-R value passes for the From domain fd: dmarc=pass for fd
+ * itself, or dkim=pass aligned with it. SPF never vouches for From. */
+static int
+ar_passes(const struct ar *ar, size_t first, const char *fd,
+    struct ar_seen *seen)
+{
+	const char *r, *v;
+
+	memset(seen, 0, sizeof *seen);
+	seen->dmarc = "none";
+	for (size_t i = first; i < ar->n; i++) {
 		const struct strv *cl = &ar->clause[i];
 
 		if ((r = ar_result(cl, "dmarc")) != NULL) {
-			dmarc_seen = 1;
-			dmarc_pass = strcasecmp(r, "pass") == 0;
+			seen->dmarc = r;
+			if (strcasecmp(r, "pass") != 0)
+				continue;
+			if ((v = ar_header_from(cl)) == NULL)
+				seen->bare = 1;
+			else if (same_domain(v, fd))
+				return 1;
+			else
+				seen->other_from = v;
 		} else if ((r = ar_result(cl, "dkim")) != NULL &&
-		    strcasecmp(r, "pass") == 0 &&
-		    aligned(ar_property(cl, "header.d"), from))
-			dkim_pass = 1;
+		    strcasecmp(r, "pass") == 0) {
+			if (aligned(v = ar_property(cl, "header.d"), fd))
+				return 1;
+			seen->other_d = v != NULL ? v : "";
+		} else if ((r = ar_result(cl, "spf")) != NULL &&
+		    strcasecmp(r, "pass") == 0)
+			seen->spf = 1;
 	}
-	return dmarc_seen ? dmarc_pass : dkim_pass;
+	return 0;
+}
+
+/* Why it was no pass, with the header's values made safe to show. */
+static char *
+ar_reason(const struct ar_seen *seen, const char *fd)
+{
+	struct buf b;
+	char *x;
+
+	buf_init(&b);
+	x = shown(seen->dmarc);
+	buf_addf(&b, "dmarc=%s", x);
+	free(x);
+	if (seen->other_from != NULL) {
+		x = shown(seen->other_from);
+		buf_addf(&b, " for header.from=%s, not %s", x, fd);
+		free(x);
+	} else if (seen->bare)
+		buf_adds(&b, " without header.from");
+	if (seen->other_d != NULL && *seen->other_d != '\0') {
+		x = shown(seen->other_d);
+		buf_addf(&b, "; dkim=pass for header.d=%s, not %s or a parent "
+		    "of it", x, fd);
+		free(x);
+	} else if (seen->other_d != NULL)
+		buf_adds(&b, "; dkim=pass without header.d");
+	else if (seen->spf)
+		buf_adds(&b, "; SPF alone does not vouch for From");
+	else
+		buf_adds(&b, "; no aligned dkim=pass");
+	return buf_steal(&b);
+}
+
+/* The authserv-id of an A-R value and where its results start; a value
+ * that opens with a result (as Microsoft 365 writes it) has the empty id. */
+static const char *
+ar_authserv_id(const struct ar *ar, size_t *first)
+{
+	const struct strv *c0 = &ar->clause[0];
+
+	*first = 1;
+	if (c0->n > 0 && c0->v[0][0] != '"' && strchr(c0->v[0], '=') == NULL)
+		return c0->v[0];
+	*first = 0;
+	return "";
+}
+
+char *
+screen_dmarc_why(const struct mail *m, const char *authserv_id)
+{
+	const char *fd = address_domain(m->from_addr), *id;
+	struct ar_seen seen;
+	char *why = NULL;
+	size_t first;
+	struct ar ar;
+
+	if (fd == NULL)
+		return xstrdup("no From address");
+	for (size_t i = 0; i < m->auth_results.n; i++) {
+		ar_parse(m->auth_results.v[i], &ar);
+		id = ar_authserv_id(&ar, &first);
+		if (strcasecmp(id, authserv_id) == 0) {
+			/* only the topmost of our own server counts */
+			if (!ar_passes(&ar, first, fd, &seen))
+				why = ar_reason(&seen, fd);
+			ar_free(&ar);
+			return why;
+		}
+		ar_free(&ar);
+	}
+	return xasprintf("no Authentication-Results of %s",
+	    *authserv_id != '\0' ? authserv_id : "a server without authserv-id");
 }
 
 int
 screen_dmarc_pass(const struct mail *m, const char *authserv_id)
 {
-	for (size_t i = 0; i < m->auth_results.n; i++) {
-		struct ar ar;
-		int mine, pass = 0;
+	char *why = screen_dmarc_why(m, authserv_id);
+	int pass = why == NULL;
 
-		ar_parse(m->auth_results.v[i], &ar);
-		mine = ar.clause[0].n > 0 &&
-		    strcasecmp(ar.clause[0].v[0], authserv_id) == 0;
-		if (mine)	/* only the topmost of our own server counts */
-			pass = ar_pass(&ar, m->from_addr);
-		ar_free(&ar);
-		if (mine)
-			return pass;
-	}
-	return 0;
+	free(why);
+	return pass;
 }

@@ -8,12 +8,20 @@
 /* Why the mail is automatic, or NULL when a person sent it. */
 const char *screen_automatic(const struct mail *);
 
-/* Why the sender cannot be told at all (two From fields, or From naming
- * several mailboxes), or NULL. Such mail is quarantined. */
+/* Why the sender cannot be told at all (no or two From fields, a From
+ * that is not exactly one mailbox), or NULL. Such mail is quarantined. */
 const char *screen_ambiguous_sender(const struct mail *);
 
-/* Whether the topmost Authentication-Results of authserv_id says the mail
- * passed DMARC or carries a DKIM signature aligned with From. */
+/*
+ * Why the mail does not pass DMARC as SPEC section 2 defines it, or NULL
+ * when it does: the topmost Authentication-Results whose authserv-id is
+ * authserv_id ("" for Microsoft 365's, which has none) must hold dmarc=pass
+ * with header.from the From domain, or dkim=pass with header.d that domain
+ * or a parent of it. The reason is allocated, for logs and the quarantine.
+ */
+char *screen_dmarc_why(const struct mail *, const char *authserv_id);
+
+/* Whether it passes; screen_dmarc_why without the reason. */
 int screen_dmarc_pass(const struct mail *, const char *authserv_id);
 
 #endif

@@ -3,8 +3,8 @@
 #
 #   sh tests/fuzz/run.sh SECONDS [TARGET...]
 #
-# TARGET is mime, subject, body, vote, ical, redact, template, config or oauth2 (also
-# written fuzz_mime); all of them when none is given. Each runs on its own
+# TARGET is mime, subject, address, body, vote, ical, redact, template,
+# config or oauth2 (also written fuzz_mime); all of them when none is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
 # printed: runs, corpus size (the inputs libFuzzer kept, and the files in
@@ -120,6 +120,17 @@ mail_subject() {
 	    END { sub(/^[ \t]+/, "", v); printf "%s", v }' "$1"
 }
 
+# Write a mail's first From header, unfolded, without the name, then its
+# first Authentication-Results value on the next line (fuzz_address).
+mail_from() {
+	awk '/^\r?$/ { exit }
+	    /^[ \t]/ { sub(/\r$/, ""); if (s == 1) f = f $0; if (s == 2) a = a $0; next }
+	    { s = 0 }
+	    tolower($0) ~ /^from:/ && f == "" { s = 1; sub(/\r$/, ""); f = substr($0, 6) }
+	    tolower($0) ~ /^authentication-results:/ && a == "" { s = 2; sub(/\r$/, ""); a = substr($0, 24) }
+	    END { sub(/^[ \t]+/, "", f); sub(/^[ \t]+/, "", a); printf "%s\n%s", f, a }' "$1"
+}
+
 # Seed build-fuzz/corpus/NAME from tests/fuzz/seeds/NAME and tests/data.
 seed() {
 	t=$1 corpus=$2
@@ -133,6 +144,7 @@ seed() {
 		case $t in
 		mime|ical|redact)	cp "$f" "$n" ;;
 		subject)	mail_subject "$f" >"$n" ;;
+		address)	mail_from "$f" >"$n" ;;
 		body|vote)	mail_body "$f" >"$n" ;;
 		esac
 	done

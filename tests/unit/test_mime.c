@@ -230,14 +230,46 @@ test_return_path(void **state)
 	struct mail *m = parse("Return-Path: <>\nFrom: MAILER-DAEMON\n\nx\n");
 
 	assert_string_equal(m->return_path, "");
-	assert_string_equal(m->from_addr, "mailer-daemon");
+	/* no domain: not a mailbox, and the reason says so */
+	assert_null(m->from_addr);
 	assert_null(m->from_name);
+	assert_string_equal(m->from_problem, "a name without an address");
 	mail_free(m);
 	m = parse("From: a@example.test\n\nx\n");
 	assert_null(m->return_path);
 	assert_null(m->message_id);
 	assert_null(m->date);
 	assert_false(m->has_list_id);
+	mail_free(m);
+}
+
+/* From must be one field holding one mailbox; the reason is kept. */
+static void
+test_from_strict(void **state)
+{
+	struct mail *m = parse("From: anne@di.example.test\n"
+	    "From: eve@evil.example\n\nx\n");
+
+	assert_null(m->from_addr);
+	assert_string_equal(m->from_problem, "more than one From field");
+	mail_free(m);
+	m = parse("from: anne@di.example.test\nFROM: anne@di.example.test\n"
+	    "\nx\n");
+	assert_null(m->from_addr);
+	assert_string_equal(m->from_problem, "more than one From field");
+	mail_free(m);
+	m = parse("Subject: x\n\nx\n");
+	assert_null(m->from_addr);
+	assert_string_equal(m->from_problem, "no From field");
+	mail_free(m);
+	m = parse("From: anne@di.example.test:eve@evil.example\n\nx\n");
+	assert_null(m->from_addr);
+	assert_non_null(strstr(m->from_problem, "after ':'"));
+	mail_free(m);
+	m = parse("From: Anne Holm\n <ANNE@di.example.test> (DI)\n\nx\n");
+	assert_string_equal(m->from_addr, "anne@di.example.test");
+	assert_string_equal(m->from_name, "Anne Holm");
+	assert_null(m->from_problem);
 	mail_free(m);
 }
 
@@ -621,6 +653,7 @@ main(void)
 		cmocka_unit_test(test_rfc2047_headers),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_return_path),
+		cmocka_unit_test(test_from_strict),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_crlf_and_lf),
 		cmocka_unit_test(test_calendar_parts),
