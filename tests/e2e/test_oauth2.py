@@ -356,7 +356,8 @@ class Connect(OAuth):
         finally:
             os.chmod(os.path.join(FILES, "secret"), 0o600)
         self.assertEqual(rc, 78, out + err)
-        self.assertIn("secret: readable by others (chmod 600 it)", err)
+        self.assertIn("secret: secret file is readable by others", err)
+        self.assertIn("chmod 600", err)
 
 
 class DaemonBase(OAuth):
