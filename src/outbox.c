@@ -27,10 +27,18 @@ outbox_queue(struct store *s, const struct config *c,
     const char *cause_key, time_t now, char **cause)
 {
 	sqlite3_stmt *st;
-	char *mid, *data;
+	char *mid, *data, *why = NULL;
 	int rc;
 
-	data = message_build(c, m, now, &mid);
+	/* A mail that cannot be built safely is not sent, and the state
+	 * change that caused it still holds. */
+	if ((data = message_build(c, m, now, &mid, &why)) == NULL) {
+		log_warnx("%s %s: mail to %s not built: %s", kind,
+		    ref != NULL ? ref : "-", m->to_addr != NULL ? m->to_addr :
+		    "?", why);
+		free(why);
+		return 0;
+	}
 	st = store_prepare(s, "INSERT INTO outbox(message_id, rcpt, kind, ref, "
 	    "subject, data, auto_reply, next_try, created, cause, reply_seq) "
 	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,CASE WHEN ?7 THEN (SELECT "
