@@ -255,10 +255,27 @@ person_name(const char *s, size_t n)
 	return name;
 }
 
+/* The first '<' outside a quoted-string: a quoted name may hold one. */
+static const char *
+angle_open(const char *s)
+{
+	int quoted = 0;
+
+	for (; *s != '\0'; s++) {
+		if (quoted && *s == '\\' && s[1] != '\0')
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && *s == '<')
+			return s;
+	}
+	return NULL;
+}
+
 int
 person_parse(const char *s, struct person *pp)
 {
-	const char *lt = strchr(s, '<'), *gt;
+	const char *lt = angle_open(s), *gt;
 	char *addr, *name = NULL;
 
 	if (lt != NULL) {

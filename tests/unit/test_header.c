@@ -491,8 +491,8 @@ test_mail_refused(void **state)
 }
 
 /* The source: a Kontakt: folded over lines that look like header fields
- * gives a contact whose name is one line, its continuation joined with
- * spaces. */
+ * is one line, its continuation joined with spaces, and the contact's
+ * address is the one in the last angle brackets. */
 static void
 test_folded_contact(void **state)
 {
@@ -508,6 +508,7 @@ test_folded_contact(void **state)
 
 	body_fields(text, &fs);
 	assert_non_null(fs.f[F_CONTACT].value);
+	assert_null(strchr(fs.f[F_CONTACT].value, '\n'));
 	assert_int_equal(person_parse(fs.f[F_CONTACT].value, &p), 0);
 	assert_string_equal(p.addr, "karen@acme.example.test");
 	assert_string_equal(p.name, "Eve Angreb Bcc: victim@third.example "
@@ -518,8 +519,14 @@ test_folded_contact(void **state)
 	    "<a@b.example>", &p), 0);
 	assert_string_equal(p.name, "Holm, \"AH\" \\ Anne");
 	person_free(&p);
+	assert_int_equal(person_parse("\"Eve <eve@evil.example>, x@y.example\" "
+	    "<nina@aeroedata.example.test>", &p), 0);
+	assert_string_equal(p.addr, "nina@aeroedata.example.test");
+	assert_string_equal(p.name, "Eve <eve@evil.example>, x@y.example");
+	person_free(&p);
 	assert_int_equal(person_parse("a@b.example\n Bcc: c@d.example", &p),
 	    -1);
+	assert_int_equal(person_parse("A <a@b.example> <c@d.example>", &p), -1);
 }
 
 /* The CN a name must give: cleaned, without ^ " and \. */
