@@ -316,20 +316,60 @@ hline_words(struct hline *h, const char *s, int quote)
 	return rc;
 }
 
+/* Whether a word of unstructured text must go in encoded words. */
+static int
+word_encoded(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)w[i] >= 0x80 ||
+		    (w[i] == '=' && i + 1 < n && w[i + 1] == '?'))
+			return 1;
+	return n > HEADER_EWORD - 20;	/* longer than a line */
+}
+
+/* The words from w to e (exclusive) as encoded words. */
+static void
+hline_run(struct hline *h, const char *w, const char *e)
+{
+	char *run = xstrndup(w, e - w);
+
+	hline_encoded(h, run);
+	free(run);
+}
+
+/* Clean unstructured text: plain words as they are, and each run of
+ * words that need encoding as encoded words that hold the spaces between
+ * them, since a reader ignores the space between two encoded words. */
+static void
+hline_unstructured(struct hline *h, const char *s)
+{
+	const char *w, *e, *run = NULL;
+
+	for (w = s; *w != '\0'; w = e + (*e == ' ')) {
+		e = strchrnul(w, ' ');
+		if (word_encoded(w, e - w)) {
+			if (run == NULL)
+				run = w;
+			continue;
+		}
+		if (run != NULL)
+			hline_run(h, run, w - 1);
+		run = NULL;
+		hline_add(h, w, e - w);
+	}
+	if (run != NULL)
+		hline_run(h, run, w);
+}
+
 void
 header_text(struct buf *b, const char *name, const char *value)
 {
 	char *t = header_clean(value);
 	struct hline h;
-	size_t mark = b->len;
 
-	hline_start(&h, b, name, HEADER_LINE);
-	if (!is_plain(t) || hline_words(&h, t, 0) != 0) {
-		b->len = mark;
-		b->s[mark] = '\0';
-		hline_start(&h, b, name, HEADER_EWLINE);
-		hline_encoded(&h, t);
-	}
+	/* 76, not 78: any line may get an encoded word. */
+	hline_start(&h, b, name, HEADER_EWLINE);
+	hline_unstructured(&h, t);
 	hline_end(&h);
 	free(t);
 }
