@@ -236,8 +236,9 @@ hline_encoded(struct hline *h, const char *s)
 		if (room > HEADER_EWORD)
 			room = HEADER_EWORD;
 		for (take = 0; take < n; take += k) {
-			k = utf8_seqlen(p[take]);
-			if (k == 0 || take + k > n || eword_len(take + k) > room)
+			if ((k = utf8_seqlen(p[take])) == 0)
+				k = 1;	/* not after header_clean */
+			if (take + k > n || eword_len(take + k) > room)
 				break;
 		}
 		if (take == 0) {

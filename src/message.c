@@ -1,6 +1,7 @@
-/* Building outgoing mail. Everything is UTF-8; headers with non-ASCII are
- * RFC 2047 encoded; the text goes quoted-printable so that every line
- * stays short and 7-bit, whatever the relay. */
+/* Building outgoing mail. Everything is UTF-8; every header field is
+ * written by header.c, which no name or ID can break; the text goes
+ * quoted-printable so that every line stays short and 7-bit, whatever
+ * the relay. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
