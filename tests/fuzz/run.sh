@@ -3,7 +3,7 @@
 #
 #   sh tests/fuzz/run.sh SECONDS [TARGET...]
 #
-# TARGET is mime, subject, body, vote, ical, template or config (also
+# TARGET is mime, subject, body, vote, ical, template, config or header (also
 # written fuzz_mime); all of them when none is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
