@@ -288,7 +288,8 @@ person_parse(const char *s, struct person *pp)
 		addr = xstrdup(s);
 	memmove(addr, str_trim(addr), strlen(str_trim(addr)) + 1);
 	str_lower(addr);
-	if (!addr_valid(addr)) {
+	/* A contact is an address that every outgoing header can carry. */
+	if (!addr_valid(addr) || !header_addr_valid(addr)) {
 		free(addr);
 		free(name);
 		return -1;

@@ -240,6 +240,18 @@ class Injection(unittest.TestCase):
         self.check_member(NINA, NINA_NAME, meeting)
         self.check_nothing_hidden_sent()
 
+    def test_contact_that_no_header_can_carry_is_refused(self):
+        body = ("Organisation: Acme\nType: virksomhed\nCVR: %s\nKontakt: Karen <karen@acme..example.test>\n"
+                "Dialog: 2026-11-20\nPrincipper: ja\nInitiativer:\n- Sikkerhedstjek\n"
+                "Sammenhæng: Formål 1.\n" % tm.CVR)
+        raw, mid = make_mail(tm.who(ANNE), "INDSTILLING", body)
+        self.submit((raw, ANNE))
+        r = replies_to(ANNE, mid)
+        self.assertEqual(len(r), 1, self.log())
+        self.assertEqual(str(r[0]["Subject"]), "Re: INDSTILLING")
+        self.assertIn("er ikke en kontakt", r[0].get_body(("plain",)).get_content())
+        self.assertEqual(self.pact.ctl("ballots"), [])
+
     # ------------------------------------------------------------ threads
     def test_hostile_thread_ids_add_no_field(self):
         good = "%s@client.example.test" % uuid.uuid4().hex

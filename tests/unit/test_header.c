@@ -527,6 +527,8 @@ test_folded_contact(void **state)
 	assert_int_equal(person_parse("a@b.example\n Bcc: c@d.example", &p),
 	    -1);
 	assert_int_equal(person_parse("A <a@b.example> <c@d.example>", &p), -1);
+	assert_int_equal(person_parse("K <karen@acme..example.test>", &p), -1);
+	assert_int_equal(person_parse("\"k m\"@acme.example.test", &p), -1);
 }
 
 /* The CN a name must give: cleaned, without ^ " and \. */
