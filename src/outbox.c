@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "fault.h"
+#include "header.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -27,15 +28,16 @@ outbox_queue(struct store *s, const struct config *c,
     const char *cause_key, time_t now, char **cause)
 {
 	sqlite3_stmt *st;
-	char *mid, *data, *why = NULL;
+	char *mid, *data, *why = NULL, *to;
 	int rc;
 
 	/* A mail that cannot be built safely is not sent, and the state
 	 * change that caused it still holds. */
 	if ((data = message_build(c, m, now, &mid, &why)) == NULL) {
+		to = header_clean(m->to_addr);
 		log_warnx("%s %s: mail to %s not built: %s", kind,
-		    ref != NULL ? ref : "-", m->to_addr != NULL ? m->to_addr :
-		    "?", why);
+		    ref != NULL ? ref : "-", to, why);
+		free(to);
 		free(why);
 		return 0;
 	}
