@@ -28,7 +28,7 @@ outbox_queue(struct store *s, const struct config *c,
     const char *cause_key, time_t now, char **cause)
 {
 	sqlite3_stmt *st;
-	char *mid, *data, *why = NULL, *to;
+	char *mid, *data, *why = NULL, *to, *subject;
 	int rc;
 
 	/* A mail that cannot be built safely is not sent, and the state
@@ -50,13 +50,16 @@ outbox_queue(struct store *s, const struct config *c,
 	sqlite3_bind_text(st, 2, m->to_addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->subject, -1, SQLITE_STATIC);
+	/* The subject as the header says it, for pactctl outbox. */
+	subject = header_clean(m->subject);
+	sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, data, strlen(data), SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, !m->auto_generated);
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_text(st, 10, cause_key, -1, SQLITE_STATIC);
 	rc = store_exec_stmt(s, st, cause);
+	free(subject);
 	free(data);
 	free(mid);
 	return rc;

@@ -591,6 +591,11 @@ test_calendar_cn(void **state)
 			    p, "CN"), want);
 		assert_non_null(icalproperty_get_first_parameter(p,
 		    ICAL_RSVP_PARAMETER));
+		if (icalcomponent_get_summary(ev) != NULL)
+			for (const char *q = icalcomponent_get_summary(ev);
+			    *q != '\0'; q++)
+				assert_true((unsigned char)*q >= 0x20 &&
+				    *q != 0x7f);
 		free(want);
 		icalcomponent_free(cal);
 		free(s);
