@@ -714,6 +714,16 @@ list_add(struct fparse *fp, const char *l)
 	fp->bulleted = n > 0;
 }
 
+/* Fields that name something, which mail headers and calendars carry:
+ * a value folded over lines (by the sender or the client's wrapping) is
+ * one line, joined with spaces as a folded header is. */
+static int
+is_one_line(enum field_id id)
+{
+	return id == F_ORGANISATION || id == F_CONTACT || id == F_TITLE ||
+	    id == F_LOCATION;
+}
+
 /* Add one line to the text field being read. */
 static void
 text_add(struct fparse *fp, const char *l)
@@ -723,7 +733,9 @@ text_add(struct fparse *fp, const char *l)
 	trim_span(l, &s, &e);
 	if (s == e)
 		return;
-	if (fp->val.len > 0)
+	if (fp->val.len > 0 && is_one_line(fp->cur))
+		buf_addc(&fp->val, ' ');
+	else if (fp->val.len > 0)
 		buf_adds(&fp->val, fp->blank ? "\n\n" : "\n");
 	buf_add(&fp->val, s, (size_t)(e - s));
 }

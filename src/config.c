@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "header.h"
 #include "util.h"
 
 enum opt_type { O_STR, O_PATH, O_ADDR, O_FROM, O_URL, O_BOOL, O_INT, O_ENUM,
@@ -228,36 +229,68 @@ addr_valid(const char *a)
 	return at[strlen(at) - 1] != '.';
 }
 
+/* The display name before '<': unquoted when quoted, and one line, since
+ * a field folded over lines (a Kontakt: continued below) joins with
+ * spaces and keeps no line break or control character. */
+static char *
+person_name(const char *s, size_t n)
+{
+	char *raw = xstrndup(s, n), *t = str_trim(raw), *name, *p, *q;
+	size_t tl = strlen(t);
+
+	if (tl >= 2 && t[0] == '"' && t[tl - 1] == '"') {
+		t[tl - 1] = '\0';
+		for (p = q = ++t; *p != '\0'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			*q++ = *p;
+		}
+		*q = '\0';
+	}
+	name = header_clean(t);
+	free(raw);
+	if (*name == '\0') {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* The first '<' outside a quoted-string: a quoted name may hold one. */
+static const char *
+angle_open(const char *s)
+{
+	int quoted = 0;
+
+	for (; *s != '\0'; s++) {
+		if (quoted && *s == '\\' && s[1] != '\0')
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && *s == '<')
+			return s;
+	}
+	return NULL;
+}
+
 int
 person_parse(const char *s, struct person *pp)
 {
-	const char *lt = strchr(s, '<');
+	const char *lt = angle_open(s), *gt;
 	char *addr, *name = NULL;
 
 	if (lt != NULL) {
-		const char *gt = strchr(lt, '>');
-
-		if (gt == NULL || str_trim((char *)gt + 1)[0] != '\0')
+		gt = strchr(lt, '>');
+		if (gt == NULL || gt[strspn(gt + 1, " \t\r\n") + 1] != '\0')
 			return -1;
 		addr = xstrndup(lt + 1, gt - lt - 1);
-		name = xstrndup(s, lt - s);
-		char *t = str_trim(name);
-		size_t tl = strlen(t);
-
-		if (tl >= 2 && t[0] == '"' && t[tl - 1] == '"') {
-			t[tl - 1] = '\0';
-			t++;
-		}
-		memmove(name, t, strlen(t) + 1);
-		if (*name == '\0') {
-			free(name);
-			name = NULL;
-		}
+		name = person_name(s, lt - s);
 	} else
 		addr = xstrdup(s);
 	memmove(addr, str_trim(addr), strlen(str_trim(addr)) + 1);
 	str_lower(addr);
-	if (!addr_valid(addr)) {
+	/* A contact is an address that every outgoing header can carry. */
+	if (!addr_valid(addr) || !header_addr_valid(addr)) {
 		free(addr);
 		free(name);
 		return -1;

@@ -12,6 +12,7 @@
 
 #include <libical/ical.h>
 
+#include "header.h"
 #include "ical.h"
 #include "util.h"
 
@@ -619,8 +620,10 @@ mailto(const char *addr)
 	return xasprintf("mailto:%s", addr);
 }
 
-/* A display name for CN=, without the ^ and " that libical 3.0.16 writes
- * in a form other parsers do not decode; NULL when nothing is left. */
+/* A display name for CN=, cleaned as a mail header's is, and without
+ * the ^ and " that libical 3.0.16 writes in a form other parsers do not
+ * decode, nor the \ that it writes bare, which would take the next
+ * parameter into the name; NULL when nothing is left. */
 static char *
 cn_clean(const char *s)
 {
@@ -628,9 +631,9 @@ cn_clean(const char *s)
 
 	if (s == NULL)
 		return NULL;
-	t = xstrdup(s);
+	t = header_clean(s);
 	for (p = q = t; *p != '\0'; p++)
-		if (*p != '^' && *p != '"')
+		if (*p != '^' && *p != '"' && *p != '\\')
 			*q++ = *p;
 	*q = '\0';
 	cn = text_trimmed(t, 0);

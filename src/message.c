@@ -1,6 +1,7 @@
-/* Building outgoing mail. Everything is UTF-8; headers with non-ASCII are
- * RFC 2047 encoded; the text goes quoted-printable so that every line
- * stays short and 7-bit, whatever the relay. */
+/* Building outgoing mail. Everything is UTF-8; every header field is
+ * written by header.c, which no name or ID can break; the text goes
+ * quoted-printable so that every line stays short and 7-bit, whatever
+ * the relay. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "header.h"
 #include "message.h"
 #include "util.h"
 
@@ -36,80 +38,6 @@ message_new_id(const struct config *c, const char *tag)
 
 	random_token(tok, 26);	/* 130 bits */
 	return xasprintf("%s.%s@%s", tok, tag ? tag : "pactd", domain);
-}
-
-static int
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* Length of the UTF-8 sequence that starts with c. */
-static size_t
-utf8_len(unsigned char c)
-{
-	if (c >= 0xf0)
-		return 4;
-	if (c >= 0xe0)
-		return 3;
-	if (c >= 0xc0)
-		return 2;
-	return 1;
-}
-
-static void
-b64_add(struct buf *b, const unsigned char *p, size_t n)
-{
-	static const char tbl[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = p[i] << 16;
-
-		if (i + 1 < n)
-			v |= p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_addc(b, tbl[(v >> 18) & 63]);
-		buf_addc(b, tbl[(v >> 12) & 63]);
-		buf_addc(b, i + 1 < n ? tbl[(v >> 6) & 63] : '=');
-		buf_addc(b, i + 2 < n ? tbl[v & 63] : '=');
-	}
-}
-
-/* "Name: value", encoded words of at most 45 bytes each, never splitting a
- * UTF-8 character, folded between words. */
-void
-header_encode(struct buf *b, const char *name, const char *value)
-{
-	const unsigned char *p = (const unsigned char *)value;
-	size_t n = strlen(value);
-
-	buf_addf(b, "%s: ", name);
-	if (is_ascii(value) && n < 900) {
-		buf_adds(b, value);
-		buf_adds(b, "\r\n");
-		return;
-	}
-	while (n > 0) {
-		size_t take = 0;
-
-		while (take < n && take + utf8_len(p[take]) <= 45)
-			take += utf8_len(p[take]);
-		if (take == 0 || take > n)
-			take = n < 45 ? n : 45;
-		buf_adds(b, "=?UTF-8?B?");
-		b64_add(b, p, take);
-		buf_adds(b, "?=");
-		p += take;
-		n -= take;
-		if (n > 0)
-			buf_adds(b, "\r\n ");
-	}
-	buf_adds(b, "\r\n");
 }
 
 /* Quoted-printable (RFC 2045) with CRLF hard breaks and soft breaks
@@ -152,55 +80,6 @@ qp_encode(struct buf *b, const char *s)
 		buf_adds(b, "\r\n");
 }
 
-/* "Name <addr>" with the name encoded when needed. */
-static void
-address_header(struct buf *b, const char *hdr, const char *name,
-    const char *addr)
-{
-	char *v;
-
-	if (name == NULL || *name == '\0') {
-		buf_addf(b, "%s: %s\r\n", hdr, addr);
-		return;
-	}
-	if (is_ascii(name) && strpbrk(name, "\"\\()<>[]:;@,.") == NULL) {
-		buf_addf(b, "%s: %s <%s>\r\n", hdr, name, addr);
-		return;
-	}
-	if (is_ascii(name) && strpbrk(name, "\"\\") == NULL) {
-		buf_addf(b, "%s: \"%s\" <%s>\r\n", hdr, name, addr);
-		return;
-	}
-	header_encode(b, hdr, name);
-	b->len -= 2;	/* drop CRLF */
-	b->s[b->len] = '\0';
-	v = xasprintf(" <%s>\r\n", addr);
-	buf_adds(b, v);
-	free(v);
-}
-
-/* References: the answered mail's own chain, then its Message-ID. */
-static void
-references_header(struct buf *b, const struct outmail *m)
-{
-	const char *refs = m->references;
-
-	if (m->in_reply_to == NULL)
-		return;
-	buf_addf(b, "In-Reply-To: <%s>\r\n", m->in_reply_to);
-	buf_adds(b, "References:");
-	if (refs != NULL && strlen(refs) < 8000) {
-		char *copy = xstrdup(refs), *save = NULL;
-
-		for (char *t = strtok_r(copy, " \t\r\n", &save); t != NULL;
-		    t = strtok_r(NULL, " \t\r\n", &save))
-			if (t[0] == '<' && strchr(t, '>') != NULL)
-				buf_addf(b, " %s\r\n", t);
-		free(copy);
-	}
-	buf_addf(b, " <%s>\r\n", m->in_reply_to);
-}
-
 static void
 text_part(struct buf *b, const char *body)
 {
@@ -233,7 +112,7 @@ calendar_parts(struct buf *b, const struct outmail *m, const char *mid)
 	    "filename=\"invite.ics\"\r\nContent-Transfer-Encoding: base64\r\n"
 	    "\r\n", outer);
 	for (size_t i = 0, n = strlen(m->calendar); i < n; i += 57) {
-		b64_add(b, (const unsigned char *)m->calendar + i,
+		buf_add_base64(b, (const unsigned char *)m->calendar + i,
 		    n - i < 57 ? n - i : 57);
 		buf_adds(b, "\r\n");
 	}
@@ -241,28 +120,46 @@ calendar_parts(struct buf *b, const struct outmail *m, const char *mid)
 	(void)mid;
 }
 
+/* From, To and Reply-To; -1 with *cause when an address is not one. */
+static int
+address_headers(struct buf *b, const struct config *c,
+    const struct outmail *m, char **cause)
+{
+	struct person from;
+	int rc;
+
+	if (person_parse(c->smtp_from, &from) != 0)
+		fatalx("smtp from '%s' invalid", c->smtp_from);
+	rc = header_mailbox(b, "From", from.name, from.addr, cause);
+	person_free(&from);
+	if (rc != 0 || header_mailbox(b, "To", m->to_name, m->to_addr,
+	    cause) != 0)
+		return -1;
+	if (m->reply_to != NULL &&
+	    header_mailbox(b, "Reply-To", NULL, m->reply_to, cause) != 0)
+		return -1;
+	return 0;
+}
+
 char *
 message_build(const struct config *c, const struct outmail *m, time_t now,
-    char **mid)
+    char **mid, char **cause)
 {
 	struct buf b;
-	struct person from;
 	char date[64];
 
 	buf_init(&b);
-	if (person_parse(c->smtp_from, &from) != 0)
-		fatalx("smtp from '%s' invalid", c->smtp_from);
 	*mid = m->message_id ? xstrdup(m->message_id) :
 	    message_new_id(c, "r");
 	clock_format_rfc5322(now, date, sizeof date);
-	address_header(&b, "From", from.name, from.addr);
-	person_free(&from);
-	address_header(&b, "To", m->to_name, m->to_addr);
-	if (m->reply_to != NULL)
-		buf_addf(&b, "Reply-To: %s\r\n", m->reply_to);
-	header_encode(&b, "Subject", m->subject);
-	buf_addf(&b, "Date: %s\r\nMessage-ID: <%s>\r\n", date, *mid);
-	references_header(&b, m);
+	if (address_headers(&b, c, m, cause) != 0)
+		goto refused;
+	header_text(&b, "Subject", m->subject);
+	buf_addf(&b, "Date: %s\r\n", date);
+	if (header_msgid(&b, "Message-ID", *mid, cause) != 0)
+		goto refused;
+	if (m->in_reply_to != NULL)
+		header_thread(&b, m->in_reply_to, m->references);
 	buf_addf(&b, "Auto-Submitted: %s\r\n", m->auto_generated ?
 	    "auto-generated" : "auto-replied");
 	buf_adds(&b, "X-Auto-Response-Suppress: All\r\nMIME-Version: 1.0\r\n");
@@ -271,4 +168,9 @@ message_build(const struct config *c, const struct outmail *m, time_t now,
 	else
 		text_part(&b, m->body);
 	return buf_steal(&b);
+refused:
+	buf_free(&b);
+	free(*mid);
+	*mid = NULL;
+	return NULL;
 }

@@ -24,13 +24,13 @@ struct outmail {
 /* A new Message-ID (without <>) at the pact's domain. */
 char *message_new_id(const struct config *, const char *tag);
 
-/* The whole message with CRLF line ends; *mid gets its Message-ID. */
+/* The whole message with CRLF line ends; *mid gets its Message-ID.
+ * NULL with *cause when an address or the Message-ID is not one. */
 char *message_build(const struct config *, const struct outmail *,
-    time_t now, char **mid);
+    time_t now, char **mid, char **cause);
 
 /* Helpers shared with the calendar and page code. */
 void qp_encode(struct buf *, const char *);
-void header_encode(struct buf *, const char *name, const char *value);
 void random_token(char *out, size_t nchars);	/* lower-case base32 */
 
 #endif

@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "fault.h"
+#include "header.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -27,10 +28,19 @@ outbox_queue(struct store *s, const struct config *c,
     const char *cause_key, time_t now, char **cause)
 {
 	sqlite3_stmt *st;
-	char *mid, *data;
+	char *mid, *data, *why = NULL, *to, *subject;
 	int rc;
 
-	data = message_build(c, m, now, &mid);
+	/* A mail that cannot be built safely is not sent, and the state
+	 * change that caused it still holds. */
+	if ((data = message_build(c, m, now, &mid, &why)) == NULL) {
+		to = header_clean(m->to_addr);
+		log_warnx("%s %s: mail to %s not built: %s", kind,
+		    ref != NULL ? ref : "-", to, why);
+		free(to);
+		free(why);
+		return 0;
+	}
 	st = store_prepare(s, "INSERT INTO outbox(message_id, rcpt, kind, ref, "
 	    "subject, data, auto_reply, next_try, created, cause, reply_seq) "
 	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,CASE WHEN ?7 THEN (SELECT "
@@ -40,13 +50,16 @@ outbox_queue(struct store *s, const struct config *c,
 	sqlite3_bind_text(st, 2, m->to_addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ref, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->subject, -1, SQLITE_STATIC);
+	/* The subject as the header says it, for pactctl outbox. */
+	subject = header_clean(m->subject);
+	sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, data, strlen(data), SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, !m->auto_generated);
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_text(st, 10, cause_key, -1, SQLITE_STATIC);
 	rc = store_exec_stmt(s, st, cause);
+	free(subject);
 	free(data);
 	free(mid);
 	return rc;

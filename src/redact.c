@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "message.h"
+#include "header.h"
 #include "redact.h"
 #include "util.h"
 
@@ -393,6 +394,27 @@ field_len(const char *p, size_t len)
 	}
 }
 
+/* A display name without its surrounding quotes and escapes, in place. */
+static char *
+display_unquote(char *d)
+{
+	size_t n;
+	char *w, *r;
+
+	d = str_trim(d);
+	n = strlen(d);
+	if (n < 2 || d[0] != '"' || d[n - 1] != '"')
+		return d;
+	d[n - 1] = '\0';
+	for (r = w = ++d; *r != '\0'; r++) {
+		if (*r == '\\' && r[1] != '\0')
+			r++;
+		*w++ = *r;
+	}
+	*w = '\0';
+	return d;
+}
+
 static int
 is_address_header(const char *name, size_t nlen)
 {
@@ -406,33 +428,33 @@ is_address_header(const char *name, size_t nlen)
 	return 0;
 }
 
-/* A redacted field again: "Name: value", its display name (before
- * " <addr>") encoded when it is not ASCII. */
+/* A redacted field again through the one header writer: an address
+ * field as "display <addr>" when it still holds one address, anything
+ * else as unstructured text. */
 static void
 field_write(struct buf *out, const char *name, size_t nlen,
     const char *value)
 {
 	char *hname = xstrndup(name, nlen), *lt = strrchr(value, '<');
-	char *display, *d, *q;
+	char *display, *addr, *cause = NULL, *gt;
+	size_t mark = out->len;
 
-	if (!is_address_header(name, nlen) || lt == NULL || lt == value) {
-		header_encode(out, hname, value);
+	if (!is_address_header(name, nlen) || lt == NULL ||
+	    (gt = strchr(lt, '>')) == NULL) {
+		header_text(out, hname, value);
 		free(hname);
 		return;
 	}
 	display = xstrndup(value, lt - value);
-	d = str_trim(display);
-	/* "[forgotten]" holds specials: a phrase needs them quoted. */
-	if (*d != '"' && strpbrk(d, "()<>[]:;@,.") != NULL &&
-	    strpbrk(d, "\"\\") == NULL) {
-		q = xasprintf("\"%s\"", d);
-		header_encode(out, hname, q);
-		free(q);
-	} else
-		header_encode(out, hname, d);
-	out->len -= 2;		/* the CRLF, for the address to follow */
-	out->s[out->len] = '\0';
-	buf_addf(out, " %s\r\n", lt);
+	addr = xstrndup(lt + 1, gt - lt - 1);
+	if (header_mailbox(out, hname, display_unquote(display), addr,
+	    &cause) != 0) {
+		out->len = mark;
+		out->s[mark] = '\0';
+		header_text(out, hname, value);
+		free(cause);
+	}
+	free(addr);
 	free(display);
 	free(hname);
 }

@@ -265,3 +265,26 @@ utf8_valid(const char *s, size_t n)
 	}
 	return 1;
 }
+
+/* Base64 (RFC 4648) of n bytes, without line breaks. */
+void
+buf_add_base64(struct buf *b, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = p[i] << 16;
+
+		if (i + 1 < n)
+			v |= p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		buf_addc(b, tbl[(v >> 18) & 63]);
+		buf_addc(b, tbl[(v >> 12) & 63]);
+		buf_addc(b, i + 1 < n ? tbl[(v >> 6) & 63] : '=');
+		buf_addc(b, i + 2 < n ? tbl[v & 63] : '=');
+	}
+}
+

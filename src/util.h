@@ -29,6 +29,7 @@ void buf_adds(struct buf *, const char *);
 void buf_addc(struct buf *, int);
 void buf_addf(struct buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+void buf_add_base64(struct buf *, const void *, size_t);
 char *buf_steal(struct buf *);
 void buf_free(struct buf *);
 

@@ -4,7 +4,8 @@
 #   sh tests/fuzz/run.sh SECONDS [TARGET...]
 #
 # TARGET is mime, subject, address, body, vote, ical, redact, template,
-# config or oauth2 (also written fuzz_mime); all of them when none is given. Each runs on its own
+# config, oauth2 or header (also written fuzz_mime); all of them when none
+# is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
 # printed: runs, corpus size (the inputs libFuzzer kept, and the files in
