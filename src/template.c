@@ -752,15 +752,16 @@ tformhead(const char *s)
 	return strncmp(s, "Emne:", 5) == 0 || strncmp(s, "Subject:", 8) == 0;
 }
 
-/* A short label of at most four words and a colon ("Sted: ..." or
- * "Dagsorden:"), which starts a paragraph of its own. */
+/* A short capitalised label of at most four words and a colon ("Sted:
+ * ..." or "Dagsorden:"), which starts a paragraph of its own; a line
+ * going on with "registreret: JA." does not. */
 static int
 tlabel(const char *l, size_t n)
 {
 	size_t i, words = 1;
 
 	if (n == 0 || !((unsigned char)l[0] >= 0x80 ||
-	    (l[0] >= 'A' && l[0] <= 'Z') || (l[0] >= 'a' && l[0] <= 'z')))
+	    (l[0] >= 'A' && l[0] <= 'Z')))
 		return 0;
 	for (i = 0; i < n && i < 64; i++) {
 		if (l[i] == ':')

@@ -507,6 +507,12 @@ test_wrap_structure(void **state)
 	expect_wrap("", "");
 	expect_wrap("no newline at the end", "no newline at the end");
 
+	/* A line going on with a lower-case word and a colon is no label. */
+	expect_wrap("Tak. Foreningen af Små og Mellemstore Økologiske "
+	    "Jordbrugsvirksomheders stemme er\nregistreret: JA.\n",
+	    "Tak. Foreningen af Små og Mellemstore Økologiske "
+	    "Jordbrugsvirksomheders stemme\ner registreret: JA.\n");
+
 	/* A list item wraps under its text; a label starts a paragraph and
 	 * a heading ends one. */
 	expect_wrap("Det har vi forstået:\n"
