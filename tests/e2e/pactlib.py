@@ -57,7 +57,8 @@ def is_outgoing(raw):
     """Whether pactd sent this mail: the pact's address, or its bounce
     address pagt+b-ID, is the envelope sender, which delivery records as
     Return-Path."""
-    head = raw.split(b"\r\n\r\n", 1)[0]
+    end = raw.find(b"\r\n\r\n")
+    head = raw[:end if end >= 0 else 65536]
     return re.search(rb"(?im)^Return-Path:[ \t]*<pagt(\+b-[^>@]*)?@example\.test>", head) is not None
 
 
