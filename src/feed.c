@@ -12,36 +12,308 @@
 #include "util.h"
 
 #define FEED_ENTRIES	100
+#define FEED_SUMMARY	280	/* characters of an entry's summary */
 
-/* The public events, with Danish and English titles (%s: the subject). */
-static const struct {
+struct feed {
+	const struct config *conf;
+	struct store	*store;
+	const char	*lang;
+	struct strv	 ids;		/* index.html's ids, sorted */
+};
+
+static void sum_declaration(struct feed *, const char *, struct buf *);
+static void sum_member(struct feed *, const char *, struct buf *);
+static void sum_initiative(struct feed *, const char *, struct buf *);
+static void sum_status(struct feed *, const char *, struct buf *);
+static void sum_comments(struct feed *, const char *, struct buf *);
+static void sum_meeting(struct feed *, const char *, struct buf *);
+
+/* The public events, with Danish and English titles (%s: the subject),
+ * where on the page each is (an id by ref, else its section) and what
+ * its summary says. */
+static const struct feed_event {
 	const char *event;
 	const char *da;
 	const char *en;
 	const char *sql;	/* the subject of the title, by ref */
+	const char *anchor;	/* the page's id for it, by ref; NULL: ref */
+	const char *section;	/* the section's id */
+	void (*summary)(struct feed *, const char *, struct buf *);
 } feed_events[] = {
 	{ "declaration", "Erklæring fra %s", "Declaration of %s",
 	    "SELECT party, ' (version ' || version || ')' FROM declarations "
-	    "WHERE ref = ?" },
+	    "WHERE ref = ?", "SELECT 'party-' || party FROM declarations "
+	    "WHERE ref = ?", "parter", sum_declaration },
 	{ "member admitted", "Nyt associeret medlem: %s", "New associate "
-	    "member: %s", "SELECT organisation FROM associates WHERE ref = ?" },
+	    "member: %s", "SELECT organisation FROM associates WHERE ref = ?",
+	    NULL, "medlemmer", sum_member },
 	{ "member withdrawn", "%s har forladt pagten", "%s has left the pact",
-	    "SELECT organisation FROM associates WHERE ref = ?" },
+	    "SELECT organisation FROM associates WHERE ref = ?", NULL,
+	    "medlemmer", sum_member },
 	{ "initiative", "Initiativ: %s", "Initiative: %s",
 	    "SELECT title || ' (' || by_name || ')' FROM initiatives WHERE "
-	    "ref = ?" },
+	    "ref = ?", NULL, "initiativer", sum_initiative },
 	{ "annual status", "Årsstatus %s", "Annual status %s",
-	    "SELECT year FROM statuses WHERE ref = ?" },
+	    "SELECT year FROM statuses WHERE ref = ?", NULL, "status",
+	    sum_status },
 	{ "comments published", "Advisory boardets kommentarer til årsstatus "
 	    "%s", "The advisory board's comments on the annual status %s",
-	    "SELECT year FROM statuses WHERE ref = ?" },
+	    "SELECT year FROM statuses WHERE ref = ?", NULL, "status",
+	    sum_comments },
 	{ "meeting scheduled", "Møde: %s", "Meeting: %s",
-	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?" },
+	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?",
+	    NULL, "moeder", sum_meeting },
 	{ "meeting changed", "Møde ændret: %s", "Meeting changed: %s",
-	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?" },
+	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?",
+	    NULL, "moeder", sum_meeting },
 	{ "meeting cancelled", "Møde aflyst: %s", "Meeting cancelled: %s",
-	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?" },
+	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?",
+	    NULL, "moeder", sum_meeting },
 };
+
+static const char *
+feed_tr(const struct feed *f, const char *da, const char *en)
+{
+	return strcmp(f->lang, "en") == 0 ? en : da;
+}
+
+/* Where a sentence ends in s at i: a stop, then a blank or the end. */
+static int
+sentence_end(const char *s, size_t i)
+{
+	return strchr(".!?", s[i]) != NULL && (s[i + 1] == ' ' ||
+	    s[i + 1] == '\0');
+}
+
+/* The first sentences of text's first paragraph on one line, as many as
+ * fit in FEED_SUMMARY characters; a longer first sentence is clipped. */
+static void
+feed_sentences(struct buf *b, const char *text)
+{
+	struct buf t;
+	size_t i, chars = 0, cut = 0;
+	char *c;
+
+	buf_init(&t);
+	for (const char *p = text ? text : ""; *p != '\0'; p++) {
+		if (*p == '\n' && t.len > 0 && p[strspn(p + 1, " \t\r") + 1] ==
+		    '\n')
+			break;
+		if (strchr(" \t\r\n", *p) == NULL)
+			buf_addc(&t, *p);
+		else if (t.len > 0 && t.s[t.len - 1] != ' ')
+			buf_addc(&t, ' ');
+	}
+	while (t.len > 0 && t.s[t.len - 1] == ' ')
+		t.s[--t.len] = '\0';
+	for (i = 0; i < t.len && chars <= FEED_SUMMARY; i++) {
+		if (((unsigned char)t.s[i] & 0xc0) != 0x80)
+			chars++;
+		if (chars <= FEED_SUMMARY && sentence_end(t.s, i))
+			cut = i + 1;
+	}
+	if (t.len > 0 && chars <= FEED_SUMMARY)
+		cut = t.len;
+	if (cut > 0)
+		buf_add(b, t.s, cut);
+	else if (t.len > 0) {
+		c = limit_clip(t.s, FEED_SUMMARY);
+		buf_adds(b, c);
+		free(c);
+	}
+	buf_free(&t);
+}
+
+/* Run sql with ref bound and hand its row to the caller, or NULL. */
+static sqlite3_stmt *
+feed_row(struct feed *f, const char *sql, const char *ref)
+{
+	sqlite3_stmt *st = store_prepare(f->store, sql);
+
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return st;
+	store_done(st);
+	return NULL;
+}
+
+static const char *
+feed_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/* The motivation; a version since replaced says so instead, as the page
+ * no longer shows its text. */
+static void
+sum_declaration(struct feed *f, const char *ref, struct buf *b)
+{
+	sqlite3_stmt *st = feed_row(f, "SELECT d.motivation, d.version, "
+	    "(SELECT max(version) FROM declarations WHERE party = d.party) "
+	    "FROM declarations d WHERE d.ref = ?", ref);
+	int last;
+
+	if (st == NULL)
+		return;
+	if ((last = sqlite3_column_int(st, 2)) > sqlite3_column_int(st, 1))
+		buf_addf(b, feed_tr(f, "Erstattet af version %d.",
+		    "Replaced by version %d."), last);
+	else
+		feed_sentences(b, feed_col(st, 0));
+	store_done(st);
+}
+
+static const char *feed_party(const struct config *, const char *);
+
+/* What the page says of a member: its kind, CVR, who nominated it. */
+static void
+sum_member(struct feed *f, const char *ref, struct buf *b)
+{
+	sqlite3_stmt *st = feed_row(f, "SELECT type, cvr, nominated_by, "
+	    "state FROM associates WHERE ref = ?", ref);
+	char *clipped;
+
+	if (st == NULL)
+		return;
+	clipped = limit_clip(feed_party(f->conf, feed_col(st, 2)),
+	    LIMIT_NAME_CHARS);
+	buf_addf(b, feed_tr(f, "%s, CVR %.20s, indstillet af %s.",
+	    "%s, CVR %.20s, nominated by %s."), strcmp(feed_col(st, 0),
+	    "company") == 0 ? feed_tr(f, "Virksomhed", "Company") :
+	    feed_tr(f, "Forening", "Association"), feed_col(st, 1), clipped);
+	if (strcmp(feed_col(st, 3), "active") != 0)
+		buf_adds(b, feed_tr(f, " Ikke længere associeret medlem.",
+		    " No longer an associate member."));
+	free(clipped);
+	store_done(st);
+}
+
+static void
+sum_initiative(struct feed *f, const char *ref, struct buf *b)
+{
+	sqlite3_stmt *st = feed_row(f, "SELECT description FROM initiatives "
+	    "WHERE ref = ?", ref);
+
+	if (st == NULL)
+		return;
+	feed_sentences(b, feed_col(st, 0));
+	store_done(st);
+}
+
+/* The status text's first sentences, or where its comments stand. */
+static void
+sum_status(struct feed *f, const char *ref, struct buf *b)
+{
+	sqlite3_stmt *st = feed_row(f, "SELECT text, deadline FROM statuses "
+	    "WHERE ref = ?", ref);
+	char when[64];
+
+	if (st == NULL)
+		return;
+	if (*feed_col(st, 0) != '\0')
+		feed_sentences(b, feed_col(st, 0));
+	else {
+		clock_format_local(f->lang, sqlite3_column_int64(st, 1), when,
+		    sizeof when);
+		buf_addf(b, feed_tr(f, "Årsstatus som PDF. Advisory boardet "
+		    "kommenterer den til %s.", "The annual status as a PDF. "
+		    "The advisory board comments on it until %s."), when);
+	}
+	store_done(st);
+}
+
+/* How many comments came, and the first one's opening. */
+static void
+sum_comments(struct feed *f, const char *ref, struct buf *b)
+{
+	sqlite3_stmt *st = feed_row(f, "SELECT count(*), (SELECT text FROM "
+	    "comments WHERE status_ref = ?1 ORDER BY submitted LIMIT 1) FROM "
+	    "comments WHERE status_ref = ?1", ref);
+	int n;
+
+	if (st == NULL)
+		return;
+	if ((n = sqlite3_column_int(st, 0)) == 0)
+		buf_adds(b, feed_tr(f, "Der kom ingen kommentarer.",
+		    "No comments came."));
+	else {
+		buf_addf(b, feed_tr(f, "%d kommentar%s. ", "%d comment%s. "), n,
+		    n == 1 ? "" : feed_tr(f, "er", "s"));
+		feed_sentences(b, feed_col(st, 1));
+	}
+	store_done(st);
+}
+
+static void
+sum_meeting(struct feed *f, const char *ref, struct buf *b)
+{
+	sqlite3_stmt *st = feed_row(f, "SELECT start, location FROM meetings "
+	    "WHERE ref = ?", ref);
+	char when[64];
+
+	if (st == NULL)
+		return;
+	clock_format_local(f->lang, sqlite3_column_int64(st, 0), when,
+	    sizeof when);
+	buf_addf(b, feed_tr(f, "Tid: %s. Sted: ", "Time: %s. Place: "), when);
+	feed_sentences(b, feed_col(st, 1));
+	store_done(st);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ids index.html holds, sorted, so entries link only to those. */
+static void
+feed_ids(struct feed *f, const char *html)
+{
+	const char *p, *e;
+
+	for (p = html; p != NULL && (p = strstr(p, " id=\"")) != NULL;
+	    p = e) {
+		p += 5;
+		if ((e = strchr(p, '"')) == NULL)
+			break;
+		if (e > p && memchr(p, '&', e - p) == NULL)
+			strv_addn(&f->ids, xstrndup(p, e - p));
+	}
+	if (f->ids.n > 0)
+		qsort(f->ids.v, f->ids.n, sizeof *f->ids.v, id_cmp);
+}
+
+static int
+feed_has_id(const struct feed *f, const char *id)
+{
+	return f->ids.n > 0 && bsearch(&id, f->ids.v, f->ids.n,
+	    sizeof *f->ids.v, id_cmp) != NULL;
+}
+
+/* The fragment an entry links to: its own id on the page, else its
+ * section's, else the main content's; "" when the page has none. */
+static char *
+feed_anchor(struct feed *f, const struct feed_event *ev, const char *ref)
+{
+	sqlite3_stmt *st;
+	char *id = NULL;
+
+	if (ev->anchor != NULL && (st = feed_row(f, ev->anchor, ref)) != NULL) {
+		id = xstrdup(feed_col(st, 0));
+		store_done(st);
+	}
+	if (id == NULL)
+		id = xstrdup(ref);
+	if (feed_has_id(f, id))
+		return id;
+	free(id);
+	if (feed_has_id(f, ev->section))
+		return xstrdup(ev->section);
+	return xstrdup(feed_has_id(f, "indhold") ? "indhold" : "");
+}
 
 static void
 xml_escape(struct buf *b, const char *s)
@@ -100,23 +372,35 @@ feed_title(const struct config *c, struct store *s, size_t e,
 	return title;
 }
 
+/* One entry: linked to its place on the page, summed up in a few
+ * sentences of its own text (no summary rather than the title again). */
 static void
-feed_entry(struct buf *b, const struct config *c, const char *title,
-    const char *ref, long long id, time_t at)
+feed_entry(struct buf *b, struct feed *f, const struct feed_event *ev,
+    const char *title, const char *ref, long long id, time_t at)
 {
-	char iso[32];
+	struct buf sum;
+	char iso[32], *anchor = feed_anchor(f, ev, ref);
 
 	clock_format_utc(at, iso, sizeof iso);
 	buf_adds(b, "  <entry>\n    <title>");
 	xml_escape(b, title);
 	buf_adds(b, "</title>\n    <id>");
-	xml_escape(b, c->base_url);
+	xml_escape(b, f->conf->base_url);
 	buf_addf(b, "/#%s-%lld</id>\n    <link href=\"", ref, id);
-	xml_escape(b, c->base_url);
-	buf_addf(b, "/#%s\"/>\n    <updated>%s</updated>\n    <summary>", ref,
-	    iso);
-	xml_escape(b, title);
-	buf_adds(b, "</summary>\n  </entry>\n");
+	xml_escape(b, f->conf->base_url);
+	buf_adds(b, *anchor != '\0' ? "/#" : "/");
+	xml_escape(b, anchor);
+	buf_addf(b, "\"/>\n    <updated>%s</updated>\n", iso);
+	buf_init(&sum);
+	ev->summary(f, ref, &sum);
+	if (sum.len > 0) {
+		buf_adds(b, "    <summary>");
+		xml_escape(b, sum.s);
+		buf_adds(b, "</summary>\n");
+	}
+	buf_adds(b, "  </entry>\n");
+	buf_free(&sum);
+	free(anchor);
 }
 
 static void
@@ -146,14 +430,16 @@ feed_head(struct buf *b, const struct config *c, const char *lang,
 
 int
 feed_render(const struct config *c, struct store *s, const char *lang,
-    time_t now, char **out)
+    const char *html, time_t now, char **out)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, at, event, ref FROM "
 	    "log WHERE ref IS NOT NULL ORDER BY id DESC");
+	struct feed f = { c, s, lang, { NULL, 0 } };
 	struct buf b, entries;
 	time_t updated = 0;
 	int n = 0;
 
+	feed_ids(&f, html);
 	buf_init(&b);
 	buf_init(&entries);
 	while (n < FEED_ENTRIES && sqlite3_step(st) == SQLITE_ROW) {
@@ -168,7 +454,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 				continue;
 			if (updated == 0)
 				updated = sqlite3_column_int64(st, 1);
-			feed_entry(&entries, c, title, ref,
+			feed_entry(&entries, &f, &feed_events[e], title, ref,
 			    sqlite3_column_int64(st, 0),
 			    sqlite3_column_int64(st, 1));
 			free(title);
@@ -176,6 +462,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 		}
 	}
 	store_done(st);
+	strv_free(&f.ids);
 	feed_head(&b, c, lang, updated ? updated : now);
 	if (entries.s != NULL)
 		buf_adds(&b, entries.s);

@@ -7,7 +7,9 @@
 #include "config.h"
 #include "store.h"
 
+/* The feed in lang; entries link to ids that html (index.html, or NULL
+ * when it could not be written) holds, else to the page. */
 int feed_render(const struct config *, struct store *, const char *lang,
-    time_t now, char **out);
+    const char *html, time_t now, char **out);
 
 #endif

@@ -697,8 +697,8 @@ add_cn(icalproperty *p, const char *name)
 	}
 }
 
-/* The ORGANIZER and the one ATTENDEE with the parameters clients need to
- * show Accept/Decline. */
+/* The ORGANIZER and the one ATTENDEE; a REQUEST carries what clients
+ * need to show Accept/Decline, a CANCEL asks for nothing. */
 static void
 add_people(icalcomponent *ev, const struct ical_event *e, const char *org,
     const char *att)
@@ -710,9 +710,12 @@ add_people(icalcomponent *ev, const struct ical_event *e, const char *org,
 	icalcomponent_add_property(ev, p);
 	p = icalproperty_new_attendee(att);
 	add_cn(p, e->attendee_cn);
-	icalproperty_add_parameter(p, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
-	icalproperty_add_parameter(p,
-	    icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
+	if (!e->cancel) {
+		icalproperty_add_parameter(p,
+		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+		icalproperty_add_parameter(p,
+		    icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
+	}
 	icalproperty_add_parameter(p,
 	    icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
 	icalcomponent_add_property(ev, p);
@@ -734,8 +737,11 @@ event_build(const struct ical_event *e, const char *org, const char *att)
 	add_text(ev, icalproperty_new_location, e->location, 0);
 	add_text(ev, icalproperty_new_description, e->description, 1);
 	add_people(ev, e, org, att);
-	icalcomponent_add_property(ev, icalproperty_new_status(e->cancel ?
-	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+	/* RFC 5546 3.2.5: STATUS:CANCELLED cancels the whole event, and
+	 * must not be sent when only an attendee is removed. */
+	if (!e->cancel || !e->uninvite)
+		icalcomponent_add_property(ev, icalproperty_new_status(
+		    e->cancel ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
 	icalcomponent_add_property(ev,
 	    icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
 	return ev;

@@ -22,6 +22,8 @@ struct ical_event {
 	int		 sequence;
 	const char	*tzid;		/* the zone given to ical_init */
 	int		 cancel;	/* METHOD:CANCEL + STATUS:CANCELLED */
+	int		 uninvite;	/* with cancel: for this attendee only,
+					 * the event goes on: no STATUS */
 };
 
 /*
@@ -42,7 +44,9 @@ int ical_init(const char *tzid, char **cause);
  * VTIMEZONE, and a VEVENT with UID, DTSTAMP (UTC), DTSTART/DTEND;TZID= in
  * local time, SEQUENCE, SUMMARY, LOCATION, DESCRIPTION, ORGANIZER;CN=,
  * one ATTENDEE;CN=;RSVP=TRUE;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT,
- * STATUS:CONFIRMED (or CANCELLED) and TRANSP:OPAQUE. Text is made valid
+ * STATUS:CONFIRMED and TRANSP:OPAQUE. A CANCEL asks for no answer: its
+ * ATTENDEE has only CN= and ROLE=, and STATUS is CANCELLED, or absent
+ * when one attendee is uninvited (RFC 5546 section 3.2.5). Text is made valid
  * UTF-8 without control characters. Owned string, or NULL when ical_init
  * has not succeeded for e->tzid, the UID is missing or holds control
  * characters, an address has no @ or holds blanks, quotes or control

@@ -156,12 +156,17 @@ meeting_message_id(struct pact *p, const char *word, const char *ref)
 	return xasprintf("m-%s.%s.%d@%s", word, ref, n + 1, domain);
 }
 
+/* What a calendar mail does: invite, cancel the meeting, or take one
+ * attendee off a meeting that goes on. */
+enum meeting_how { HOW_REQUEST, HOW_CANCEL, HOW_UNINVITE };
+
 /* One iMIP mail (REQUEST or CANCEL) to one attendee. */
 static int
 meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
-    const char *name, int cancel, const char *tmpl, time_t now,
+    const char *name, enum meeting_how how, const char *tmpl, time_t now,
     char **cause)
 {
+	int cancel = how != HOW_REQUEST;
 	const struct config *c = p->conf;
 	struct sender who;
 	struct ical_event ev;
@@ -191,6 +196,7 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	ev.sequence = m->sequence;
 	ev.tzid = c->timezone;
 	ev.cancel = cancel;
+	ev.uninvite = how == HOW_UNINVITE;
 	if ((cal = ical_build(&ev)) == NULL) {
 		*cause = xasprintf("%s: cannot build the calendar for %s",
 		    m->ref, addr);
@@ -204,6 +210,8 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	meeting_vars(m, lang, v);
 	tvars_set(v, "name", name);
 	tvars_set(v, "token_line", detail);
+	if (how == HOW_UNINVITE)
+		tvars_set(v, "uninvited", "yes");
 	memset(&n, 0, sizeof n);
 	n.to_addr = addr;
 	n.to_name = name;
@@ -285,8 +293,8 @@ meeting_attendees(struct pact *p, const char *ref, char **cause)
 
 /* Send one mail to every attendee of the meeting. */
 static int
-meeting_mail_all(struct pact *p, const struct meeting *m, int cancel,
-    const char *tmpl, time_t now, char **cause)
+meeting_mail_all(struct pact *p, const struct meeting *m,
+    enum meeting_how how, const char *tmpl, time_t now, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT addr, name FROM "
 	    "attendees WHERE ref = ? ORDER BY rowid");
@@ -302,7 +310,7 @@ meeting_mail_all(struct pact *p, const struct meeting *m, int cancel,
 	store_done(st);
 	for (size_t i = 0; i < addrs.n && rc == 0; i++)
 		rc = meeting_mail(p, m, addrs.v[i], *names.v[i] ? names.v[i] :
-		    NULL, cancel, tmpl, now, cause);
+		    NULL, how, tmpl, now, cause);
 	strv_free(&addrs);
 	strv_free(&names);
 	return rc;
@@ -354,7 +362,8 @@ meeting_create(struct pact *p, struct meeting *m, time_t now, char **cause)
 	m->sequence = 0;
 	if (meeting_store(p, m, 1, now, cause) != 0 ||
 	    meeting_attendees(p, m->ref, cause) != 0 ||
-	    meeting_mail_all(p, m, 0, "meeting-invite.txt", now, cause) != 0)
+	    meeting_mail_all(p, m, HOW_REQUEST, "meeting-invite.txt", now,
+	    cause) != 0)
 		return -1;
 	meeting_trace(m, "scheduled");
 	return audit_append(p->store, "meeting scheduled", m->ref, NULL,
@@ -377,7 +386,8 @@ meeting_update(struct pact *p, struct meeting *m, int times_changed,
 		if (store_exec_stmt(p->store, st, cause) != 0)
 			return -1;
 	}
-	if (meeting_mail_all(p, m, 0, "meeting-update.txt", now, cause) != 0)
+	if (meeting_mail_all(p, m, HOW_REQUEST, "meeting-update.txt", now,
+	    cause) != 0)
 		return -1;
 	meeting_trace(m, "changed");
 	return audit_append(p->store, "meeting changed", m->ref, NULL,
@@ -390,7 +400,8 @@ meeting_cancel(struct pact *p, struct meeting *m, time_t now, char **cause)
 	m->sequence++;
 	m->state = MEETING_CANCELLED;
 	if (meeting_store(p, m, 0, now, cause) != 0 ||
-	    meeting_mail_all(p, m, 1, "meeting-cancel.txt", now, cause) != 0)
+	    meeting_mail_all(p, m, HOW_CANCEL, "meeting-cancel.txt", now,
+	    cause) != 0)
 		return -1;
 	meeting_trace(m, "cancelled");
 	return audit_append(p->store, "meeting cancelled", m->ref, NULL,
@@ -450,7 +461,7 @@ meeting_participant_joined(struct pact *p, const char *addr,
 		if ((added = attendee_add(p, m.ref, addr, name, cause)) < 0)
 			rc = -1;
 		else if (added)
-			rc = meeting_mail(p, &m, addr, name, 0,
+			rc = meeting_mail(p, &m, addr, name, HOW_REQUEST,
 			    "meeting-invite.txt", now, cause);
 		meeting_free(&m);
 	}
@@ -472,8 +483,8 @@ meeting_participant_left(struct pact *p, const char *addr, time_t now,
 
 		if (meeting_load(p->store, refs.v[i], NULL, &m) != 0)
 			continue;
-		rc = meeting_mail(p, &m, addr, NULL, 1, "meeting-cancel.txt",
-		    now, cause);
+		rc = meeting_mail(p, &m, addr, NULL, HOW_UNINVITE,
+		    "meeting-cancel.txt", now, cause);
 		st = store_prepare(p->store, "DELETE FROM attendees WHERE ref = ? "
 		    "AND addr = ?");
 		sqlite3_bind_text(st, 1, m.ref, -1, SQLITE_STATIC);

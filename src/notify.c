@@ -53,7 +53,8 @@ notice_render(const struct config *c, const struct notice *n,
 	str_trim(*subject);
 	while (*nl == '\n')
 		nl++;
-	*body = xstrdup(nl);
+	/* Wrapped now that names and values are in, not before. */
+	*body = template_wrap(nl, TEMPLATE_WIDTH);
 	free(out);
 	return 0;
 }

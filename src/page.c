@@ -574,14 +574,18 @@ page_put(const struct config *c, const char *name, const char *data,
 	free(path);
 }
 
-/* Read the pact's public state in one transaction, for all three files. */
+/* Read the pact's public state in one transaction, for all three files;
+ * index.html comes first, so that the feed links only to its ids. */
 static int
-page_read(struct page *pg, char **feed, char **cause)
+page_read(struct page *pg, const char *dir, char **html, char **why,
+    char **feed, char **cause)
 {
 	if (store_exec(pg->store, "BEGIN", cause) != 0)
 		return -1;
 	page_gather(pg);
-	feed_render(pg->conf, pg->store, pg->lang, pg->now, feed);
+	template_render(dir, pg->lang, "index.html", pg->v, TEMPLATE_HTML, html,
+	    why);
+	feed_render(pg->conf, pg->store, pg->lang, *html, pg->now, feed);
 	if (store_exec(pg->store, "COMMIT", cause) != 0) {
 		store_rollback(pg->store);
 		free(*feed);
@@ -597,7 +601,7 @@ page_render(const struct config *c, struct store *s, time_t now,
 {
 	struct page pg;
 	char *dir = xasprintf("%s/page", c->templates), *html = NULL;
-	char *json, *feed = NULL, *cause = NULL;
+	char *json, *feed = NULL, *cause = NULL, *why = NULL;
 	size_t before = failed->n;
 
 	memset(&pg, 0, sizeof pg);
@@ -614,19 +618,17 @@ page_render(const struct config *c, struct store *s, time_t now,
 		free(cause);
 		cause = NULL;
 	}
-	if (page_read(&pg, &feed, &cause) != 0) {
+	if (page_read(&pg, dir, &html, &why, &feed, &cause) != 0) {
 		strv_addn(failed, xasprintf("database: %s", cause));
 		free(cause);
+		free(why);
 		json = json_finish(&pg.j);
 		goto out;
 	}
 	json = json_finish(&pg.j);
 	page_put(c, "pact.json", json, NULL, failed);
 	page_put(c, "feed.atom", feed, NULL, failed);
-	cause = NULL;
-	template_render(dir, pg.lang, "index.html", pg.v, TEMPLATE_HTML, &html,
-	    &cause);
-	page_put(c, "index.html", html, cause, failed);
+	page_put(c, "index.html", html, why, failed);
 out:
 	free(json);
 	free(html);

@@ -147,6 +147,16 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
 	return notice_queue(p, &n, now, cause);
 }
 
+/* The subject a reply answers, its keyword in normal case. */
+static void
+reply_subject(struct tvars *v, const char *subject)
+{
+	char *s = subject_normal_case(subject);
+
+	tvars_set(v, "subject", s);
+	free(s);
+}
+
 /* The variables every reply template may use. */
 static void
 common_vars(struct pact *p, const struct submission *sub, struct tvars *v)
@@ -160,7 +170,7 @@ common_vars(struct pact *p, const struct submission *sub, struct tvars *v)
 	tvars_set(v, "name", sub->from.name);
 	tvars_set(v, "address", sub->from.addr);
 	tvars_set(v, "org", sub->from.org);
-	tvars_set(v, "subject", sub->mail->subject);
+	reply_subject(v, sub->mail->subject);
 	if (roles[sub->from.role] != NULL)
 		tvars_set(v, roles[sub->from.role], "yes");
 }
@@ -340,7 +350,7 @@ decide_stranger(struct pact *p, const struct mail *m, const char *key,
 	v = tvars_new();
 	tvars_set(v, "pact_name", c->name);
 	tvars_set(v, "pact_address", c->address);
-	tvars_set(v, "subject", m->subject);
+	reply_subject(v, m->subject);
 	rc = reply_queue(p, m, m->from_addr, m->from_name, c->default_language,
 	    "not-on-roster.txt", v, NULL, key, now, cause);
 	tvars_free(v);

@@ -278,19 +278,30 @@ scan_ref(const char *p)
 	return ref_dup(p, n);
 }
 
-/* Find the keyword at the start of rest; the first row that matches wins. */
+/* The keyword at the start of s, the first row that matches, and in *n
+ * the bytes it takes; NULL when there is none. */
+static const struct kwrow *
+keyword_at(const char *s, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(kwtab); i++) {
+		*n = fold_prefix(s, kwtab[i].word);
+		if (*n > 0 && word_ends(s[*n]))
+			return &kwtab[i];
+	}
+	return NULL;
+}
+
+/* Find the keyword at the start of rest. */
 static void
 match_keyword(struct subject *sj)
 {
 	const struct kwrow *r;
 	const char *ref;
-	size_t i, n;
+	size_t n;
 
-	for (i = 0; i < nitems(kwtab); i++) {
-		r = &kwtab[i];
-		n = fold_prefix(sj->rest, r->word);
-		if (n == 0 || !word_ends(sj->rest[n]))
-			continue;
+	if ((r = keyword_at(sj->rest, &n)) != NULL) {
 		sj->kw = r->kw;
 		sj->lang = r->lang;
 		if (r->kw == KW_MEETING_UPDATE || r->kw == KW_MEETING_CANCEL) {
@@ -298,7 +309,6 @@ match_keyword(struct subject *sj)
 			if (sj->ref == NULL && (ref = subject_ref_tag(sj)) != NULL)
 				sj->ref = xstrdup(ref);
 		}
-		return;
 	}
 }
 
@@ -365,4 +375,42 @@ keyword_name(enum keyword kw, const char *lang)
 		if (kwtab[i].kw == kw && strcmp(kwtab[i].lang, want) == 0)
 			return kwtab[i].word;
 	return "";
+}
+
+/* A keyword as a sentence writes it: "MØDE ÆNDRING" as "Møde ændring". */
+static void
+keyword_normal(struct buf *b, const char *word)
+{
+	const unsigned char *p = (const unsigned char *)word;
+
+	buf_add(b, word, *p == 0xc3 ? 2 : 1);
+	for (p += *p == 0xc3 ? 2 : 1; *p != '\0'; p++) {
+		if (p[-1] == 0xc3 && *p >= 0x80 && *p <= 0x9e && *p != 0x97)
+			buf_addc(b, *p + 0x20);
+		else
+			buf_addc(b, tolower(*p));
+	}
+}
+
+char *
+subject_normal_case(const char *s)
+{
+	struct strv tags = { 0 };
+	const struct kwrow *r;
+	const char *p;
+	struct buf b;
+	size_t n;
+
+	if (s == NULL)
+		return xstrdup("");
+	p = skip_leading(s, &tags);
+	strv_free(&tags);
+	buf_init(&b);
+	buf_add(&b, s, (size_t)(p - s));
+	if ((r = keyword_at(p, &n)) != NULL) {
+		keyword_normal(&b, r->word);
+		p += n;
+	}
+	buf_adds(&b, p);
+	return buf_steal(&b);
 }

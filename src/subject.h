@@ -32,6 +32,12 @@ struct subject {
 void subject_parse(const char *, struct subject *);
 void subject_free(struct subject *);
 
+/* The subject with its keyword written in normal case ("ERKLÆRING for
+ * DI" gives "Erklæring for DI"), for a reply's subject: all capitals read
+ * as spam. Prefixes, tags and the sender's other words stay as written.
+ * Owned; "" for NULL. */
+char *subject_normal_case(const char *);
+
 /* Whether the subject marks an automatic reply (Autosvar, Out of Office). */
 int subject_is_autoreply(const char *);
 

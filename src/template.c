@@ -677,3 +677,248 @@ template_render(const char *dir, const char *lang, const char *name,
 	free(path);
 	return rc;
 }
+
+/* One line of the paragraph being wrapped. */
+struct tspan {
+	const char	*s;
+	size_t		 len;
+};
+
+/* The paragraph being gathered, and whether a form is being passed. */
+struct twrap {
+	struct buf	 out;
+	size_t		 width;
+	struct tspan	*lines;
+	size_t		 n;
+	size_t		 cap;
+	size_t		 lead;		/* bytes of the first line's "  - " */
+	size_t		 hang;		/* blanks before the later lines */
+	int		 form;
+};
+
+/* Characters (code points) in n bytes of UTF-8. */
+static size_t
+tchars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+static size_t
+tblanks(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* The bytes of an indented "- " or "* " bullet and its blanks, or 0. */
+static size_t
+tbullet(const char *l, size_t n)
+{
+	size_t i = tblanks(l, n), b;
+
+	if (i + 1 >= n || (l[i] != '-' && l[i] != '*'))
+		return 0;
+	if ((b = tblanks(l + i + 1, n - i - 1)) == 0 || i + 1 + b == n)
+		return 0;
+	return i + 1 + b;
+}
+
+/* A ruler line of dashes, as around the forms in a reply. */
+static int
+truler(const char *l, size_t n)
+{
+	size_t i;
+
+	if (n < 10)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (l[i] != '-' && l[i] != '=')
+			return 0;
+	return 1;
+}
+
+/* Whether a form opens at s: its first line names the subject to use. */
+static int
+tformhead(const char *s)
+{
+	return strncmp(s, "Emne:", 5) == 0 || strncmp(s, "Subject:", 8) == 0;
+}
+
+/* A short capitalised label of at most four words and a colon ("Sted:
+ * ..." or "Dagsorden:"), which starts a paragraph of its own; a line
+ * going on with "registreret: JA." does not. */
+static int
+tlabel(const char *l, size_t n)
+{
+	size_t i, words = 1;
+
+	if (n == 0 || !((unsigned char)l[0] >= 0x80 ||
+	    (l[0] >= 'A' && l[0] <= 'Z')))
+		return 0;
+	for (i = 0; i < n && i < 64; i++) {
+		if (l[i] == ':')
+			return i + 1 == n || l[i + 1] == ' ' || l[i + 1] == '\t';
+		if (l[i] == ' ' && ++words > 4)
+			return 0;
+		if (strchr(".,;()!?\"", l[i]) != NULL)
+			return 0;
+	}
+	return 0;
+}
+
+/* Whether a line stays as it is: quoted, indented (other than under a
+ * bullet item being gathered) or a "Ref: " footer with a token. */
+static int
+tkept(const struct twrap *w, const char *l, size_t n)
+{
+	size_t b = tblanks(l, n);
+
+	if (n > 0 && l[0] == '>')
+		return 1;
+	if (n >= 5 && strncmp(l, "Ref: ", 5) == 0)
+		return 1;
+	return b > 0 && !(w->n > 0 && w->hang > 0 && b == w->hang);
+}
+
+static void
+twrap_emit(struct twrap *w, const char *l, size_t n)
+{
+	buf_add(&w->out, l, n);
+	buf_addc(&w->out, '\n');
+}
+
+/* Put the paragraph's words into lines of at most width characters; a
+ * longer word stands alone on its line, whole. */
+static void
+twrap_reflow(struct twrap *w)
+{
+	const char *p, *e, *s;
+	size_t i, col, wc;
+	int words = 0;
+
+	buf_add(&w->out, w->lines[0].s, w->lead);
+	col = tchars(w->lines[0].s, w->lead);
+	for (i = 0; i < w->n; i++) {
+		p = w->lines[i].s + (i == 0 ? w->lead : 0);
+		e = w->lines[i].s + w->lines[i].len;
+		for (;;) {
+			p += tblanks(p, e - p);
+			if (p == e)
+				break;
+			for (s = p; p < e && *p != ' ' && *p != '\t'; p++)
+				;
+			wc = tchars(s, p - s);
+			if (words > 0 && col + 1 + wc > w->width) {
+				buf_addc(&w->out, '\n');
+				for (col = 0; col < w->hang; col++)
+					buf_addc(&w->out, ' ');
+				words = 0;
+			} else if (words > 0) {
+				buf_addc(&w->out, ' ');
+				col++;
+			}
+			buf_add(&w->out, s, p - s);
+			col += wc;
+			words++;
+		}
+	}
+	buf_addc(&w->out, '\n');
+}
+
+/* Write the paragraph: as the template had it when every line fits. */
+static void
+twrap_flush(struct twrap *w)
+{
+	size_t i;
+	int fits = 1;
+
+	for (i = 0; i < w->n; i++)
+		if (tchars(w->lines[i].s, w->lines[i].len) > w->width)
+			fits = 0;
+	if (!fits)
+		twrap_reflow(w);
+	else
+		for (i = 0; i < w->n; i++)
+			twrap_emit(w, w->lines[i].s, w->lines[i].len);
+	w->n = 0;
+}
+
+static void
+twrap_add(struct twrap *w, const char *l, size_t n)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		w->lines = xrealloc(w->lines, w->cap * sizeof *w->lines);
+	}
+	w->lines[w->n].s = l;
+	w->lines[w->n++].len = n;
+}
+
+/* Start a paragraph with l; lead bytes open it, hang blanks go on. */
+static void
+twrap_open(struct twrap *w, const char *l, size_t n, size_t lead)
+{
+	twrap_flush(w);
+	w->lead = lead;
+	w->hang = tchars(l, lead);
+	twrap_add(w, l, n);
+}
+
+/* Take one line (without its newline); next is the text after it. */
+static void
+twrap_line(struct twrap *w, const char *l, size_t n, const char *next)
+{
+	size_t b;
+
+	if (truler(l, n) || w->form || tblanks(l, n) == n) {
+		twrap_flush(w);
+		twrap_emit(w, l, n);
+		if (truler(l, n))
+			w->form = tformhead(next);
+		return;
+	}
+	if ((b = tbullet(l, n)) > 0)
+		twrap_open(w, l, n, b);
+	else if (tkept(w, l, n)) {
+		twrap_flush(w);
+		twrap_emit(w, l, n);
+		return;
+	} else if (w->n == 0 || tlabel(l, n))
+		twrap_open(w, l, n, 0);
+	else
+		twrap_add(w, l, n);
+	if (l[n - 1] == ':')
+		twrap_flush(w);
+}
+
+char *
+template_wrap(const char *text, size_t width)
+{
+	struct twrap w;
+	const char *l, *nl, *next;
+	size_t n;
+
+	memset(&w, 0, sizeof w);
+	w.width = width;
+	buf_init(&w.out);
+	for (l = text; *l != '\0'; l = next) {
+		nl = strchr(l, '\n');
+		n = nl != NULL ? (size_t)(nl - l) : strlen(l);
+		next = nl != NULL ? nl + 1 : l + n;
+		twrap_line(&w, l, n, next);
+	}
+	twrap_flush(&w);
+	free(w.lines);
+	/* A text without a final newline keeps ending without one. */
+	if (*text != '\0' && text[strlen(text) - 1] != '\n' && w.out.len > 0)
+		w.out.s[--w.out.len] = '\0';
+	return buf_steal(&w.out);
+}

@@ -21,6 +21,7 @@
 #define TEMPLATE_MAXDEPTH	32			/* nested sections */
 #define TEMPLATE_MAXOUT		(16 * 1024 * 1024)	/* expanded bytes */
 #define TEMPLATE_MAXFILE	(1024 * 1024)		/* template file */
+#define TEMPLATE_WIDTH		78			/* mail text lines */
 
 struct tvars;
 
@@ -41,6 +42,20 @@ enum template_mode { TEMPLATE_TEXT, TEMPLATE_HTML };
 /* Expand; returns 0 and sets *out, or -1 and sets *cause (owned). */
 int template_expand(const char *tmpl, const struct tvars *,
     enum template_mode, char **out, char **cause);
+
+/*
+ * Wrap expanded mail text so that no line passes width characters (code
+ * points), once the values are in. A paragraph with a line that is too
+ * long has its words re-flowed; one that fits keeps the template's breaks.
+ * A "- " item wraps under its text; a "Label: " line and a "- " item
+ * start a paragraph, a line ending in ':' ends one. Never broken: a word
+ * (a URL, a long name) longer than the width, which stands alone on its
+ * line; quoted ('>') and indented lines; "Ref: " footers; and a form,
+ * from a ruler line ("-----") followed by "Emne:"/"Subject:" to the next
+ * ruler, whose "Field: " lines the sender sends back. Returns an owned
+ * string.
+ */
+char *template_wrap(const char *text, size_t width);
 
 /* Read DIR/LANG/NAME and expand it; LANG and NAME must be single path
  * components not starting with '.'. */

@@ -43,6 +43,93 @@ def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
 
+# ------------------------------------------------------------ mail hygiene
+# Every mail pactd sends is checked as the tests read it from a mailbox
+# (Sandbox.messages, below): line lengths, line ends and the headers SPEC
+# section 6 asks for. Its envelope sender names it (pagt or pagt+b-ID).
+WIDTH = 78
+TRACE_HEADERS = ("return-path", "delivered-to", "received", "x-original-to")
+_hygiene_seen = set()
+HYGIENE_COUNT = [0]     # outgoing mails checked, for run.py to report
+
+
+def is_outgoing(raw):
+    """Whether pactd sent this mail: the pact's address, or its bounce
+    address pagt+b-ID, is the envelope sender, which delivery records as
+    Return-Path."""
+    end = raw.find(b"\r\n\r\n")
+    head = raw[:end if end >= 0 else 65536]
+    return re.search(rb"(?im)^Return-Path:[ \t]*<pagt(\+b-[^>@]*)?@example\.test>", head) is not None
+
+
+def _unbreakable(line):
+    """A line too long only because of one token (a URL, a long name),
+    which pactd leaves whole rather than break."""
+    body = re.sub(r"^[ \t]*(?:[-*>][ \t]*)?", "", line)
+    return not re.search(r"\s", body.strip())
+
+
+def hygiene_problems(raw):
+    """What is wrong with one outgoing mail, as a list of strings: CRLF
+    only; header lines of at most 78 octets (folded); exactly one To
+    address; Message-ID, Date, Auto-Submitted present; text/plain lines
+    of at most 78 characters once decoded, but for one unbreakable token."""
+    out = []
+    if re.search(rb"(?<!\r)\n", raw) or re.search(rb"\r(?!\n)", raw):
+        out.append("a line end other than CRLF")
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    name = None
+    for ln in head.split("\r\n"):
+        if ln[:1] not in (" ", "\t"):
+            name = ln.split(":", 1)[0].strip().lower()
+        if name in TRACE_HEADERS:
+            continue
+        if len(ln) > WIDTH:
+            out.append("header line of %d octets: %r" % (len(ln), ln[:100]))
+    msg = parse(raw)
+    for h in ("Message-ID", "Date", "Auto-Submitted", "To", "From", "Subject"):
+        if len(msg.get_all(h) or []) != 1:
+            out.append("%s: %d fields" % (h, len(msg.get_all(h) or [])))
+    tos = email.utils.getaddresses([str(v) for v in msg.get_all("To") or []])
+    if len([a for _, a in tos if a]) != 1:
+        out.append("To: %d addresses %r" % (len(tos), tos))
+    for part in msg.walk():
+        if part.get_content_type() != "text/plain" or part.get_content_disposition() == "attachment":
+            continue
+        for ln in part.get_content().splitlines():
+            if len(ln) > WIDTH and not _unbreakable(ln):
+                out.append("body line of %d characters: %r" % (len(ln), ln))
+    return out
+
+
+def check_hygiene(raw):
+    """Raise AssertionError when an outgoing mail breaks the rules above;
+    each mail is checked once, however often it is read."""
+    if not is_outgoing(raw):
+        return
+    key = hash(raw)
+    if key in _hygiene_seen:
+        return
+    HYGIENE_COUNT[0] += 1
+    problems = hygiene_problems(raw)
+    if problems:
+        msg = parse(raw)
+        raise AssertionError("outgoing mail %s (%s) to %s:\n  %s" % (
+            msg.get("Message-ID"), msg.get("Subject"), msg.get("To"), "\n  ".join(problems)))
+    _hygiene_seen.add(key)
+
+
+def _checked_messages(self, user, folder="INBOX"):
+    raws = _sandbox_messages(self, user, folder)
+    for raw in raws:
+        check_hygiene(raw)
+    return raws
+
+
+_sandbox_messages = sandbox_mod.Sandbox.messages
+sandbox_mod.Sandbox.messages = _checked_messages
+
+
 def text_of(msg):
     """The text/plain part of a parsed message, decoded."""
     part = msg.get_body(preferencelist=("plain",))

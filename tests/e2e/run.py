@@ -18,6 +18,7 @@ def main():
     try:
         pactlib.sandbox()
         result = unittest.TextTestRunner(verbosity=2).run(suite)
+        print("mail hygiene: %d outgoing mails checked" % pactlib.HYGIENE_COUNT[0])
     finally:
         if pactlib.SANDBOX is not None:
             pactlib.SANDBOX.stop()

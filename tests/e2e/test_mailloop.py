@@ -70,6 +70,36 @@ class MailLoop(unittest.TestCase):
                 self.assertIn(mid, processed)
         self.assertEqual(self.sb.count(PACT, "INBOX"), 0)
 
+    def test_long_values_are_wrapped_after_filling(self):
+        """A receipt filled with long Danish values: every line fits in 78
+        characters (counted as characters, not bytes), the paragraph reads
+        in order, the URL stays whole on its own line, and the subject
+        carries the keyword in normal case."""
+        title = ("Sikkerhedsløft for små og mellemstore virksomheder i Sønderjylland, "
+                 "på Ærø og i Nordvestjylland med fælles rådgivning")
+        desc = ("Økonomiafdelinger, værksteder og små håndværksvirksomheder får et "
+                "gratis tjek af deres vigtigste sikkerhedsindstillinger, efterfulgt af et "
+                "kort kursus på dansk i phishing, adgangskoder og sikkerhedskopier.")
+        url = "https://sikkerdigital.example.test/pagten/initiativer/" + "sikkerhedsløft-" * 5 + "2027.html"
+        body = ("Hej\n\nTitel: %s\nBeskrivelse: %s\nFormål: 1, 3\nLink: %s\n\nHilsen\nAnne\n"
+                % (title, desc, url))
+        raw, mid = make_mail("Anne Holm <anne@di.example.test>", "INITIATIV", body)
+        self.send(raw, "anne@di.example.test")
+        self.wait_inbox(1)
+        self.assertEqual(self.pact.once()[0], 0)
+        r = replies_to("anne@di.example.test", mid)
+        self.assertEqual(len(r), 1, self.pact.logtext()[-2000:])
+        self.assertRegex(r[0]["Subject"], r"^Re: Initiativ \[PAGT-\d{4}-\d{4}\]$")
+        text = text_of(r[0])
+        lines = text.splitlines()
+        self.assertEqual([ln for ln in lines if len(ln) > 78 and ln.strip() != url], [], text)
+        self.assertIn(url, [ln.strip() for ln in lines], "the URL whole on a line of its own:\n" + text)
+        flat = " ".join(text.split())
+        self.assertIn(title, flat)
+        self.assertIn(desc, flat)
+        # the words were re-flowed, not cut: some line is near the width
+        self.assertTrue([ln for ln in lines if 70 <= len(ln) <= 78], text)
+
     def test_help_lists_only_the_forms_of_the_role(self):
         raw, mid = make_mail("carl@vfds.example.test", "HELP", "Hello\n")
         self.send(raw, "carl@vfds.example.test")

@@ -246,6 +246,8 @@ class Meetings(unittest.TestCase):
         self.assertTrue(re.search(r"%d\.%d\.%d kl\. %02d\.%02d|%04d-%02d-%02d %02d:%02d" % (
             st.day, st.month, st.year, st.hour, st.minute, st.year, st.month, st.day, st.hour, st.minute), text),
             "%s: local start time %s not in the text:\n%s" % (what, st, text))
+        if method == "CANCEL":
+            self.check_cancel(inline, text, whole, what)
         # three parsers, the same answers
         views = cc.read_all(inline)
         views["libical+iTIP"] = cc.libical_read(inline, restrictions=True)
@@ -279,12 +281,35 @@ class Meetings(unittest.TestCase):
                     self.assertEqual(params.get("PARTSTAT"), partstat)
                     self.assertEqual(params.get("ROLE"), "REQ-PARTICIPANT")
                     self.assertNotEqual(v.status, "CANCELLED")
-                elif whole:
-                    self.assertEqual(v.status, "CANCELLED")
+                else:
+                    # a cancellation asks for no answer; STATUS:CANCELLED only when
+                    # the whole meeting is off (RFC 5546 section 3.2.5)
+                    self.assertNotEqual((params.get("RSVP") or "FALSE").upper(), "TRUE", what)
+                    self.assertNotEqual(params.get("PARTSTAT"), "NEEDS-ACTION", what)
+                    self.assertEqual(v.status, "CANCELLED" if whole else None, what)
                 self.assertEqual(v.location, LOCATION)
                 if title is not None:
                     self.assertEqual(v.summary, title)
         return views["icalendar"].uid, token
+
+    def check_cancel(self, inline, text, whole, what):
+        """A cancellation as python3-icalendar reads it, and its text: it
+        says the meeting is off for the reader and asks nothing."""
+        import icalendar
+        cal = icalendar.Calendar.from_ical(inline)
+        self.assertEqual(str(cal["METHOD"]), "CANCEL", what)
+        for ev in cal.walk("VEVENT"):
+            atts = ev.get("ATTENDEE")
+            atts = atts if isinstance(atts, list) else [atts]
+            self.assertEqual(len(atts), 1, what)
+            for a in atts:
+                self.assertNotIn("RSVP", a.params, "%s: %s" % (what, a.params))
+                self.assertNotIn("PARTSTAT", a.params, "%s: %s" % (what, a.params))
+            self.assertEqual(str(ev.get("STATUS")) if "STATUS" in ev else None,
+                             "CANCELLED" if whole else None, what)
+        said = r"er aflyst|is\s+cancelled" if whole else r"ikke\s+længere\s+inviteret|no\s+longer\s+invited"
+        self.assertRegex(text, said, what)
+        self.assertNotRegex(text, r"JA, NEJ|YES, NO|knapperne|buttons|[Ss]var på denne|[Rr]eply to this", what)
 
     # ------------------------------------------------------------ answers
     def rsvp(self, name, sender, attendee, meeting, seq=None, start=None, end=None, extra=None,

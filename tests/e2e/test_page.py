@@ -604,6 +604,35 @@ class PactYear(unittest.TestCase):
         self.assertEqual([e for e in fb.entries if re.search(r"(?i)kommentar|comment", e.get("title", ""))], [])
         self.assertEqual(len(fb.entries) + 1, len(f.entries))
 
+    def test_feed_links_to_index_anchors_with_real_summaries(self):
+        """Every feed entry links to an id index.html has, and its summary
+        says something of its own (the first sentences of the text, clipped),
+        not the title again."""
+        for when in ("before", "after"):
+            files = getattr(self, when)
+            ids = set(re.findall(r'\sid="([^"]*)"', files["index.html"]))
+            atom = "{http://www.w3.org/2005/Atom}"
+            root = ET.fromstring(files["feed.atom"].encode("utf-8"))
+            entries = root.findall(atom + "entry")
+            self.assertTrue(entries, when)
+            for e in entries:
+                title = e.findtext(atom + "title")
+                href = e.find(atom + "link").get("href")
+                with self.subTest(when=when, entry=title):
+                    self.assertIn("#", href, href)
+                    self.assertIn(href.split("#", 1)[1], ids, "%s links to %s" % (title, href))
+                    summary = e.findtext(atom + "summary") or ""
+                    self.assertTrue(summary.strip(), "no summary")
+                    self.assertNotEqual(summary.strip(), title.strip())
+                    self.assertNotIn(title.strip(), summary)
+                    self.assertLessEqual(len(summary), 400, summary)
+                    self.assertNotIn("\n", summary)
+        # an entry of its own goes to its own place: an initiative to its article
+        root = ET.fromstring(self.after["feed.atom"].encode("utf-8"))
+        hrefs = [e.find(atom + "link").get("href") for e in root.findall(atom + "entry")]
+        self.assertIn(self.ref_init_itb, [h.split("#", 1)[1] for h in hrefs])
+        self.assertIn("party-EM", [h.split("#", 1)[1] for h in hrefs])
+
     browser = None
 
     def browser_check(self):

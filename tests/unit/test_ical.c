@@ -279,7 +279,21 @@ test_cancel(void **state)
 	assert_true(has_line(s, "METHOD:CANCEL"));
 	assert_true(has_line(s, "STATUS:CANCELLED"));
 	assert_null(strstr(s, "METHOD:REQUEST"));
+	/* A cancellation asks for no answer. */
+	assert_null(strstr(s, "RSVP"));
+	assert_null(strstr(s, "PARTSTAT"));
+	assert_non_null(strstr(s, "\r\nATTENDEE;"));
 	icalcomponent_free(cal);
+	free(s);
+
+	/* One attendee taken off: no STATUS, RFC 5546 section 3.2.5. */
+	e.uninvite = 1;
+	assert_non_null(s = ical_build(&e));
+	check_wire(s);
+	assert_true(has_line(s, "METHOD:CANCEL"));
+	assert_null(strstr(s, "STATUS:"));
+	assert_null(strstr(s, "RSVP"));
+	assert_non_null(strstr(s, "\r\nATTENDEE;"));
 	free(s);
 }
 

@@ -336,6 +336,36 @@ test_hostile(void **state)
 	free(s);
 }
 
+/* A reply's subject: the keyword in normal case, the rest as written. */
+static void
+expect_normal(const char *in, const char *want)
+{
+	char *out = subject_normal_case(in);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+test_normal_case(void **state)
+{
+	expect_normal("ERKLÆRING", "Erklæring");
+	expect_normal("ERKLÆRING for DI, VERSION 2", "Erklæring for DI, VERSION 2");
+	expect_normal("erklaering", "Erklæring");
+	expect_normal("ÅRSSTATUS 2026", "Årsstatus 2026");
+	expect_normal("MØDE   AFLYS PAGT-2026-0004", "Møde aflys PAGT-2026-0004");
+	expect_normal("MØDE ÆNDRING PAGT-2026-0004", "Møde ændring PAGT-2026-0004");
+	expect_normal("ANNUAL STATUS 2026", "Annual status 2026");
+	expect_normal("HJÆLP", "Hjælp");
+	expect_normal("SV: [PAGT-2026-0003] INDSTILLING",
+	    "SV: [PAGT-2026-0003] Indstilling");
+	expect_normal("Re: [PAGT-2026-0003] Afstemning: optagelse af ACME",
+	    "Re: [PAGT-2026-0003] Afstemning: optagelse af ACME");
+	expect_normal("HJÆLPSOMME MENNESKER", "HJÆLPSOMME MENNESKER");
+	expect_normal("", "");
+	expect_normal(NULL, "");
+}
+
 int
 main(void)
 {
@@ -348,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_keyword_name),
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_normal_case),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

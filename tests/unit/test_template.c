@@ -416,6 +416,160 @@ test_render(void **state)
 	tvars_free(tv);
 }
 
+/* Characters (code points) of the longest line of s. */
+static size_t
+longest(const char *s)
+{
+	size_t best = 0, n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\n')
+			n = 0;
+		else if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+		if (n > best)
+			best = n;
+	}
+	return best;
+}
+
+/* Wrap s and compare; wrapping again changes nothing. */
+static void
+expect_wrap(const char *s, const char *want)
+{
+	char *out = template_wrap(s, TEMPLATE_WIDTH), *again;
+
+	assert_string_equal(out, want);
+	again = template_wrap(out, TEMPLATE_WIDTH);
+	assert_string_equal(again, out);
+	free(again);
+	free(out);
+}
+
+/* Expand a reply template with long Danish names, then wrap it. */
+static char *
+filled(const char *tmpl, const struct tvars *tv)
+{
+	char *out = NULL, *cause = NULL, *w;
+
+	if (template_expand(tmpl, tv, TEMPLATE_TEXT, &out, &cause) != 0)
+		fail_msg("%s", cause);
+	w = template_wrap(out, TEMPLATE_WIDTH);
+	free(out);
+	return w;
+}
+
+static void
+test_wrap_after_filling(void **state)
+{
+	struct tvars *tv = tvars_new();
+	char *out;
+
+	/* The template's lines fit; a filled-in name makes one long, and
+	 * the paragraph is re-flowed, counting characters, not bytes. */
+	tvars_set(tv, "party", "Foreningen af Små og Mellemstore Økologiske "
+	    "Jordbrugsvirksomheder i Sønderjylland");
+	tvars_set(tv, "ref", "PAGT-2026-0007");
+	out = filled("Tak. Vi har modtaget {{party}}s erklæring, version 2, med\n"
+	    "referencen {{ref}}. Den offentliggøres på pagtens side.\n\n"
+	    "Venlig hilsen\nCybersikkerhedspagten\n", tv);
+	assert_string_equal(out,
+	    "Tak. Vi har modtaget Foreningen af Små og Mellemstore Økologiske\n"
+	    "Jordbrugsvirksomheder i Sønderjyllands erklæring, version 2, med "
+	    "referencen\n"
+	    "PAGT-2026-0007. Den offentliggøres på pagtens side.\n\n"
+	    "Venlig hilsen\nCybersikkerhedspagten\n");
+	assert_true(longest(out) <= TEMPLATE_WIDTH);
+	free(out);
+
+	/* 78 characters of æøå are 156 bytes and still one line. */
+	tvars_set(tv, "name", "Åse Ærø Øster-Ålbæk Søndergård Kjærsgaard-"
+	    "Bøgh Frøslev Lærkegården Hjørrin");
+	out = filled("Hej {{name}}\n", tv);
+	assert_string_equal(out, "Hej Åse Ærø Øster-Ålbæk Søndergård "
+	    "Kjærsgaard-Bøgh Frøslev Lærkegården Hjørrin\n");
+	free(out);
+	/* One more and the last word goes to the next line. */
+	tvars_set(tv, "name", "Åse Ærø Øster-Ålbæk Søndergård Kjærsgaard-"
+	    "Bøgh Frøslev Lærkegården Hjørring");
+	out = filled("Hej {{name}}\n", tv);
+	assert_string_equal(out, "Hej Åse Ærø Øster-Ålbæk Søndergård "
+	    "Kjærsgaard-Bøgh Frøslev Lærkegården\nHjørring\n");
+	free(out);
+	tvars_free(tv);
+}
+
+static void
+test_wrap_structure(void **state)
+{
+	/* Text that fits is left as the template laid it out. */
+	expect_wrap("Kort linje\nendnu en\n", "Kort linje\nendnu en\n");
+	expect_wrap("", "");
+	expect_wrap("no newline at the end", "no newline at the end");
+
+	/* A line going on with a lower-case word and a colon is no label. */
+	expect_wrap("Tak. Foreningen af Små og Mellemstore Økologiske "
+	    "Jordbrugsvirksomheders stemme er\nregistreret: JA.\n",
+	    "Tak. Foreningen af Små og Mellemstore Økologiske "
+	    "Jordbrugsvirksomheders stemme\ner registreret: JA.\n");
+
+	/* A list item wraps under its text; a label starts a paragraph and
+	 * a heading ends one. */
+	expect_wrap("Det har vi forstået:\n"
+	    "- Titel: Sikker opstart for de mindste virksomheder i hele landet "
+	    "med rådgivning\n"
+	    "  - Et indrykket punkt med en lang tekst der bliver ved og ved "
+	    "og ved og ved og ved\n"
+	    "Sted: Dansk Industri, H.C. Andersens Boulevard 18, 1553 København "
+	    "V, mødelokale 4\n"
+	    "Dagsorden:\n- Status\n",
+	    "Det har vi forstået:\n"
+	    "- Titel: Sikker opstart for de mindste virksomheder i hele landet "
+	    "med\n"
+	    "  rådgivning\n"
+	    "  - Et indrykket punkt med en lang tekst der bliver ved og ved og "
+	    "ved og ved\n"
+	    "    og ved\n"
+	    "Sted: Dansk Industri, H.C. Andersens Boulevard 18, 1553 København "
+	    "V,\n"
+	    "mødelokale 4\n"
+	    "Dagsorden:\n- Status\n");
+}
+
+static void
+test_wrap_never_broken(void **state)
+{
+	const char *url = "https://sikkerdigital.example.test/pagten/"
+	    "initiativer/sikker-opstart-for-de-mindste-virksomheder.html";
+	char *s, *want;
+
+	/* A URL longer than a line stands alone and whole. */
+	s = xasprintf("Læs mere om initiativet på %s eller skriv til os.\n", url);
+	want = xasprintf("Læs mere om initiativet på\n%s\neller skriv til os.\n",
+	    url);
+	expect_wrap(s, want);
+	free(s);
+	free(want);
+
+	/* Footers, quoted and indented lines, and forms stay as they are. */
+	expect_wrap("Ref: PAGT-2026-0007/v-abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwxyz\n"
+	    "> citeret tekst som er meget lang og bliver ved og ved og ved og ved og ved\n"
+	    "    indrykket tekst som er meget lang og bliver ved og ved og ved og ved og ved\n",
+	    "Ref: PAGT-2026-0007/v-abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwxyz\n"
+	    "> citeret tekst som er meget lang og bliver ved og ved og ved og ved og ved\n"
+	    "    indrykket tekst som er meget lang og bliver ved og ved og ved og ved og ved\n");
+	expect_wrap("----------\nEmne: MØDE\n\n"
+	    "Sted: (adresse eller link, som kan være meget lang og bliver ved og ved)\n"
+	    "----------\n"
+	    "Teksten efter formularen er en almindelig tekst, der ombrydes, når "
+	    "den er for lang.\n",
+	    "----------\nEmne: MØDE\n\n"
+	    "Sted: (adresse eller link, som kan være meget lang og bliver ved og ved)\n"
+	    "----------\n"
+	    "Teksten efter formularen er en almindelig tekst, der ombrydes, når "
+	    "den er for\nlang.\n");
+}
+
 int
 main(void)
 {
@@ -434,6 +588,9 @@ main(void)
 		cmocka_unit_test(test_output_limit),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_wrap_after_filling),
+		cmocka_unit_test(test_wrap_structure),
+		cmocka_unit_test(test_wrap_never_broken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
