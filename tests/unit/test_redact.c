@@ -43,7 +43,7 @@ plain_mail(void)
 	m.subject = "Velkommen, " NAME " [PAGT-2026-0007]";
 	m.body = body;
 	m.message_id = "v-abc.PAGT-2026-0007.1@example.test";
-	raw = message_build(&conf, &m, 1767225600, &mid);
+	raw = message_build(&conf, &m, 1767225600, &mid, NULL);
 	free(mid);
 	return raw;
 }
@@ -67,7 +67,7 @@ invite_mail(void)
 	    ".example.test\r\nSUMMARY:Pagtmøde\r\nEND:VEVENT\r\nEND:VCALENDAR"
 	    "\r\n";
 	m.method = "REQUEST";
-	raw = message_build(&conf, &m, 1767225600, &mid);
+	raw = message_build(&conf, &m, 1767225600, &mid, NULL);
 	free(mid);
 	return raw;
 }
