@@ -26,9 +26,11 @@
 #include "outbox.h"
 #include "page.h"
 #include "pact.h"
+#include "publish.h"
 #include "inbox.h"
 #include "smtp.h"
 #include "store.h"
+#include "upload.h"
 #include "util.h"
 
 #define EX_OK		0
@@ -119,6 +121,7 @@ load_config(const char *path, int secrets)
 	if (c != NULL && secrets) {
 		config_load_secrets(c, &errors, &warnings);
 		audit_key_check(c, &errors);
+		upload_check(c, &errors, &warnings);
 	}
 	for (size_t i = 0; i < warnings.n; i++)
 		log_warnx("%s", warnings.v[i]);
@@ -315,6 +318,19 @@ run_page(struct pact *p)
 	free(stamp);
 }
 
+/* The page where it is published: after a change, or a retry when due.
+ * Failures of the server are publish.c's to log and retry. */
+static void
+run_publish(struct pact *p)
+{
+	char *cause = NULL;
+
+	if (publish_run(p->conf, p->store, p->stop, &cause) != 0) {
+		log_warnx("publish: %s", cause);
+		free(cause);
+	}
+}
+
 /* One pass: mail in, timers, outbox out. Exit-status style result. */
 static int
 pass(struct pact *p)
@@ -341,6 +357,7 @@ pass(struct pact *p)
 		return EX_TEMPFAIL;
 	}
 	run_page(p);
+	run_publish(p);
 	switch (run_outbox(p)) {
 	case -1:
 		return EX_TEMPFAIL;
@@ -365,12 +382,17 @@ run_once(struct pact *p)
 	return rc;
 }
 
-/* How long to wait: until the next outbox retry, at most a minute. */
+/* How long to wait: until the next outbox or publish retry, at most a
+ * minute. */
 static int
 wait_ms(struct pact *p)
 {
 	time_t due = outbox_next_due(p->store), now = clock_now();
+	time_t pub = publish_next_due(p->conf, p->store);
 	long ms = 60 * 1000;
+
+	if (pub != 0 && (due == 0 || pub < due))
+		due = pub;
 
 	if (due != 0) {
 		if (due <= now)
