@@ -710,9 +710,14 @@ conf_check_publish(struct parse *p, const struct config *c)
 
 	if (*c->publish_url == '\0' || (err = conf_publish_error(c)) == NULL)
 		return;
+	/* A URL with a login in it is not repeated: it may hold a password. */
 	where = conf_where(p, "page", "publish_url");
-	strv_addn(p->errors, xasprintf("%s[page] publish_url: %s %s", where,
-	    c->publish_url, err));
+	if (strchr(c->publish_url, '@') != NULL)
+		strv_addn(p->errors, xasprintf("%s[page] publish_url %s", where,
+		    err));
+	else
+		strv_addn(p->errors, xasprintf("%s[page] publish_url: %s %s",
+		    where, c->publish_url, err));
 	free(where);
 	free(err);
 }
