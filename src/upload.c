@@ -254,9 +254,8 @@ upload_error(struct upload *u, const char *name, const char *what,
 		return xasprintf("%s: the SFTP server's host key differs from "
 		    "the one in %s", name, u->known_hosts);
 	if (rc != CURLE_OK)
-		return xasprintf("%s: %s: %s%s%s", name, what,
-		    curl_easy_strerror(rc), u->errbuf[0] ? ": " : "",
-		    u->errbuf);
+		return xasprintf("%s: %s: %s", name, what, u->errbuf[0] ?
+		    u->errbuf : curl_easy_strerror(rc));
 	curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &code);
 	return xasprintf("%s: %s: the server answered HTTP %ld", name, what,
 	    code);
@@ -356,7 +355,8 @@ upload_dav_put(struct upload *u, const char *name, const char *url,
 	return upload_done(u, name, "PUT", curl_easy_perform(u->curl), cause);
 }
 
-/* MOVE it onto the file it replaces: the server renames. */
+/* MOVE it onto the file it replaces: the server renames. Destination is
+ * the absolute URI, which Apache's mod_dav insists on. */
 static int
 upload_dav_move(struct upload *u, const char *name, const char *from,
     const char *to, char **cause)
