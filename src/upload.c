@@ -5,8 +5,8 @@
  * quote commands rename it after the transfer; OpenSSH's sftp-server
  * (SFTP version 3) refuses to rename onto a file that exists, and curl
  * asks for no posix-rename, so the old file is first renamed aside to
- * NAME.pactd-old and removed afterwards: for one request a reader may
- * miss the file (a web server can serve NAME.pactd-old then, see
+ * NAME.pactd-old (kept until the next upload): for one request a reader
+ * may miss the file (a web server can serve NAME.pactd-old then, see
  * pactd.conf(5)), never read part of it. Every request is bounded in
  * time so that the mail loop is never held long.
  */
@@ -299,8 +299,12 @@ upload_quote_path(const char *dir, const char *name, const char *suffix)
 	return buf_steal(&b);
 }
 
-/* The commands that put NAME.pactd-new in place once it is up; '*'
- * lets the sequence go on when there is nothing to move aside. */
+/*
+ * The commands that put NAME.pactd-new in place once it is up; '*' lets
+ * the sequence go on when there is nothing to remove or move aside. The
+ * old file stays as NAME.pactd-old until the next upload: a web server
+ * that found NAME missing a moment ago still finds it there.
+ */
 static struct curl_slist *
 upload_sftp_renames(struct upload *u, const char *name)
 {
@@ -308,12 +312,11 @@ upload_sftp_renames(struct upload *u, const char *name)
 	char *final = upload_quote_path(u->dir, name, "");
 	char *old = upload_quote_path(u->dir, name, UPLOAD_OLD);
 	struct curl_slist *q = NULL;
-	char *cmd[4];
+	char *cmd[3];
 
 	cmd[0] = xasprintf("*rm %s", old);
 	cmd[1] = xasprintf("*rename %s %s", final, old);
 	cmd[2] = xasprintf("rename %s %s", fresh, final);
-	cmd[3] = xasprintf("*rm %s", old);
 	for (size_t i = 0; i < nitems(cmd); i++) {
 		q = curl_slist_append(q, cmd[i]);
 		free(cmd[i]);

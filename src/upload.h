@@ -10,7 +10,7 @@
 #include "util.h"
 
 /* A file being uploaded is first called NAME.pactd-new; over SFTP the
- * file it replaces is NAME.pactd-old for the time of one request. */
+ * file it replaces is renamed NAME.pactd-old, kept until the next. */
 #define UPLOAD_NEW	".pactd-new"
 #define UPLOAD_OLD	".pactd-old"
 

@@ -134,7 +134,13 @@ class PublishCase(unittest.TestCase):
         self.assertIsNotNone(st["last_success"], st)
 
     def leftovers(self, target):
-        return sorted(n for n in os.listdir(target) if n.endswith((".pactd-new", ".pactd-old")))
+        """Temporary files left: none; over SFTP the previous version of
+        each file stays as NAME.pactd-old, whole."""
+        for n in os.listdir(target):
+            if n.endswith(".pactd-old"):
+                with open(os.path.join(target, n), "rb") as f:
+                    check_file(n[:-len(".pactd-old")], f.read())
+        return sorted(n for n in os.listdir(target) if n.endswith(".pactd-new"))
 
 
 class TestServed(PublishCase):
