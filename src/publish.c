@@ -7,6 +7,7 @@
  * and a check costs a stat. One log line for each change of state.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,11 @@ publish_enter(const struct config *c, struct store *s, struct pubrow *r,
 		if (from == PUBLISH_FAILING)
 			log_info("publish: %zu file(s) uploaded to %s after %d "
 			    "failed attempt(s)", n, c->publish_url, r->attempts);
-		else if (from != to)
+		else if (from != to && n > 0)
 			log_info("publish: %zu file(s) uploaded to %s", n,
+			    c->publish_url);
+		else if (from != to)
+			log_debug("publish: nothing to upload to %s",
 			    c->publish_url);
 		r->attempts = 0;
 		r->next_try = 0;
@@ -254,7 +258,9 @@ publish_changed(const struct config *c, struct store *s, struct strv *out)
 	strv_free(&names);
 }
 
-/* Upload one file and record what went up; 1 when it vanished since. */
+/* Upload one file and record what went up: 0, 1 when it vanished since,
+ * -1 with *err when it did not go up, -2 with *cause when the store
+ * failed. */
 static int
 publish_file(const struct config *c, struct store *s, struct upload *u,
     const char *name, char **err, char **cause)
@@ -262,11 +268,15 @@ publish_file(const struct config *c, struct store *s, struct upload *u,
 	char *path = xasprintf("%s/%s", c->output_dir, name), ident[128];
 	struct stat sb;
 	FILE *fp;
-	int rc = 1;
+	int rc;
 
 	/* The identity of what is read: a render that replaces the file
 	 * meanwhile gives it a new one, and it goes up again. */
-	if ((fp = fopen(path, "rb")) != NULL && fstat(fileno(fp), &sb) == 0) {
+	if ((fp = fopen(path, "rb")) == NULL || fstat(fileno(fp), &sb) != 0) {
+		rc = errno == ENOENT ? 1 : -1;
+		if (rc == -1)
+			*err = xasprintf("%s: %s", path, strerror(errno));
+	} else {
 		publish_ident(&sb, ident, sizeof ident);
 		rc = upload_put(u, name, fp, sb.st_size, err);
 		if (rc == 0 && publish_record(c, s, name, ident, cause) != 0)
@@ -300,7 +310,7 @@ publish_attempt(const struct config *c, struct store *s, struct pubrow *r,
 	size_t i;
 	int rc = 0;
 
-	if ((u = upload_open(c, &err)) == NULL)
+	if ((u = upload_open(c, stop, &err)) == NULL)
 		goto failed;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (i = 0; i < changed->n && rc >= 0; i++) {
@@ -312,6 +322,10 @@ publish_attempt(const struct config *c, struct store *s, struct pubrow *r,
 	upload_close(u);
 	if (rc == -2)
 		return -1;
+	if (rc == -1 && stop != NULL && *stop) {
+		free(err);	/* stopped, not failed: the rest goes later */
+		return 0;
+	}
 	if (rc == -1)
 		goto failed;
 	if (i == changed->n)
@@ -368,6 +382,21 @@ publish_next_due(const struct config *c, struct store *s)
 	return due;
 }
 
+/* Whether pactd has made the tables yet (pactctl does not migrate). */
+static int
+publish_tables(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM "
+	    "sqlite_master WHERE type = 'table' AND name IN ('publish', "
+	    "'published')");
+	int n = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	store_done(st);
+	return n == 2;
+}
+
 void
 publish_status(const struct config *c, struct store *s,
     struct publish_status *ps)
@@ -377,6 +406,9 @@ publish_status(const struct config *c, struct store *s,
 
 	memset(ps, 0, sizeof *ps);
 	if (*c->publish_url == '\0')
+		return;
+	ps->state = PUBLISH_PENDING;
+	if (!publish_tables(s))
 		return;
 	publish_load(c, s, &r);
 	ps->state = r.state;

@@ -3,6 +3,7 @@
 #ifndef PACTD_UPLOAD_H
 #define PACTD_UPLOAD_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -27,8 +28,9 @@ void upload_check(const struct config *, struct strv *errors,
 
 /* Ready to upload to publish_url; NULL with *cause (an unreadable
  * secret). Connections are made by upload_put and kept until
- * upload_close. */
-struct upload *upload_open(const struct config *, char **cause);
+ * upload_close; a transfer ends early once *stop is set (may be NULL). */
+struct upload *upload_open(const struct config *,
+    volatile sig_atomic_t *stop, char **cause);
 void upload_close(struct upload *);
 
 /* Upload size bytes of fp as name in the published folder, atomically:
