@@ -299,6 +299,30 @@ class TestWebdav(PublishCase):
             log = f.read()
         self.assertIn('"MOVE /dav/pagt/index.html.pactd-new', log)
 
+    def test_status_pdf_goes_first(self):
+        """A status PDF in output_dir (as page.c copies one the page links)
+        goes up before the page that links it, and only once."""
+        self.once()
+        pdf = "status-PAGT-2026-0042.pdf"
+        with open(os.path.join(self.out, pdf), "wb") as f:
+            f.write(b"%PDF-1.4\n" + os.urandom(300000) + b"\n%%EOF\n")
+        self.pact.ctl("render")
+        self.once()
+        with open(os.path.join(self.remote, pdf), "rb") as f:
+            self.assertEqual(f.read(), self.local(pdf))
+        with open(self.dav.path("access.log")) as f:
+            moves = [ln.split()[6] for ln in f if '"MOVE ' in ln]
+        last = moves[-4:]
+        self.assertEqual(last[0], "/dav/pagt/%s.pactd-new" % pdf, moves)
+        self.assertEqual(last[-1], "/dav/pagt/index.html.pactd-new", moves)
+        self.assertEqual(sum(1 for m in moves if pdf in m), 1)
+        self.pact.ctl("render")
+        self.once()
+        with open(self.dav.path("access.log")) as f:
+            self.assertEqual(sum(1 for ln in f if '"MOVE ' in ln and pdf in ln), 1)
+        names = [f["name"] for f in self.status()["files"]]
+        self.assertEqual(names, [pdf, "feed.atom", "pact.json", "index.html"])
+
     def test_wrong_password(self):
         pw = os.path.join(self.pact.dir, "publish.password")
         with open(pw, "w") as f:
