@@ -11,6 +11,7 @@ a half-written or missing file while uploads go on, and pactctl publish
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -358,6 +359,38 @@ class TestWebdav(PublishCase):
         with open(os.path.join(self.remote, "pact.json"), encoding="utf-8") as f:
             self.assertIn("Skrevet mens WebDAV-serveren var nede.", f.read())
         self.assertIn("after 1 failed attempt(s)", self.pact.logtext())
+
+
+class TestSilentServer(PublishCase):
+    """A server that takes the connection and never answers holds a pass
+    for the connect timeout (10 s), not for ever."""
+
+    def test_bounded(self):
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(8)
+        self.addCleanup(lsock.close)
+        held = []
+
+        def accept():
+            try:
+                while True:
+                    held.append(lsock.accept()[0])
+            except OSError:
+                pass
+        threading.Thread(target=accept, daemon=True).start()
+        self.addCleanup(lambda: [c.close() for c in held])
+        pact = self.make_pact(publish_url="sftp://127.0.0.1:%d/srv/pagt/" % lsock.getsockname()[1],
+                              publish_user="pagt", publish_password_file="publish.password")
+        with open(os.path.join(pact.dir, "publish.password"), "w") as f:
+            f.write("x")
+        os.chmod(os.path.join(pact.dir, "publish.password"), 0o600)
+        start = time.monotonic()
+        self.once()
+        self.assertLess(time.monotonic() - start, 30)
+        st = self.status()
+        self.assertEqual(st["state"], "failing", st)
+        self.assertIn("SFTP", st["last_error"])
 
 
 class TestNeverHalfWritten(PublishCase):
