@@ -341,6 +341,7 @@ pass(struct pact *p)
 	if (!imap_connected(p->imap) && imap_connect(p->imap, &cause) != 0) {
 		log_warnx("imap: %s", cause);
 		free(cause);
+		run_publish(p);	/* the page rendered before goes on up */
 		return EX_UNAVAILABLE;
 	}
 	n = inbox_pass(p, &down, &cause);
