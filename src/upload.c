@@ -88,14 +88,15 @@ upload_secret(struct upload *u, const struct config *c, struct strv *errors,
 	if (secret_read("publish-password", c->publish_password_file, &s,
 	    errors, warnings) != 0)
 		return -1;
-	if (u != NULL && u->kind == UPLOAD_SFTP &&
-	    strncmp(s, "-----BEGIN ", 11) == 0)
-		u->keyfile = upload_secret_path(c);
-	else if (u != NULL) {
-		u->password = s;
+	if (u == NULL) {
+		secret_free(s);	/* only checked */
 		return 0;
 	}
-	secret_free(s);
+	if (u->kind == UPLOAD_SFTP && strncmp(s, "-----BEGIN ", 11) == 0) {
+		u->keyfile = upload_secret_path(c);
+		secret_free(s);
+	} else
+		u->password = s;
 	return 0;
 }
 
