@@ -707,6 +707,54 @@ conf_check_tls(struct parse *p, const char *section, const char *url,
 	free(host);
 }
 
+/* Why publish_url cannot be used, or NULL: sftp:// or https:// (WebDAV),
+ * plain http:// only to loopback, and no login in the URL itself. */
+static char *
+conf_publish_error(const struct config *c)
+{
+	const char *u = c->publish_url, *h = strstr(u, "://");
+	char *host, *err = NULL;
+
+	if (strncmp(u, "sftp://", 7) != 0 && strncmp(u, "https://", 8) != 0 &&
+	    strncmp(u, "http://", 7) != 0)
+		return xstrdup("is neither sftp://HOST/PATH/ nor "
+		    "https://HOST/PATH/ (WebDAV)");
+	h += 3;
+	if (memchr(h, '@', strcspn(h, "/")) != NULL)
+		return xstrdup("holds a login: put it in publish_user and "
+		    "publish_password_file");
+	if (strncmp(u, "sftp://", 7) == 0 && *c->publish_user == '\0')
+		return xstrdup("needs publish_user, the SFTP login");
+	host = url_host(u);
+	if (*host == '\0')
+		err = xstrdup("names no host");
+	else if (strncmp(u, "http://", 7) == 0 && !host_loopback(host))
+		err = xasprintf("would send the page%s unencrypted to %s, "
+		    "which is not this machine (loopback); use https://",
+		    *c->publish_user ? " and its login" : "", host);
+	free(host);
+	return err;
+}
+
+static void
+conf_check_publish(struct parse *p, const struct config *c)
+{
+	char *err, *where;
+
+	if (*c->publish_url == '\0' || (err = conf_publish_error(c)) == NULL)
+		return;
+	/* A URL with a login in it is not repeated: it may hold a password. */
+	where = conf_where(p, "page", "publish_url");
+	if (strchr(c->publish_url, '@') != NULL)
+		strv_addn(p->errors, xasprintf("%s[page] publish_url %s", where,
+		    err));
+	else
+		strv_addn(p->errors, xasprintf("%s[page] publish_url: %s %s",
+		    where, c->publish_url, err));
+	free(where);
+	free(err);
+}
+
 /* A relative roster/database path is taken relative to the config file. */
 static void
 conf_relative(struct config *c, char **path)
@@ -739,6 +787,7 @@ config_load(const char *path, struct strv *errors)
 		    c->imap_user);
 		conf_check_tls(&p, "smtp", c->smtp_url, c->smtp_starttls,
 		    c->smtp_user);
+		conf_check_publish(&p, c);
 	}
 	if (errors->n == before) {
 		conf_relative(c, &c->roster_path);

@@ -48,6 +48,7 @@ int ctl_statuses(struct ctl *, int, char **);
 int ctl_meetings(struct ctl *, int, char **);
 int ctl_meeting(struct ctl *, int, char **);
 int ctl_render(struct ctl *, int, char **);
+int ctl_publish(struct ctl *, int, char **);
 int ctl_export(struct ctl *, int, char **);
 int ctl_forget(struct ctl *, int, char **);
 int ctl_backup(struct ctl *, int, char **);

@@ -32,6 +32,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "log", "log", 0, 0, ctl_log, 0 },
 	{ "verify-log", "verify-log", 0, 0, ctl_verify_log, 0 },
 	{ "render", "render", 0, 0, ctl_render, 0 },
+	{ "publish", "publish", 0, 0, ctl_publish, 0 },
 	{ "export", "export", 0, 0, ctl_export, 0 },
 	{ "forget", "forget ADDRESS", 1, 1, ctl_forget, 1 },
 	{ "backup", "backup FILE", 1, 1, ctl_backup, 0 },

@@ -28,9 +28,11 @@
 #include "probe.h"
 #include "page.h"
 #include "pact.h"
+#include "publish.h"
 #include "inbox.h"
 #include "smtp.h"
 #include "store.h"
+#include "upload.h"
 #include "util.h"
 
 #define EX_OK		0
@@ -122,6 +124,7 @@ load_config(const char *path, int secrets)
 	if (c != NULL && secrets) {
 		config_load_secrets(c, &errors, &warnings);
 		audit_key_check(c, &errors);
+		upload_check(c, &errors, &warnings);
 	}
 	if (c != NULL && secrets && errors.n == 0 &&
 	    oauth2_init(c, &cause) != 0)
@@ -321,6 +324,19 @@ run_page(struct pact *p)
 	free(stamp);
 }
 
+/* The page where it is published: after a change, or a retry when due.
+ * Failures of the server are publish.c's to log and retry. */
+static void
+run_publish(struct pact *p)
+{
+	char *cause = NULL;
+
+	if (publish_run(p->conf, p->store, p->stop, &cause) != 0) {
+		log_warnx("publish: %s", cause);
+		free(cause);
+	}
+}
+
 /* One pass: mail in, timers, outbox out. Exit-status style result. */
 static int
 pass(struct pact *p)
@@ -331,6 +347,7 @@ pass(struct pact *p)
 	if (!imap_connected(p->imap) && imap_connect(p->imap, &cause) != 0) {
 		log_warnx("imap: %s", cause);
 		free(cause);
+		run_publish(p);	/* the page rendered before goes on up */
 		return EX_UNAVAILABLE;
 	}
 	n = inbox_pass(p, &down, &cause);
@@ -347,6 +364,7 @@ pass(struct pact *p)
 		return EX_TEMPFAIL;
 	}
 	run_page(p);
+	run_publish(p);
 	switch (run_outbox(p)) {
 	case -1:
 		return EX_TEMPFAIL;
@@ -371,12 +389,17 @@ run_once(struct pact *p)
 	return rc;
 }
 
-/* How long to wait: until the next outbox retry, at most a minute. */
+/* How long to wait: until the next outbox or publish retry, at most a
+ * minute. */
 static int
 wait_ms(struct pact *p)
 {
 	time_t due = outbox_next_due(p->store), now = clock_now();
+	time_t pub = publish_next_due(p->conf, p->store);
 	long ms = 60 * 1000;
+
+	if (pub != 0 && (due == 0 || pub < due))
+		due = pub;
 
 	if (due != 0) {
 		if (due <= now)

@@ -188,6 +188,24 @@ static const char *const migrations[] = {
 	"ALTER TABLE log ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;"
 	"CREATE INDEX outbox_bodies ON outbox(coalesce(sent_at, created)) "
 	"  WHERE length(data) > 0 AND state IN ('sent', 'failed', 'bounced');",
+
+	/* 5: publishing the page to [page] publish_url: the state, and what
+	 * each file was (inode, size, mtime) when it last went up. */
+	"CREATE TABLE publish ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  url TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"	/* current|pending|failing */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL DEFAULT 0,"
+	"  last_success INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  last_error_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE published ("
+	"  url TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  ident TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY(url, name));",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own

@@ -378,6 +378,51 @@ test_login_without_tls(void **state)
 	}
 }
 
+/* publish_url: SFTP or WebDAV, plain http only to loopback, no login in
+ * the URL (and then the URL is not echoed). */
+static void
+test_publish_url(void **state)
+{
+	static const struct {
+		const char *page;
+		const char *why;	/* NULL: accepted */
+	} cases[] = {
+		{ "publish_url = sftp://www.example.test/srv/pagt/\n"
+		    "publish_user = pagt", NULL },
+		{ "publish_url = sftp://www.example.test/~/pagt/", "publish_user" },
+		{ "publish_url = https://www.example.test/dav/pagt/", NULL },
+		{ "publish_url = http://127.0.0.1:8080/dav/\npublish_user = u",
+		    NULL },
+		{ "publish_url = http://[::1]/dav/", NULL },
+		{ "publish_url = http://www.example.test/dav/", "unencrypted" },
+		{ "publish_url = ftp://www.example.test/pagt/", "neither" },
+		{ "publish_url = https://u:hunter2@www.example.test/dav/",
+		    "holds a login" },
+		{ "publish_url = https:///dav/", "no host" },
+	};
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		struct strv errors = { 0 };
+		char *conf = xasprintf("%s[page]\n%s\n", conf_min,
+		    cases[i].page);
+		struct config *c = load(conf, roster_ok, &errors);
+
+		if (cases[i].why == NULL) {
+			if (c == NULL)
+				fail_msg("case %zu: %s", i, errors.v[0]);
+			config_free(c);
+		} else {
+			assert_null(c);
+			assert_int_equal(errors.n, 1);
+			assert_true(has_error(&errors, "pactd.conf:10: [page] "
+			    "publish_url", cases[i].why));
+			assert_false(has_error(&errors, "hunter2", NULL));
+		}
+		strv_free(&errors);
+		free(conf);
+	}
+}
+
 static void
 test_person(void **state)
 {
@@ -424,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_secret_read),
 		cmocka_unit_test(test_login_without_tls),
+		cmocka_unit_test(test_publish_url),
 		cmocka_unit_test(test_person),
 	};
 
