@@ -265,33 +265,53 @@ def _kill_and_wait(pid, proc=None, timeout=10.0, sig=signal.SIGTERM):
             deadline = time.monotonic() + 5.0
 
 
-_ns_ok = None
+_ns_propagation = None
+
+
+def _ns_probe(propagation):
+    """Whether a bind mount made in a new mount namespace with this
+    propagation works there and stays out of ours."""
+    src = tempfile.mkdtemp(prefix="pactd-nscheck-")
+    dst = tempfile.mkdtemp(prefix="pactd-nscheck-")
+    try:
+        open(os.path.join(src, "probe"), "w").close()
+        r = subprocess.run(
+            ["unshare", "--mount", "--propagation", propagation, "sh", "-c",
+             'mount --bind "$1" "$2" && test -e "$2/probe"', "sh", src, dst],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=10)
+        leaked = os.path.exists(os.path.join(dst, "probe"))
+        if leaked:
+            subprocess.run(["umount", dst], stderr=subprocess.DEVNULL)
+        return r.returncode == 0 and not leaked
+    except Exception:
+        return False
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.rmtree(dst, ignore_errors=True)
+
+
+def _smtpd_propagation():
+    """How to give each sandbox's smtpd a private mount namespace: "private"
+    (the usual case), "unchanged" where / is no mount point (a chroot) but
+    mounts do not propagate back anyway, or None when neither works."""
+    global _ns_propagation
+    if _ns_propagation is None:
+        _ns_propagation = ""
+        if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("nsenter"):
+            for prop in ("private", "unchanged"):
+                if _ns_probe(prop):
+                    _ns_propagation = prop
+                    break
+    return _ns_propagation or None
 
 
 def _namespaces_work():
     """Can we run smtpd in a private mount namespace with bind mounts?"""
-    global _ns_ok
     env = os.environ.get("PACTD_SANDBOX_SMTPD_NS")
     if env is not None and env.strip() != "":
         return env.strip() not in ("0", "no", "false")
-    if _ns_ok is None:
-        if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("nsenter"):
-            _ns_ok = False
-        else:
-            d = tempfile.mkdtemp(prefix="pactd-nscheck-")
-            try:
-                open(os.path.join(d, "probe"), "w").close()
-                r = subprocess.run(
-                    ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                     'mount --bind "$1" /run && test -e /run/probe', "sh", d],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, timeout=10)
-                _ns_ok = r.returncode == 0
-            except Exception:
-                _ns_ok = False
-            finally:
-                shutil.rmtree(d, ignore_errors=True)
-    return _ns_ok
+    return _smtpd_propagation() is not None
 
 
 # Sandboxes to stop at exit or on SIGTERM.
@@ -625,6 +645,12 @@ class Sandbox:
         d = os.path.dirname(self.root)
         while True:
             st = os.stat(d)
+            if d == "/" and not st.st_mode & 0o001 and os.geteuid() == 0:
+                # Only a chroot made by mktemp has a root of mode 700.
+                print("sandbox: / is mode %o; adding o+x so that Dovecot's mail "
+                      "processes reach the sandbox" % (st.st_mode & 0o7777), file=sys.stderr)
+                os.chmod("/", st.st_mode | 0o001)
+                st = os.stat(d)
             if not st.st_mode & 0o001 and st.st_uid != MAIL_UID:
                 raise SandboxError(
                     "%s is not searchable by uid %d (mode %o); Dovecot's mail processes "
@@ -993,7 +1019,8 @@ match from any for domain <domains> action "to_dovecot"
         log = open(self.path("smtpd.log"), "ab")
         try:
             if self.smtpd_ns:
-                cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                cmd = ["unshare", "--mount", "--propagation",
+                       _smtpd_propagation() or "private", "sh", "-c",
                        'mount --bind "$1" /var/spool && mount --bind "$2" /run && '
                        'exec smtpd -f "$3" -d',
                        "sh", self.path("smtpd-ns", "spool"), self.path("smtpd-ns", "run"),
