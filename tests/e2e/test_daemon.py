@@ -1,12 +1,16 @@
-"""pactd as a service: sd_notify, SIGHUP, SIGTERM in IDLE, the unit's
-hardening score, make install and the man pages."""
+"""pactd as a service: sd_notify, the watchdog through IMAP outages,
+SIGHUP, SIGTERM in IDLE, the units (verify, hardening, state directories),
+make install, the command line and the man pages."""
 
+import configparser
+import glob
 import os
 import re
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -40,15 +44,196 @@ class Notify:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Recorder:
+    """A NOTIFY_SOCKET that keeps every datagram with the time it came."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="pactd-notify-")
+        self.path = os.path.join(self.dir, "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)
+        self.msgs = []  # (monotonic time, one line)
+        self.done = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done:
+            try:
+                data = self.sock.recv(4096).decode()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            now = time.monotonic()
+            self.msgs.extend((now, line) for line in data.split("\n") if line)
+
+    def lines(self, prefix=""):
+        return [m for _, m in list(self.msgs) if m.startswith(prefix)]
+
+    def wait_for(self, pred, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(pred(m) for _, m in list(self.msgs)):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def feeds(self):
+        return [t for t, m in list(self.msgs) if m == "WATCHDOG=1"]
+
+    def close(self):
+        self.done = True
+        self.thread.join()
+        self.sock.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Proxy:
+    """A TCP relay to Dovecot that can turn into a server that accepts and
+    never answers, and cut the sessions it carries without closing them:
+    the outage that a closed port does not show."""
+
+    def __init__(self, port):
+        self.target = port
+        self.up = False
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        self.held = []  # client sockets, kept open and silent
+        self.upstream = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            self.held.append(c)
+            if not self.up:
+                continue
+            u = socket.create_connection(("127.0.0.1", self.target))
+            self.upstream.append(u)
+            threading.Thread(target=self._pump, args=(c, u), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c), daemon=True).start()
+
+    def _pump(self, src, dst):
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                return
+            if not data or not self.up:
+                return
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def set_up(self, up):
+        self.up = up
+        if not up:
+            for u in self.upstream:
+                try:
+                    u.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                u.close()
+            self.upstream = []
+
+    def close(self):
+        self.set_up(False)
+        self.lsock.close()
+        for c in self.held:
+            c.close()
+
+
+class Watchdog(unittest.TestCase):
+    """IMAP silent at start and again later: READY=1 all the same, STATUS
+    names the outage, WATCHDOG=1 at least every half WATCHDOG_USEC."""
+
+    WATCHDOG_USEC = 8000000
+
+    def setUp(self):
+        self.sb = sandbox()
+        self.proxy = Proxy(self.sb.imap_port)
+        self.pact = Pact()
+        with open(self.pact.conf) as f:
+            conf = f.read()
+        with open(self.pact.conf, "w") as f:
+            f.write(conf.replace("imap://127.0.0.1:%d" % self.sb.imap_port,
+                                 "imap://127.0.0.1:%d" % self.proxy.port))
+        self.rec = Recorder()
+        os.environ["NOTIFY_SOCKET"] = self.rec.path
+        os.environ["WATCHDOG_USEC"] = str(self.WATCHDOG_USEC)
+
+    def tearDown(self):
+        os.environ.pop("NOTIFY_SOCKET", None)
+        os.environ.pop("WATCHDOG_USEC", None)
+        self.pact.cleanup()
+        self.rec.close()
+        self.proxy.close()
+
+    def assert_fed(self, since):
+        """No gap between feeds (and until now) over half the interval."""
+        half = self.WATCHDOG_USEC / 2e6
+        times = [t for t in self.rec.feeds() if t >= since] + [time.monotonic()]
+        self.assertGreater(len(times), 2, self.rec.lines())
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertLessEqual(max(gaps), half, "longest gap %.2f s: %s" % (max(gaps), self.pact.logtext()))
+
+    def test_ready_and_fed_while_imap_is_down(self):
+        t0 = time.monotonic()
+        self.pact.start()
+        self.assertTrue(self.rec.wait_for(lambda m: m == "READY=1", 10), self.rec.lines())
+        self.assertTrue(self.rec.wait_for(lambda m: m.startswith("STATUS=IMAP unreachable")),
+                        self.rec.lines("STATUS="))
+        self.assertRegex(self.rec.lines("STATUS=IMAP unreachable")[0], r"\(retrying\)$")
+        time.sleep(10)
+        self.assertIsNone(self.pact.proc.poll())
+        self.assert_fed(t0)
+
+        # the server comes back: mail is answered, STATUS says so
+        self.proxy.set_up(True)
+        t1 = time.monotonic()
+        self.assertTrue(self.rec.wait_for(lambda m: m == "STATUS=Waiting for mail", 40),
+                        self.rec.lines("STATUS=") + [self.pact.logtext()])
+        sender = "anne@di.example.test"
+        raw, mid = make_mail(sender, "HELP", "Hej\n")
+        self.sb.send(raw, sender, [PACT])
+        self.assertEqual(len(replies_to(sender, mid, timeout=30)), 1, self.pact.logtext())
+        self.assert_fed(t1)
+
+        # and goes silent again, in the middle of an IDLE
+        n = len(self.rec.lines("STATUS=IMAP unreachable"))
+        self.proxy.set_up(False)
+        t2 = time.monotonic()
+        self.assertTrue(self.rec.wait_for(
+            lambda m: m.startswith("STATUS=IMAP unreachable") and
+            len(self.rec.lines("STATUS=IMAP unreachable")) > n, 20), self.rec.lines("STATUS="))
+        time.sleep(8)
+        self.assert_fed(t2)
+        self.assertIsNone(self.pact.proc.poll())
+        t3 = time.monotonic()
+        self.assertEqual(self.pact.stop(timeout=10), 0)
+        self.assertLess(time.monotonic() - t3, 5)
+
+
 class Daemon(unittest.TestCase):
     def setUp(self):
         self.sb = sandbox()
         self.pact = Pact()
         self.notify = Notify()
         os.environ["NOTIFY_SOCKET"] = self.notify.path
+        os.environ["WATCHDOG_USEC"] = "60000000"
 
     def tearDown(self):
         os.environ.pop("NOTIFY_SOCKET", None)
+        os.environ.pop("WATCHDOG_USEC", None)
         self.pact.cleanup()
         self.notify.close()
 
@@ -56,7 +241,7 @@ class Daemon(unittest.TestCase):
         self.pact.start()
         self.assertTrue(self.notify.wait_for("READY=1"), self.notify.lines)
         self.assertTrue(self.notify.wait_for("WATCHDOG=1"), self.notify.lines)
-        self.assertTrue(any("STATUS=" in m for m in self.notify.lines))
+        self.assertTrue(self.notify.wait_for("STATUS="), self.notify.lines)
         time.sleep(1)  # now blocked in IDLE
         t0 = time.time()
         rc = self.pact.stop(timeout=10)
