@@ -704,41 +704,55 @@ config_free(struct config *c)
 	free(c);
 }
 
-/* Read one secret: the credential systemd passes, else password_file. */
+/* The first line of a secret file; NULL (errno set) when unreadable. */
+static char *
+secret_line(const char *path, int *others)
+{
+	char line[1024], *s;
+	struct stat st;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	*others = fstat(fileno(fp), &st) == 0 && (st.st_mode & 044) != 0;
+	if (fgets(line, sizeof line, fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	line[strcspn(line, "\r\n")] = '\0';
+	s = xstrdup(line);
+	explicit_bzero(line, sizeof line);
+	return s;
+}
+
+/*
+ * Read one secret: the credential systemd passes, else password_file. An
+ * empty credential is the units' SetCredential= stand-in for a credential
+ * file that is not there.
+ */
 static int
 secret_read(const char *cred, const char *file, char **out,
     struct strv *errors, struct strv *warnings)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	char *path = NULL, line[1024];
-	struct stat st;
-	FILE *fp;
+	char *path;
+	int others = 0;
 
 	if (dir != NULL) {
 		path = xasprintf("%s/%s", dir, cred);
-		if (access(path, R_OK) != 0) {
-			free(path);
-			path = NULL;
-		}
-	}
-	if (path == NULL)
-		path = xstrdup(file);
-	if ((fp = fopen(path, "r")) == NULL) {
-		strv_addn(errors, xasprintf("%s: %s", path, strerror(errno)));
+		*out = secret_line(path, &others);
 		free(path);
+		if (*out != NULL && **out != '\0')
+			return 0;
+		free(*out);
+	}
+	if ((*out = secret_line(file, &others)) == NULL) {
+		strv_addn(errors, xasprintf("%s%s%s: %s", dir ? cred : "",
+		    dir ? ": no credential, and " : "", file, strerror(errno)));
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 044) != 0 &&
-	    dir == NULL)
+	if (others)
 		strv_addn(warnings, xasprintf("%s: password file is readable "
-		    "by others (chmod 600 it)", path));
-	if (fgets(line, sizeof line, fp) == NULL)
-		line[0] = '\0';
-	fclose(fp);
-	line[strcspn(line, "\r\n")] = '\0';
-	*out = xstrdup(line);
-	explicit_bzero(line, sizeof line);
-	free(path);
+		    "by others (chmod 600 it)", file));
 	return 0;
 }
 

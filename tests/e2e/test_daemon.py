@@ -278,23 +278,148 @@ class Daemon(unittest.TestCase):
         self.assertEqual(self.pact.stop(), 0)
 
 
-class Packaging(unittest.TestCase):
-    def test_unit_exposure(self):
-        if shutil.which("systemd-analyze") is None:
-            self.skipTest("systemd-analyze is not installed")
-        tmp = tempfile.mkdtemp()
-        try:
-            unit = os.path.join(tmp, "pactd.service")
-            with open(os.path.join(TOP, "systemd", "pactd.service")) as f:
-                open(unit, "w").write(f.read().replace("@SBINDIR@", "/usr/sbin"))
-            p = subprocess.run(["systemd-analyze", "security", "--offline=yes", unit],
-                               capture_output=True, text=True)
-            m = re.search(r"Overall exposure level for pactd.service: ([0-9.]+)", p.stdout + p.stderr)
-            self.assertIsNotNone(m, p.stdout + p.stderr)
-            self.assertLessEqual(float(m.group(1)), 2.0)
-        finally:
-            shutil.rmtree(tmp)
+def unit_settings(path):
+    """The [Service] settings of a unit file: name -> list of values."""
+    out, section = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("["):
+                section = line.strip("[]")
+            elif section == "Service" and "=" in line and not line.startswith("#"):
+                k, v = line.split("=", 1)
+                out.setdefault(k.strip(), []).append(v.strip())
+    return out
 
+
+class Units(unittest.TestCase):
+    """Every unit as systemd would load it: systemd-analyze verify, the
+    exposure of every service (templates as an instance), and no state
+    directory shared between two users."""
+
+    INSTANCE = "test"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="pactd-units-")
+        self.units = []
+        for src in sorted(glob.glob(os.path.join(TOP, "systemd", "*"))):
+            with open(src) as f:
+                text = f.read().replace("@SBINDIR@", BUILD).replace("@BINDIR@", BUILD)
+            name = os.path.basename(src)
+            with open(os.path.join(self.tmp, name), "w") as f:
+                f.write(text)
+            self.units.append(name.replace("@.", "@%s." % self.INSTANCE))
+        # Documentation= is checked with man(1): the pages of this tree.
+        for page in glob.glob(os.path.join(TOP, "man", "*.[58]")):
+            d = os.path.join(self.tmp, "man", "man" + page[-1])
+            os.makedirs(d, exist_ok=True)
+            shutil.copy(page, d)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def analyze(self, *args):
+        if shutil.which("systemd-analyze") is None:
+            self.skipTest("systemd-analyze is not installed (Debian package systemd): units not checked")
+        env = dict(os.environ, MANPATH=os.path.join(self.tmp, "man"), SYSTEMD_LOG_COLOR="0")
+        return subprocess.run(["systemd-analyze"] + list(args), capture_output=True, text=True, env=env)
+
+    def test_every_unit_is_there(self):
+        for u in ("pactd.service", "pactd@test.service", "pactd-backup.service", "pactd-backup.timer",
+                  "pactd-backup@test.service", "pactd-backup@test.timer"):
+            self.assertIn(u, self.units)
+
+    def test_verify(self):
+        for u in self.units:
+            p = self.analyze("verify", os.path.join(self.tmp, u))
+            out = [line for line in (p.stdout + p.stderr).splitlines()
+                   if shutil.which("man") is not None or "Command 'man " not in line]
+            self.assertEqual(p.returncode, 0, u + ": " + p.stderr)
+            self.assertEqual(out, [], u)
+
+    def test_exposure(self):
+        for u in self.units:
+            if not u.endswith(".service"):
+                continue
+            p = self.analyze("security", "--offline=yes", os.path.join(self.tmp, u))
+            m = re.search(r"Overall exposure level for %s: ([0-9.]+)" % re.escape(u), p.stdout + p.stderr)
+            self.assertIsNotNone(m, p.stdout + p.stderr)
+            self.assertLessEqual(float(m.group(1)), 1.5, u)
+
+    def test_state_directories_have_one_owner(self):
+        """systemd chowns a StateDirectory= to the unit's user at every
+        start: two users on one directory (or one inside the other) take
+        it from each other."""
+        owners = {}
+        for u in self.units:
+            if not u.endswith(".service"):
+                continue
+            inst = u.split("@", 1)[1].split(".")[0] if "@" in u else ""
+            s = unit_settings(os.path.join(self.tmp, u.replace("@" + inst + ".", "@.") if inst else u))
+            sub = lambda v: v.replace("%i", inst)  # noqa: E731
+            user = sub(s["User"][-1]) if "User" in s else (
+                u.rsplit(".", 1)[0] if s.get("DynamicUser", ["no"])[-1] == "yes" else "root")
+            for v in s.get("StateDirectory", []):
+                for d in sub(v).split():
+                    owners.setdefault(d.strip("/"), set()).add(user)
+        self.assertIn("pactd", owners)
+        for d, users in owners.items():
+            self.assertEqual(len(users), 1, "%s: %s" % (d, users))
+            for other, users2 in owners.items():
+                if other.startswith(d + "/"):
+                    self.assertEqual(users, users2, "%s inside %s" % (other, d))
+
+
+class CommandLine(unittest.TestCase):
+    def run_pactd(self, *args, env=None):
+        return subprocess.run([os.path.join(BUILD, "pactd")] + list(args), capture_output=True, text=True,
+                              env=env, timeout=30)
+
+    def test_help_version_usage(self):
+        p = self.run_pactd("--help")
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertIn("usage: pactd", p.stdout)
+        with open(os.path.join(TOP, "Makefile")) as f:
+            version = re.search(r"(?m)^VERSION = (\S+)", f.read()).group(1)
+        p = self.run_pactd("--version")
+        self.assertEqual((p.returncode, p.stdout), (0, "pactd %s\n" % version))
+        p = self.run_pactd("--no-such-option")
+        self.assertEqual((p.returncode, p.stdout), (64, ""))
+        self.assertIn("usage: pactd", p.stderr)
+
+    def test_check_config_reads_the_units_credentials(self):
+        """--credentials DIR reads what LoadCredential= passes from DIR;
+        an empty credential (the units' SetCredential= stand-in for an
+        absent file) falls back to password_file."""
+        sandbox()
+        pact = Pact()
+        try:
+            cred = os.path.join(pact.dir, "credentials")
+            os.mkdir(cred, 0o700)
+            with open(pact.conf) as f:
+                conf = f.read()
+            with open(pact.conf, "w") as f:
+                f.write(conf.replace("password_file = imap.password", "password_file = absent.password"))
+            env = dict(os.environ)
+            env.pop("CREDENTIALS_DIRECTORY", None)
+            p = self.run_pactd("-c", pact.conf, "--check-config", env=env)
+            self.assertEqual(p.returncode, 78)
+            self.assertIn("absent.password", p.stderr)
+            with open(os.path.join(cred, "imap-password"), "w") as f:
+                f.write("secret\n")
+            p = self.run_pactd("-c", pact.conf, "--credentials", cred, "--check-config", env=env)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn(": ok", p.stdout)
+            with open(os.path.join(cred, "imap-password"), "w") as f:
+                f.write("\n")
+            p = self.run_pactd("-c", pact.conf, "--check-config", env=dict(env, CREDENTIALS_DIRECTORY=cred))
+            self.assertEqual(p.returncode, 78)
+            self.assertIn("imap-password: no credential, and", p.stderr)
+        finally:
+            pact.cleanup()
+
+
+class Packaging(unittest.TestCase):
     def test_install_and_man_pages(self):
         dest = tempfile.mkdtemp()
         try:
