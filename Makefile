@@ -129,7 +129,13 @@ SBINDIR = $(PREFIX)/sbin
 DATADIR = $(PREFIX)/share/pactd
 MANDIR = $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/pactd
-UNITDIR ?= /lib/systemd/system
+# Where this system's systemd looks for units, asked when installing.
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd \
+	2>/dev/null | grep . || echo /lib/systemd/system)
+UNITS = pactd.service pactd@.service pactd-backup.service \
+	pactd-backup@.service pactd-backup.timer pactd-backup@.timer
+MAN5 = pactd.conf.5 roster.conf.5
+MAN8 = pactd.8 pactctl.8
 
 # Binaries, templates, man pages, units; the sample configuration only
 # where none exists, so that an update never overwrites the operator's.
@@ -143,14 +149,14 @@ install: all
 	  install -d $(DESTDIR)$(DATADIR)/templates/$$d; \
 	  install -m 644 templates/$$d/* $(DESTDIR)$(DATADIR)/templates/$$d/; \
 	done
-	install -m 644 man/pactd.8 man/pactctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/pactd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(MAN8:%=man/%) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(MAN5:%=man/%) $(DESTDIR)$(MANDIR)/man5/
 	for f in pactd.conf roster.conf; do \
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/$$f ] || \
 	    sed 's|/usr/share/pactd|$(DATADIR)|' config/$$f > \
 	    $(DESTDIR)$(SYSCONFDIR)/$$f; \
 	done
-	for u in pactd.service pactd-backup.service pactd-backup.timer; do \
+	for u in $(UNITS); do \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|' -e 's|@BINDIR@|$(BINDIR)|' \
 	    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u; \
 	done
@@ -158,11 +164,9 @@ install: all
 # Everything but the configuration and the data.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pactd $(DESTDIR)$(BINDIR)/pactctl \
-	    $(DESTDIR)$(MANDIR)/man8/pactd.8 $(DESTDIR)$(MANDIR)/man8/pactctl.8 \
-	    $(DESTDIR)$(MANDIR)/man5/pactd.conf.5 \
-	    $(DESTDIR)$(UNITDIR)/pactd.service \
-	    $(DESTDIR)$(UNITDIR)/pactd-backup.service \
-	    $(DESTDIR)$(UNITDIR)/pactd-backup.timer
+	    $(MAN8:%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(MAN5:%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -428,6 +428,8 @@ class Packaging(unittest.TestCase):
             for f in ["usr/local/sbin/pactd", "usr/local/bin/pactctl", "etc/pactd/pactd.conf",
                       "etc/pactd/roster.conf", "lib/systemd/system/pactd.service",
                       "lib/systemd/system/pactd-backup.timer", "lib/systemd/system/pactd-backup.service",
+                      "lib/systemd/system/pactd@.service", "lib/systemd/system/pactd-backup@.service",
+                      "lib/systemd/system/pactd-backup@.timer", "usr/local/share/man/man5/roster.conf.5",
                       "usr/local/share/pactd/templates/da/help.txt",
                       "usr/local/share/pactd/templates/page/da/index.html",
                       "usr/local/share/man/man8/pactd.8", "usr/local/share/man/man8/pactctl.8",
@@ -441,7 +443,7 @@ class Packaging(unittest.TestCase):
             self.assertTrue(open(conf).read().endswith("; mine\n"), "install overwrote the config")
             if shutil.which("man") is None:
                 self.skipTest("man is not installed")
-            for page in ["man8/pactd.8", "man8/pactctl.8", "man5/pactd.conf.5"]:
+            for page in ["man8/pactd.8", "man8/pactctl.8", "man5/pactd.conf.5", "man5/roster.conf.5"]:
                 p = subprocess.run(["man", "--warnings", "-l", os.path.join(dest, "usr/local/share/man", page)],
                                    capture_output=True, text=True, env=dict(os.environ, MANWIDTH="80"))
                 self.assertEqual(p.returncode, 0)
@@ -450,7 +452,7 @@ class Packaging(unittest.TestCase):
             keys = subprocess.run([os.path.join(BUILD, "pactd"), "--dump-defaults"], capture_output=True,
                                   text=True, check=True).stdout
             man = open(os.path.join(TOP, "man", "pactd.conf.5")).read()
-            self.assertEqual(keys.count("="), 40)
+            self.assertGreaterEqual(keys.count("="), 58)
             for line in keys.splitlines():
                 if "=" not in line:
                     continue
@@ -458,5 +460,68 @@ class Packaging(unittest.TestCase):
                 self.assertRegex(man, r"(?m)^\.BR? %s\b" % re.escape(key), key)
                 if default:
                     self.assertIn('%s " = %s"' % (key, default.replace("-", "\\-")), man, key)
+        finally:
+            shutil.rmtree(dest)
+
+    def test_mandoc_lint(self):
+        """Not a warning, not a style remark, on any page."""
+        if shutil.which("mandoc") is None:
+            self.skipTest("mandoc is not installed (make deps installs it)")
+        pages = sorted(glob.glob(os.path.join(TOP, "man", "*.[0-9]")))
+        self.assertGreaterEqual(len(pages), 4)
+        for page in pages:
+            p = subprocess.run(["mandoc", "-Tlint", "-Wall", page], capture_output=True, text=True)
+            self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""), page)
+
+    def test_build_names_missing_packages(self):
+        """Without the libraries the build stops before compiling and
+        names them, rather than failing at the link."""
+        tmp = tempfile.mkdtemp()
+        try:
+            fake = os.path.join(tmp, "pkg-config")
+            with open(fake, "w") as f:
+                f.write('#!/bin/sh\ncase "$*" in *libetpan*|*libical*) exit 1;; esac\n'
+                        'exec /usr/bin/pkg-config "$@"\n')
+            os.chmod(fake, 0o755)
+            env = dict(os.environ, PATH=tmp + ":" + os.environ["PATH"])
+            p = subprocess.run(["make", "-C", TOP, "BUILD=" + os.path.join(tmp, "b"), "all"],
+                               capture_output=True, text=True, env=env)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("pkg-config: missing libetpan libical", p.stderr)
+            self.assertIn("run make deps", p.stderr)
+            self.assertNotIn("cc ", p.stdout)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_packager_flags(self):
+        """CPPFLAGS, CFLAGS and LDFLAGS reach every command; -Werror only
+        with WERROR=1, as make check sets it."""
+        tmp = tempfile.mkdtemp()
+        try:
+            args = ["make", "-n", "-C", TOP, "BUILD=" + tmp, "CPPFLAGS=-DPKG_CPP", "CFLAGS=-O1 -DPKG_C",
+                    "LDFLAGS=-Wl,-z,now"]
+            out = subprocess.run(args + ["all"], capture_output=True, text=True, check=True).stdout
+            compiles = [l for l in out.splitlines() if " -c " in l]
+            links = [l for l in out.splitlines() if "libpactd.a" in l and " -c " not in l and "ar rcs" not in l]
+            self.assertTrue(compiles and links, out)
+            for line in compiles:
+                self.assertIn("-DPKG_CPP", line)
+                self.assertIn("-DPKG_C", line)
+                self.assertNotIn("-Werror", line)
+            for line in links:
+                self.assertIn("-Wl,-z,now", line)
+            out = subprocess.run(args + ["WERROR=1", "all"], capture_output=True, text=True, check=True).stdout
+            self.assertIn("-Werror", out)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_install_honours_unitdir(self):
+        dest = tempfile.mkdtemp()
+        try:
+            subprocess.run(["make", "-s", "-C", TOP, "install", "DESTDIR=" + dest, "PREFIX=/usr",
+                            "UNITDIR=/usr/lib/systemd/system"], check=True, capture_output=True)
+            self.assertTrue(os.path.exists(os.path.join(dest, "usr/lib/systemd/system/pactd@.service")))
+            with open(os.path.join(dest, "usr/lib/systemd/system/pactd.service")) as f:
+                self.assertIn("ExecStart=/usr/sbin/pactd ", f.read())
         finally:
             shutil.rmtree(dest)
