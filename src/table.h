@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define TABLE_CELL_MAX	48	/* display columns a cell may take */
+#define TABLE_CELL_MAX	64	/* display columns a cell may take */
 #define TABLE_LAST_MAX	120	/* the last column's, which is not padded */
 
 struct table;

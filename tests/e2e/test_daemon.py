@@ -419,6 +419,37 @@ class CommandLine(unittest.TestCase):
             pact.cleanup()
 
 
+class CtlTables(unittest.TestCase):
+    def test_header_and_display_width(self):
+        """A header row, and columns that line up on screen with names
+        in Danish (two bytes a letter) and an en dash (three)."""
+        sandbox()
+        pact = Pact()
+        try:
+            roster = os.path.join(pact.dir, "roster.conf")
+            with open(roster) as f:
+                text = f.read()
+            with open(roster, "w") as f:
+                f.write(re.sub(r"(\[party HK\]\nname = )[^\n]*", r"\1Ærø Åbenrå – Øst", text))
+            pact.once()
+            p = pact.ctl("parties", json_out=False)
+            lines = p.stdout.splitlines()
+            self.assertEqual(lines[0].split(), ["ID", "NAME", "DECLARATION", "DELEGATES"])
+            self.assertTrue(any("Ærø Åbenrå – Øst" in l for l in lines), lines)
+            col = lines[0].index("DELEGATES")  # all of them one column wide
+            for line in lines:
+                self.assertEqual(len(line) - len(line.split()[-1]), col, lines)
+        finally:
+            pact.cleanup()
+
+    def test_help_and_version(self):
+        p = subprocess.run([os.path.join(BUILD, "pactctl"), "--help"], capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertIn("usage: pactctl", p.stdout)
+        p = subprocess.run([os.path.join(BUILD, "pactctl"), "--version"], capture_output=True, text=True)
+        self.assertRegex(p.stdout, r"^pactctl \S+\n$")
+
+
 class Packaging(unittest.TestCase):
     def test_install_and_man_pages(self):
         dest = tempfile.mkdtemp()
