@@ -332,10 +332,13 @@ class Units(unittest.TestCase):
     def test_verify(self):
         for u in self.units:
             p = self.analyze("verify", os.path.join(self.tmp, u))
+            # Without man(1) Documentation= cannot be checked (and fails).
+            have_man = shutil.which("man") is not None
             out = [line for line in (p.stdout + p.stderr).splitlines()
-                   if shutil.which("man") is not None or "Command 'man " not in line]
-            self.assertEqual(p.returncode, 0, u + ": " + p.stderr)
+                   if have_man or "Command 'man " not in line]
             self.assertEqual(out, [], u)
+            if have_man:
+                self.assertEqual(p.returncode, 0, u + ": " + p.stderr)
 
     def test_exposure(self):
         for u in self.units:
