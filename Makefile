@@ -13,17 +13,38 @@ BUILD ?= build
 SAN =
 endif
 
-PKGS = libcurl sqlite3 libical inih libsystemd gnutls jansson
-# libetpan's .pc drags in no-pie link specs and libraries it does not need.
-ETPAN_CFLAGS := $(shell pkg-config --cflags libetpan 2>/dev/null)
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+VERSION = 0.9.0
 
+PKGS = libcurl sqlite3 libical inih libsystemd gnutls jansson
+ALL_PKGS = libetpan $(PKGS)
+
+# pkg-config is asked when a recipe first needs its answer, never when this
+# file is read: `make demo` installs the packages before it builds. A build
+# without them stops here with their names instead of at the link.
+# Each is asked once, then kept (a recursive variable that replaces itself).
+PKG_MISSING = $(eval PKG_MISSING := $(strip $(shell \
+	command -v pkg-config >/dev/null 2>&1 || echo pkg-config; \
+	for p in $(ALL_PKGS); do \
+	pkg-config --exists $$p 2>/dev/null || echo $$p; done)))$(PKG_MISSING)
+pkg_query = $(if $(PKG_MISSING),$(error pkg-config: missing $(PKG_MISSING) \
+	— run make deps),$(shell pkg-config $(1)))
+# libetpan's .pc drags in no-pie link specs and libraries it does not need.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg_query,--cflags $(ALL_PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := -letpan $(call pkg_query,--libs $(PKGS)))$(PKG_LIBS)
+
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the packager's; warnings are
+# errors only in the project's own builds (make check sets WERROR=1).
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
-	$(SAN) $(ETPAN_CFLAGS) $(PKG_CFLAGS)
-LDLIBS += -letpan $(PKG_LIBS)
-LDFLAGS += $(SAN)
+WERROR ?= 0
+WARNINGS = -Wall -Wextra -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+PACTD_CPPFLAGS = -D_GNU_SOURCE -DPACTD_VERSION='"$(VERSION)"' $(PKG_CFLAGS) \
+	$(CPPFLAGS)
+PACTD_CFLAGS = -std=c17 $(WARNINGS) $(SAN) $(CFLAGS)
+PACTD_LDFLAGS = $(SAN) $(LDFLAGS)
+PACTD_LIBS = $(PKG_LIBS) $(LDLIBS)
 
 MAINS = src/pactd.c src/pactctl.c
 LIB_SRCS = $(filter-out $(MAINS),$(wildcard src/*.c))
@@ -34,19 +55,20 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(BUILD)/pactd $(BUILD)/pactctl
 
 $(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(PACTD_CPPFLAGS) $(PACTD_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libpactd.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/pactd: $(BUILD)/pactd.o $(BUILD)/libpactd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $^ $(PACTD_LIBS)
 
 $(BUILD)/pactctl: $(BUILD)/pactctl.o $(BUILD)/libpactd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $^ $(PACTD_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpactd.a src/*.h | $(BUILD)
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(BUILD)/libpactd.a $(LDLIBS) -lcmocka
+	$(CC) $(PACTD_CPPFLAGS) -Isrc $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $< \
+	    $(BUILD)/libpactd.a $(PACTD_LIBS) -lcmocka
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests
@@ -63,9 +85,10 @@ deps:
 # Everything: packages, unit tests under ASan+UBSan, the end-to-end suite
 # against real Dovecot and OpenSMTPD, a short crash torture and a short
 # fuzzing run of every parser.
+# Packages first, then the builds in sub-makes that ask pkg-config anew.
 check: deps
-	$(MAKE) SANITIZE=1 unit
-	$(MAKE) all
+	$(MAKE) SANITIZE=1 WERROR=1 unit
+	$(MAKE) WERROR=1 all
 	/usr/bin/python3 tests/e2e/run.py
 	/usr/bin/python3 tests/torture/torture.py --mails 120 --kills 20
 	sh tests/fuzz/run.sh 10
@@ -77,15 +100,17 @@ torture: all
 fuzz:
 	sh tests/fuzz/run.sh 300
 
-bench: deps all $(BUILD)/maxrss
+bench: deps
+	$(MAKE) all $(BUILD)/maxrss
 	/usr/bin/python3 tests/bench/bench.py
 
 $(BUILD)/maxrss: tests/bench/maxrss.c | $(BUILD)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $<
 
 # The end-to-end suite with pactd under valgrind: a memory error or a
 # definite leak fails a test (exit 99) or leaves a report behind.
-check-valgrind: deps all
+check-valgrind: deps
+	$(MAKE) all
 	rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
 	PACTD_VALGRIND_LOG=$(CURDIR)/$(BUILD)/valgrind/pactd.%p.log \
 	PACTD_BUILD=$(CURDIR)/tests/valgrind/bin /usr/bin/python3 tests/e2e/run.py
@@ -95,7 +120,8 @@ check-valgrind: deps all
 e2e: all
 	/usr/bin/python3 tests/e2e/run.py
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	/usr/bin/python3 tests/demo/demo.py $(DEMO_ARGS)
 
 BINDIR = $(PREFIX)/bin
@@ -103,7 +129,13 @@ SBINDIR = $(PREFIX)/sbin
 DATADIR = $(PREFIX)/share/pactd
 MANDIR = $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/pactd
-UNITDIR ?= /lib/systemd/system
+# Where this system's systemd looks for units, asked when installing.
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd \
+	2>/dev/null | grep . || echo /lib/systemd/system)
+UNITS = pactd.service pactd@.service pactd-backup.service \
+	pactd-backup@.service pactd-backup.timer pactd-backup@.timer
+MAN5 = pactd.conf.5 roster.conf.5
+MAN8 = pactd.8 pactctl.8
 
 # Binaries, templates, man pages, units; the sample configuration only
 # where none exists, so that an update never overwrites the operator's.
@@ -117,14 +149,14 @@ install: all
 	  install -d $(DESTDIR)$(DATADIR)/templates/$$d; \
 	  install -m 644 templates/$$d/* $(DESTDIR)$(DATADIR)/templates/$$d/; \
 	done
-	install -m 644 man/pactd.8 man/pactctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/pactd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(MAN8:%=man/%) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(MAN5:%=man/%) $(DESTDIR)$(MANDIR)/man5/
 	for f in pactd.conf roster.conf; do \
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/$$f ] || \
 	    sed 's|/usr/share/pactd|$(DATADIR)|' config/$$f > \
 	    $(DESTDIR)$(SYSCONFDIR)/$$f; \
 	done
-	for u in pactd.service pactd-backup.service pactd-backup.timer; do \
+	for u in $(UNITS); do \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|' -e 's|@BINDIR@|$(BINDIR)|' \
 	    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u; \
 	done
@@ -132,11 +164,9 @@ install: all
 # Everything but the configuration and the data.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/pactd $(DESTDIR)$(BINDIR)/pactctl \
-	    $(DESTDIR)$(MANDIR)/man8/pactd.8 $(DESTDIR)$(MANDIR)/man8/pactctl.8 \
-	    $(DESTDIR)$(MANDIR)/man5/pactd.conf.5 \
-	    $(DESTDIR)$(UNITDIR)/pactd.service \
-	    $(DESTDIR)$(UNITDIR)/pactd-backup.service \
-	    $(DESTDIR)$(UNITDIR)/pactd-backup.timer
+	    $(MAN8:%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(MAN5:%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

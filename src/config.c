@@ -857,6 +857,25 @@ config_free(struct config *c)
 	free(c);
 }
 
+/* Whether a credential holds nothing but a line end: the units'
+ * SetCredential= stand-in for a credential file that is not there. */
+static int
+credential_blank(const char *path)
+{
+	char b[3];
+	size_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return 0;
+	n = fread(b, 1, sizeof b, fp);
+	fclose(fp);
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != '\n' && b[i] != '\r')
+			return 0;
+	return n < sizeof b;
+}
+
 /* The credential systemd passes as $CREDENTIALS_DIRECTORY/cred, when it
  * does; NULL otherwise. */
 static char *
@@ -868,7 +887,7 @@ secret_credential(const char *cred)
 	if (dir == NULL || *dir == '\0' || cred == NULL)
 		return NULL;
 	path = xasprintf("%s/%s", dir, cred);
-	if (access(path, R_OK) == 0)
+	if (access(path, R_OK) == 0 && !credential_blank(path))
 		return path;
 	free(path);
 	return NULL;

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "json.h"
 #include "store.h"
+#include "table.h"
 
 #define CTL_OK		0
 #define CTL_FAIL	1	/* the command ran and found a problem */
@@ -33,6 +34,8 @@ void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
 /* Give the store the audit key, if one is configured; CTL_OK or
  * CTL_CONFIG after saying why. */
 int ctl_audit_key(struct ctl *);
+void ctl_local(time_t, char *, size_t);	/* [pact] timezone, for people */
+void ctl_field(const char *, const char *);	/* "label: value", one line */
 
 int ctl_outbox(struct ctl *, int, char **);
 int ctl_log(struct ctl *, int, char **);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "clock.h"
@@ -26,12 +27,63 @@ ctl_time(time_t t, char *buf, size_t len)
 		clock_format_utc(t, buf, len);
 }
 
+void
+ctl_local(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(buf, len, "-");
+}
+
+void
+ctl_field(const char *label, const char *value)
+{
+	size_t w;
+	char *v = table_cell(value ? value : "-", 0, &w);
+
+	printf("%s: %s\n", label, v);
+	free(v);
+}
+
 static const char *
 col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? (const char *)t : NULL;
+}
+
+/* One mail as a row; one that did not go gets a second with the error. */
+static void
+outbox_row(struct table *tb, sqlite3_stmt *st)
+{
+	char id[24], tries[16], created[40], next[40], *err = NULL;
+	const char *row[7];
+	int queued = strcmp(col(st, 6), "queued") == 0;
+
+	snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
+	snprintf(tries, sizeof tries, "%d", sqlite3_column_int(st, 7));
+	ctl_local(sqlite3_column_int64(st, 10), created, sizeof created);
+	row[0] = id;
+	row[1] = col(st, 6);
+	row[2] = tries;
+	row[3] = created;
+	row[4] = col(st, 2);
+	row[5] = col(st, 4);
+	row[6] = col(st, 5);
+	table_add(tb, row);
+	if (col(st, 9) == NULL || strcmp(col(st, 6), "sent") == 0)
+		return;
+	ctl_local(sqlite3_column_int64(st, 8), next, sizeof next);
+	err = xasprintf("%s%s%s", col(st, 9), queued ? "; next try " : "",
+	    queued ? next : "");
+	for (size_t i = 0; i < 6; i++)
+		row[i] = "";
+	row[6] = err;
+	table_add(tb, row);
+	free(err);
 }
 
 /* Every mail in the outbox, newest last, with its state and last error. */
@@ -41,14 +93,14 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, message_id, "
 	    "rcpt, kind, ref, subject, state, attempts, next_try, last_error, "
 	    "created, sent_at FROM outbox ORDER BY id");
+	static const char *const head[] = { "ID", "STATE", "TRIES",
+	    "CREATED", "TO", "REF", "SUBJECT / LAST ERROR, NEXT TRY" };
+	struct table *tb = table_new(head, nitems(head));
 	struct json j;
 	char t1[32], t2[32];
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	if (!ctl->json)
-		printf("%-5s %-8s %-3s %-20s %-34s %-14s %s\n", "ID", "STATE",
-		    "TRY", "CREATED", "TO", "REF", "SUBJECT / LAST ERROR");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ctl_time(sqlite3_column_int64(st, 10), t1, sizeof t1);
 		if (ctl->json) {
@@ -72,23 +124,17 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 			json_obj_end(&j);
 			continue;
 		}
-		printf("%-5lld %-8s %-3d %-20s %-34s %-14s %s\n",
-		    (long long)sqlite3_column_int64(st, 0), col(st, 6),
-		    sqlite3_column_int(st, 7), t1, col(st, 2),
-		    col(st, 4) ? col(st, 4) : "-", col(st, 5));
-		if (col(st, 9) != NULL && strcmp(col(st, 6), "sent") != 0) {
-			ctl_time(sqlite3_column_int64(st, 8), t2, sizeof t2);
-			printf("      %s%s%s\n", col(st, 9),
-			    strcmp(col(st, 6), "queued") ? "" : "; next try ",
-			    strcmp(col(st, 6), "queued") ? "" : t2);
-		}
+		outbox_row(tb, st);
 	}
 	store_done(st);
 	json_arr_end(&j);
 	if (ctl->json)
 		ctl_print_json(&j);
-	else
+	else {
 		free(json_finish(&j));
+		table_print(tb, stdout);
+	}
+	table_free(tb);
 	return CTL_OK;
 }
 
@@ -98,20 +144,22 @@ ctl_log(struct ctl *ctl, int argc, char **argv)
 {
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, at, event, "
 	    "ref, message_id, detail, hash FROM log ORDER BY id");
+	static const char *const head[] = { "ID", "AT", "EVENT", "REF",
+	    "MESSAGE-ID", "DETAIL" };
+	struct table *tb = table_new(head, nitems(head));
 	struct json j;
-	char t[32];
+	char t[32], id[24], at[40];
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ctl_time(sqlite3_column_int64(st, 1), t, sizeof t);
 		if (!ctl->json) {
-			printf("%lld %s %s%s%s%s%s%s: %s\n",
-			    (long long)sqlite3_column_int64(st, 0), t,
-			    col(st, 2), col(st, 3) ? " " : "",
-			    col(st, 3) ? col(st, 3) : "",
-			    col(st, 4) ? " <" : "", col(st, 4) ? col(st, 4) :
-			    "", col(st, 4) ? ">" : "", col(st, 5));
+			snprintf(id, sizeof id, "%lld",
+			    (long long)sqlite3_column_int64(st, 0));
+			ctl_local(sqlite3_column_int64(st, 1), at, sizeof at);
+			table_add(tb, (const char *const[]){ id, at,
+			    col(st, 2), col(st, 3), col(st, 4), col(st, 5) });
 			continue;
 		}
 		json_obj_begin(&j, NULL);
@@ -128,8 +176,11 @@ ctl_log(struct ctl *ctl, int argc, char **argv)
 	json_arr_end(&j);
 	if (ctl->json)
 		ctl_print_json(&j);
-	else
+	else {
 		free(json_finish(&j));
+		table_print(tb, stdout);
+	}
+	table_free(tb);
 	return CTL_OK;
 }
 

@@ -35,15 +35,38 @@ meeting_json(struct json *j, sqlite3_stmt *st)
 	json_str(j, "uid", col(st, 7));
 }
 
-static void
-meeting_text(struct buf *b, sqlite3_stmt *st)
-{
-	char t[32];
+static const char *const meeting_head[] = { "REF", "STATE", "START",
+    "SEQ", "TITLE", "LOCATION" };
 
-	ctl_time(sqlite3_column_int64(st, 2), t, sizeof t);
-	buf_addf(b, "%s %-9s %s seq %d  %s, %s\n", col(st, 0), col(st, 5), t,
-	    sqlite3_column_int(st, 6), col(st, 1) && *col(st, 1) ?
-	    col(st, 1) : "(no title)", col(st, 4));
+/* One meeting as a row, times in the pact's zone. */
+static void
+meeting_row(struct table *tb, sqlite3_stmt *st)
+{
+	char start[40], seq[16];
+
+	ctl_local(sqlite3_column_int64(st, 2), start, sizeof start);
+	snprintf(seq, sizeof seq, "%d", sqlite3_column_int(st, 6));
+	table_add(tb, (const char *const[]){ col(st, 0), col(st, 5), start,
+	    seq, col(st, 1) && *col(st, 1) ? col(st, 1) : "(no title)",
+	    col(st, 4) });
+}
+
+/* One meeting for people: its fields, then who comes. */
+static void
+meeting_fields(sqlite3_stmt *st)
+{
+	char t[40], seq[16];
+
+	ctl_field("meeting", col(st, 0));
+	ctl_field("title", col(st, 1));
+	ctl_field("state", col(st, 5));
+	ctl_local(sqlite3_column_int64(st, 2), t, sizeof t);
+	ctl_field("start", t);
+	ctl_local(sqlite3_column_int64(st, 3), t, sizeof t);
+	ctl_field("end", t);
+	ctl_field("location", col(st, 4));
+	snprintf(seq, sizeof seq, "%d", sqlite3_column_int(st, 6));
+	ctl_field("sequence", seq);
 }
 
 int
@@ -51,18 +74,17 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 {
 	char *sql = xasprintf("%s ORDER BY start", meeting_sql);
 	sqlite3_stmt *st = store_prepare(ctl->store, sql);
+	struct table *tb = table_new(meeting_head, nitems(meeting_head));
 	struct json j;
-	struct buf b;
 
 	free(sql);
 	json_init(&j, 1);
-	buf_init(&b);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
 		meeting_json(&j, st);
 		json_obj_end(&j);
-		meeting_text(&b, st);
+		meeting_row(tb, st);
 	}
 	store_done(st);
 	json_arr_end(&j);
@@ -70,9 +92,9 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		fputs(b.s ? b.s : "", stdout);
+		table_print(tb, stdout);
 	}
-	buf_free(&b);
+	table_free(tb);
 	return CTL_OK;
 }
 
@@ -81,21 +103,23 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 {
 	char *sql = xasprintf("%s WHERE ref = ?", meeting_sql);
 	sqlite3_stmt *st = store_prepare(ctl->store, sql), *a;
+	static const char *const head[] = { "ANSWER", "NAME", "ADDRESS" };
+	struct table *tb = table_new(head, nitems(head));
 	struct json j;
-	struct buf b;
 
 	free(sql);
 	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		store_done(st);
 		fprintf(stderr, "pactctl: no meeting %s\n", argv[0]);
+		table_free(tb);
 		return CTL_DATAERR;
 	}
 	json_init(&j, 1);
-	buf_init(&b);
 	json_obj_begin(&j, NULL);
 	meeting_json(&j, st);
-	meeting_text(&b, st);
+	if (!ctl->json)
+		meeting_fields(st);
 	a = store_prepare(ctl->store, "SELECT addr, name, partstat FROM "
 	    "attendees WHERE ref = ? ORDER BY rowid");
 	sqlite3_bind_text(a, 1, argv[0], -1, SQLITE_STATIC);
@@ -106,7 +130,8 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 		json_str(&j, "name", col(a, 1));
 		json_str(&j, "partstat", col(a, 2));
 		json_obj_end(&j);
-		buf_addf(&b, "  %-13s %s\n", col(a, 2), col(a, 0));
+		table_add(tb, (const char *const[]){ col(a, 2), col(a, 1),
+		    col(a, 0) });
 	}
 	store_done(a);
 	json_arr_end(&j);
@@ -116,8 +141,9 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		fputs(b.s, stdout);
+		printf("\n");
+		table_print(tb, stdout);
 	}
-	buf_free(&b);
+	table_free(tb);
 	return CTL_OK;
 }

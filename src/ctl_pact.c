@@ -43,18 +43,36 @@ json_lines(struct json *j, const char *key, const char *s, const char *sep)
 	free(copy);
 }
 
-/* Print the document, or the text form a command built alongside. */
+/* Print the document, or the table a command built alongside. */
 static int
-ctl_finish(struct ctl *ctl, struct json *j, struct buf *text)
+ctl_finish(struct ctl *ctl, struct json *j, struct table *tb)
 {
 	if (ctl->json)
 		ctl_print_json(j);
 	else {
 		free(json_finish(j));
-		fputs(text->s ? text->s : "", stdout);
+		table_print(tb, stdout);
 	}
-	buf_free(text);
+	table_free(tb);
 	return CTL_OK;
+}
+
+/* A number as a cell. */
+static const char *
+num(char *buf, size_t len, long long n)
+{
+	snprintf(buf, len, "%lld", n);
+	return buf;
+}
+
+/* A time column as a cell, in the pact's zone. */
+static const char *
+when(char *buf, size_t len, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	ctl_local(sqlite3_column_int64(st, i), buf, len);
+	return buf;
 }
 
 int
@@ -63,11 +81,13 @@ ctl_parties(struct ctl *ctl, int argc, char **argv)
 	const struct roster *r = &ctl->conf->roster;
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT max(version), "
 	    "ref FROM declarations WHERE party = ?");
+	static const char *const head[] = { "ID", "NAME", "DECLARATION",
+	    "DELEGATES" };
+	struct table *t = table_new(head, nitems(head));
 	struct json j;
-	struct buf t;
+	char v[16], n[16];
 
 	json_init(&j, 1);
-	buf_init(&t);
 	json_arr_begin(&j, NULL);
 	for (size_t i = 0; i < r->nparties; i++) {
 		const struct party *pt = &r->parties[i];
@@ -84,13 +104,14 @@ ctl_parties(struct ctl *ctl, int argc, char **argv)
 		json_arr_end(&j);
 		json_int(&j, "declaration_version", sqlite3_column_int(st, 0));
 		json_obj_end(&j);
-		buf_addf(&t, "%-8s %-36s declaration v%d, %zu delegate(s)\n",
-		    pt->id, pt->name, sqlite3_column_int(st, 0),
-		    pt->ndelegates);
+		snprintf(v, sizeof v, "v%d", sqlite3_column_int(st, 0));
+		table_add(t, (const char *const[]){ pt->id, pt->name,
+		    sqlite3_column_int(st, 0) ? v : NULL,
+		    num(n, sizeof n, (long long)pt->ndelegates) });
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, &t);
+	return ctl_finish(ctl, &j, t);
 }
 
 int
@@ -100,12 +121,13 @@ ctl_members(struct ctl *ctl, int argc, char **argv)
 	    "organisation, type, cvr, contact_name, contact_addr, "
 	    "nominated_by, approved, state, withdrawn FROM associates "
 	    "ORDER BY approved");
+	static const char *const head[] = { "REF", "STATE", "NAME", "CVR",
+	    "NOMINATED BY", "APPROVED" };
+	struct table *t = table_new(head, nitems(head));
 	struct json j;
-	struct buf t;
-	char when[32];
+	char at[40];
 
 	json_init(&j, 1);
-	buf_init(&t);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
@@ -120,14 +142,13 @@ ctl_members(struct ctl *ctl, int argc, char **argv)
 		json_str(&j, "state", col(st, 8));
 		json_time(&j, "withdrawn", st, 9);
 		json_obj_end(&j);
-		ctl_time(sqlite3_column_int64(st, 7), when, sizeof when);
-		buf_addf(&t, "%s %-9s %-30s CVR %s, nominated by %s, approved "
-		    "%s\n", col(st, 0), col(st, 8), col(st, 1), col(st, 3),
-		    col(st, 6), when);
+		table_add(t, (const char *const[]){ col(st, 0), col(st, 8),
+		    col(st, 1), col(st, 3), col(st, 6),
+		    when(at, sizeof at, st, 7) });
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, &t);
+	return ctl_finish(ctl, &j, t);
 }
 
 /* One ballot's members of the JSON document (SPEC section 9). */
@@ -175,25 +196,56 @@ ctl_ballots(struct ctl *ctl, int argc, char **argv)
 {
 	char *sql = xasprintf("%s ORDER BY b.opened", ballot_sql);
 	sqlite3_stmt *st = store_prepare(ctl->store, sql);
+	static const char *const head[] = { "REF", "STATE", "ADMISSION OF",
+	    "DEADLINE" };
+	struct table *t = table_new(head, nitems(head));
 	struct json j;
-	struct buf t;
-	char when[32];
+	char at[40];
 
 	json_init(&j, 1);
-	buf_init(&t);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
 		ballot_json(ctl, &j, st, 0);
 		json_obj_end(&j);
-		ctl_time(sqlite3_column_int64(st, 3), when, sizeof when);
-		buf_addf(&t, "%s %-8s %-30s deadline %s\n", col(st, 0),
-		    col(st, 2), col(st, 1), when);
+		table_add(t, (const char *const[]){ col(st, 0), col(st, 2),
+		    col(st, 1), when(at, sizeof at, st, 3) });
 	}
 	store_done(st);
 	free(sql);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, &t);
+	return ctl_finish(ctl, &j, t);
+}
+
+/* One ballot for people: its fields, the tally, then each vote. */
+static void
+ballot_text(struct ctl *ctl, sqlite3_stmt *st, const char *ref)
+{
+	static const char *const head[] = { "PARTY", "VOTE", "AT" };
+	struct table *tb = table_new(head, nitems(head));
+	sqlite3_stmt *v;
+	struct tally t;
+	char at[40], *tally;
+
+	ballot_tally(ctl->store, ref, (int)ctl->conf->roster.nparties, &t);
+	ctl_field("ballot", ref);
+	ctl_field("admission of", col(st, 1));
+	ctl_field("state", col(st, 2));
+	ctl_field("deadline", when(at, sizeof at, st, 3));
+	tally = xasprintf("yes %d, no %d, abstain %d, not voted %d", t.yes,
+	    t.no, t.abstain, t.parties - t.voted);
+	ctl_field("tally", tally);
+	free(tally);
+	v = store_prepare(ctl->store, "SELECT party, vote, at FROM votes "
+	    "WHERE ref = ? ORDER BY at");
+	sqlite3_bind_text(v, 1, ref, -1, SQLITE_STATIC);
+	while (sqlite3_step(v) == SQLITE_ROW)
+		table_add(tb, (const char *const[]){ col(v, 0), col(v, 1),
+		    when(at, sizeof at, v, 2) });
+	store_done(v);
+	printf("\n");
+	table_print(tb, stdout);
+	table_free(tb);
 }
 
 int
@@ -202,8 +254,6 @@ ctl_ballot(struct ctl *ctl, int argc, char **argv)
 	char *sql = xasprintf("%s WHERE b.ref = ?", ballot_sql);
 	sqlite3_stmt *st = store_prepare(ctl->store, sql);
 	struct json j;
-	struct tally t;
-	char when[32];
 
 	free(sql);
 	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
@@ -220,13 +270,7 @@ ctl_ballot(struct ctl *ctl, int argc, char **argv)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		ballot_tally(ctl->store, argv[0],
-		    (int)ctl->conf->roster.nparties, &t);
-		ctl_time(sqlite3_column_int64(st, 3), when, sizeof when);
-		printf("%s: admission of %s\nstate: %s\ndeadline: %s\nyes %d, "
-		    "no %d, abstain %d, not voted %d\n", argv[0], col(st, 1),
-		    col(st, 2), when, t.yes, t.no, t.abstain,
-		    t.parties - t.voted);
+		ballot_text(ctl, st, argv[0]);
 	}
 	store_done(st);
 	return CTL_OK;
@@ -238,11 +282,13 @@ ctl_declarations(struct ctl *ctl, int argc, char **argv)
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, party, "
 	    "version, motivation, objectives, contribution, submitted FROM "
 	    "declarations ORDER BY party, version");
+	static const char *const head[] = { "REF", "PARTY", "VERSION",
+	    "SUBMITTED", "MOTIVATION" };
+	struct table *t = table_new(head, nitems(head));
 	struct json j;
-	struct buf t;
+	char v[16], at[40];
 
 	json_init(&j, 1);
-	buf_init(&t);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
@@ -254,12 +300,13 @@ ctl_declarations(struct ctl *ctl, int argc, char **argv)
 		json_str(&j, "contribution", col(st, 5));
 		json_time(&j, "submitted", st, 6);
 		json_obj_end(&j);
-		buf_addf(&t, "%s %-8s v%d %.60s\n", col(st, 0), col(st, 1),
-		    sqlite3_column_int(st, 2), col(st, 3));
+		snprintf(v, sizeof v, "v%d", sqlite3_column_int(st, 2));
+		table_add(t, (const char *const[]){ col(st, 0), col(st, 1), v,
+		    when(at, sizeof at, st, 6), col(st, 3) });
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, &t);
+	return ctl_finish(ctl, &j, t);
 }
 
 int
@@ -268,11 +315,13 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, title, "
 	    "description, purposes, partners, link, by_name, by_party, "
 	    "by_associate, submitted FROM initiatives ORDER BY submitted");
+	static const char *const head[] = { "REF", "TITLE", "PURPOSES", "BY",
+	    "SUBMITTED" };
+	struct table *t = table_new(head, nitems(head));
 	struct json j;
-	struct buf t;
+	char at[40];
 
 	json_init(&j, 1);
-	buf_init(&t);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
@@ -287,12 +336,12 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 		json_str(&j, "associate", col(st, 8));
 		json_time(&j, "submitted", st, 9);
 		json_obj_end(&j);
-		buf_addf(&t, "%s %-40s purpose %s, by %s\n", col(st, 0),
-		    col(st, 1), col(st, 3), col(st, 6));
+		table_add(t, (const char *const[]){ col(st, 0), col(st, 1),
+		    col(st, 3), col(st, 6), when(at, sizeof at, st, 9) });
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, &t);
+	return ctl_finish(ctl, &j, t);
 }
 
 static void
@@ -323,11 +372,13 @@ ctl_statuses(struct ctl *ctl, int argc, char **argv)
 	    "pdf, deadline, submitted, published, (SELECT count(*) FROM "
 	    "comments c WHERE c.status_ref = s.ref) FROM statuses s ORDER BY "
 	    "year");
+	static const char *const head[] = { "REF", "YEAR", "STATE",
+	    "COMMENTS", "PUBLISHED" };
+	struct table *t = table_new(head, nitems(head));
 	struct json j;
-	struct buf t;
+	char y[16], n[16], at[40];
 
 	json_init(&j, 1);
-	buf_init(&t);
 	json_arr_begin(&j, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
@@ -340,12 +391,14 @@ ctl_statuses(struct ctl *ctl, int argc, char **argv)
 		json_time(&j, "published", st, 6);
 		status_comments(ctl, &j, col(st, 0));
 		json_obj_end(&j);
-		buf_addf(&t, "%s %d %s, %d comment(s)\n", col(st, 0),
-		    sqlite3_column_int(st, 1), sqlite3_column_type(st, 6) ==
-		    SQLITE_NULL ? "in consultation" : "published",
-		    sqlite3_column_int(st, 7));
+		table_add(t, (const char *const[]){ col(st, 0),
+		    num(y, sizeof y, sqlite3_column_int(st, 1)),
+		    sqlite3_column_type(st, 6) == SQLITE_NULL ?
+		    "in consultation" : "published",
+		    num(n, sizeof n, sqlite3_column_int(st, 7)),
+		    when(at, sizeof at, st, 6) });
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, &t);
+	return ctl_finish(ctl, &j, t);
 }

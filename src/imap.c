@@ -21,6 +21,7 @@
 #include "imap_oauth2.h"
 #include "log.h"
 #include "util.h"
+#include "watchdog.h"
 
 enum imap_state { IMAP_DISCONNECTED, IMAP_CONNECTED, IMAP_AUTHENTICATED,
     IMAP_SELECTED, IMAP_IDLING };
@@ -142,8 +143,11 @@ imap_error(struct imap *im, const char *what, int r)
 
 	if (im->session != NULL && im->session->imap_response != NULL)
 		resp = im->session->imap_response;
-	return xasprintf("%s:%u: %s failed (libetpan error %d%s%s)", im->host,
-	    im->port, what, r, resp ? ", server said: " : "", resp ? resp : "");
+	return xasprintf("%s:%u: %s failed%s (libetpan error %d%s%s)",
+	    im->host, im->port, what, r == MAILIMAP_ERROR_STREAM ?
+	    ": no answer in time or connection lost" :
+	    r == MAILIMAP_ERROR_CONNECTION_REFUSED ? ": connection refused" :
+	    "", r, resp ? ", server said: " : "", resp ? resp : "");
 }
 
 static void
@@ -232,7 +236,9 @@ imap_open(struct imap *im, char **cause)
 	int r;
 
 	im->session = mailimap_new(0, NULL);
-	mailimap_set_timeout(im->session, 60);
+	/* Connect, TLS and every read: under a server that does not answer,
+	 * the loop still feeds the watchdog in time. */
+	mailimap_set_timeout(im->session, watchdog_io_ms(60 * 1000) / 1000);
 	if (im->tls)
 		r = mailimap_ssl_connect_with_callback(im->session, im->host,
 		    im->port, tls_callback, im->host);
@@ -418,10 +424,16 @@ imap_connect(struct imap *im, char **cause)
 
 	imap_disconnect(im);
 	if (imap_parse_url(im, c->imap_url, cause) != 0 ||
-	    imap_open(im, cause) != 0 || imap_login(im, cause) != 0) {
+	    imap_open(im, cause) != 0) {
 		imap_disconnect(im);
 		return -1;
 	}
+	watchdog_feed();
+	if (imap_login(im, cause) != 0) {
+		imap_disconnect(im);
+		return -1;
+	}
+	watchdog_feed();
 	imap_learn_delim(im);
 	imap_create(im, c->folder_processed);
 	imap_create(im, c->folder_rejected);

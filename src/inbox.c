@@ -18,6 +18,7 @@
 #include "process.h"
 #include "store.h"
 #include "util.h"
+#include "watchdog.h"
 
 /* A chunk: at most this many messages and, past its first, this many
  * bytes, so that memory stays small whatever the INBOX holds. */
@@ -191,6 +192,7 @@ inbox_pass(struct pact *p, int *imap_down, char **cause)
 		}
 		for (size_t i = 0; rc == 0 && i < nw && !stopping(p); i += k) {
 			k = chunk_len(sizes, i, nw, limit, &toobig);
+			watchdog_feed();
 			if ((r = inbox_chunk(p, uids + w + i, k, toobig,
 			    imap_down, cause)) < 0)
 				rc = -1;

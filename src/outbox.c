@@ -18,6 +18,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define OUTBOX_GIVE_UP	(5 * 24 * 3600)	/* as MTAs do: five days */
 #define OUTBOX_MAX_WAIT	3600
@@ -345,6 +346,7 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 
 		last = t.id;
 		err = NULL;
+		watchdog_feed();
 		r = smtp_send(smtp, t.rcpt, data, len, outbox_before_end, &dv,
 		    &err);
 		free(data);

@@ -13,9 +13,14 @@
 #include "ctl.h"
 #include "log.h"
 #include "store.h"
+#include "table.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG	"/etc/pactd/pactd.conf"
+
+#ifndef PACTD_VERSION
+#define PACTD_VERSION	"unknown"
+#endif
 
 static const struct ctl_cmd cmds[] = {
 	{ "parties", "parties", 0, 0, ctl_parties, 0 },
@@ -38,14 +43,17 @@ static const struct ctl_cmd cmds[] = {
 	{ "backup", "backup FILE", 1, 1, ctl_backup, 0 },
 };
 
+/* The usage on stdout for --help, on stderr (and 64) for a mistake. */
 static __attribute__((noreturn)) void
-usage(void)
+usage(int help)
 {
-	fprintf(stderr, "usage: pactctl [-c FILE] [--json] COMMAND\n"
-	    "commands:\n");
+	FILE *fp = help ? stdout : stderr;
+
+	fprintf(fp, "usage: pactctl [-c FILE] [--json] COMMAND\n"
+	    "       pactctl --help | --version\ncommands:\n");
 	for (size_t i = 0; i < nitems(cmds); i++)
-		fprintf(stderr, "  %s\n", cmds[i].usage);
-	exit(CTL_USAGE);
+		fprintf(fp, "  %s\n", cmds[i].usage);
+	exit(help ? CTL_OK : CTL_USAGE);
 }
 
 int
@@ -54,6 +62,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
@@ -68,19 +77,21 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'j': ctl.json = 1; break;
-		default: usage();
+		case 'h': usage(1);
+		case 'V': printf("pactctl %s\n", PACTD_VERSION); return CTL_OK;
+		default: usage(0);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		usage(0);
 	for (size_t i = 0; i < nitems(cmds); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			cmd = &cmds[i];
 	if (cmd == NULL) {
 		fprintf(stderr, "pactctl: unknown command '%s'\n", argv[0]);
-		usage();
+		usage(0);
 	}
 	if (argc - 1 < cmd->minargs || argc - 1 > cmd->maxargs) {
 		fprintf(stderr, "usage: pactctl [-c FILE] [--json] %s\n",
@@ -98,8 +109,10 @@ main(int argc, char **argv)
 		strv_free(&errors);
 		return CTL_CONFIG;
 	}
+	/* Times for people in the pact's zone; widths by what they see. */
 	setenv("TZ", ctl.conf->timezone, 1);
 	tzset();
+	table_locale();
 	if ((ctl.store = store_open(ctl.conf->database, !cmd->writes,
 	    &cause)) == NULL) {
 		fprintf(stderr, "pactctl: %s\n", cause);

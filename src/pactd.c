@@ -8,10 +8,12 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -34,6 +36,7 @@
 #include "store.h"
 #include "upload.h"
 #include "util.h"
+#include "watchdog.h"
 
 #define EX_OK		0
 #define EX_USAGE	64
@@ -44,9 +47,14 @@
 
 #define DEFAULT_CONFIG	"/etc/pactd/pactd.conf"
 
+#ifndef PACTD_VERSION
+#define PACTD_VERSION	"unknown"
+#endif
+
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
 static int sigpipe[2] = { -1, -1 };
+static char status_line[512];	/* what systemd was last told */
 
 static void
 on_signal(int sig)
@@ -88,12 +96,31 @@ sigpipe_drain(void)
 		;
 }
 
+/* The usage on stdout for --help, on stderr (and 64) for a mistake. */
 static __attribute__((noreturn)) void
-usage(void)
+usage(int help)
 {
-	fprintf(stderr, "usage: pactd [-c FILE] [--once] [--check-config "
-	    "[--connect]] [-f] [-v]\n");
-	exit(EX_USAGE);
+	fprintf(help ? stdout : stderr, "usage: pactd [-c FILE] [--once] "
+	    "[--check-config [--connect]] [-f] [-v]\n"
+	    "             [--credentials DIR] [--help] [--version]\n");
+	exit(help ? EX_OK : EX_USAGE);
+}
+
+/* Tell systemd what the daemon is doing, when that changes; one line. */
+static void
+set_status(const char *fmt, ...)
+{
+	char buf[sizeof status_line];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (strcmp(buf, status_line) == 0)
+		return;
+	memcpy(status_line, buf, sizeof status_line);
+	sd_notifyf(0, "STATUS=%s", buf);
 }
 
 /* Load config and roster, printing every error; NULL when any. */
@@ -179,7 +206,8 @@ reload(struct pact *p)
 		p->smtp = smtp_new(c);
 		log_info("reload: configuration and roster read again");
 	}
-	sd_notify(0, "READY=1\nSTATUS=Running");
+	status_line[0] = '\0';
+	sd_notify(0, "READY=1");
 }
 
 /* The audit chain goes on with the configured key: a chain sealed with a
@@ -344,15 +372,20 @@ pass(struct pact *p)
 	char *cause = NULL;
 	int down, n;
 
+	watchdog_feed();
 	if (!imap_connected(p->imap) && imap_connect(p->imap, &cause) != 0) {
 		log_warnx("imap: %s", cause);
+		set_status("IMAP unreachable: %s (retrying)", cause);
 		free(cause);
 		run_publish(p);	/* the page rendered before goes on up */
 		return EX_UNAVAILABLE;
 	}
+	watchdog_feed();
 	n = inbox_pass(p, &down, &cause);
 	if (n < 0) {
 		log_warnx("%s: %s", down ? "imap" : "store", cause);
+		set_status("%s: %s (retrying)", down ? "IMAP unreachable" :
+		    "Database error", cause);
 		free(cause);
 		run_outbox(p);
 		return down ? EX_UNAVAILABLE : EX_TEMPFAIL;
@@ -360,6 +393,7 @@ pass(struct pact *p)
 	if (n > 0)
 		log_debug("pass: %d message(s)", n);
 	if (run_timers(p) != 0) {
+		set_status("Deadlines failed: see the journal (retrying)");
 		run_outbox(p);
 		return EX_TEMPFAIL;
 	}
@@ -367,10 +401,14 @@ pass(struct pact *p)
 	run_publish(p);
 	switch (run_outbox(p)) {
 	case -1:
+		set_status("Outbox failed: see the journal (retrying)");
 		return EX_TEMPFAIL;
 	case 1:
+		set_status("SMTP unreachable: %s (mail waits in the outbox)",
+		    smtp_last_error(p->smtp));
 		return EX_SMTP_DOWN;
 	}
+	set_status("Waiting for mail");
 	return EX_OK;
 }
 
@@ -410,6 +448,30 @@ wait_ms(struct pact *p)
 	return (int)ms;
 }
 
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep until ms have passed or a signal comes, feeding the watchdog. */
+static void
+nap(int ms)
+{
+	struct pollfd pfd = { sigpipe[0], POLLIN, 0 };
+	long long end = monotonic_ms() + ms, left;
+
+	while ((left = end - monotonic_ms()) > 0) {
+		watchdog_feed();
+		if (poll(&pfd, 1, watchdog_wait_ms((int)left)) != 0)
+			break;
+	}
+	sigpipe_drain();
+}
+
 /* Wait for something to do; reconnects are the caller's. */
 static void
 wait_for_work(struct pact *p, int *backoff)
@@ -417,20 +479,16 @@ wait_for_work(struct pact *p, int *backoff)
 	char *cause = NULL;
 	enum imap_wake w;
 
+	watchdog_feed();
 	if (!imap_connected(p->imap)) {
-		struct pollfd pfd = { sigpipe[0], POLLIN, 0 };
-
 		log_info("imap: retrying in %d s", *backoff);
-		sd_notifyf(0, "STATUS=IMAP unreachable; retrying in %d s",
-		    *backoff);
-		poll(&pfd, 1, *backoff * 1000);
-		sigpipe_drain();
+		nap(*backoff * 1000);
 		*backoff = *backoff < 30 ? *backoff * 2 : 60;
 		return;
 	}
 	*backoff = 1;
-	sd_notify(0, "WATCHDOG=1\nSTATUS=Waiting for mail");
-	w = imap_wait(p->imap, wait_ms(p), sigpipe[0], &cause);
+	w = imap_wait(p->imap, watchdog_wait_ms(wait_ms(p)), sigpipe[0],
+	    &cause);
 	if (w == IMAP_WAKE_ERROR) {
 		log_warnx("imap: %s", cause);
 		free(cause);
@@ -442,19 +500,21 @@ wait_for_work(struct pact *p, int *backoff)
 static int
 run_loop(struct pact *p)
 {
-	int ready = 0, backoff = 1, rc;
+	int backoff = 1;
 
+	/* Configuration and database are sound: the servers may come later,
+	 * and STATUS says which of them is down meanwhile. */
+	watchdog_init();
+	sd_notify(0, "READY=1");
+	watchdog_feed();
+	set_status("Connecting to the IMAP server");
+	log_info("ready");
 	while (!stop_flag) {
 		if (reload_flag) {
 			reload_flag = 0;
 			reload(p);
 		}
-		rc = pass(p);
-		if ((rc == EX_OK || rc == EX_SMTP_DOWN) && !ready) {
-			sd_notify(0, "READY=1\nSTATUS=Running");
-			log_info("ready");
-			ready = 1;
-		}
+		pass(p);
 		if (stop_flag)
 			break;
 		wait_for_work(p, &backoff);
@@ -496,8 +556,10 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "once", no_argument, NULL, 'o' },
 		{ "check-config", no_argument, NULL, 'n' },
-		{ "connect", no_argument, NULL, 'C' },
+		{ "connect", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "credentials", required_argument, NULL, 'C' },
 		{ "dump-defaults", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -511,15 +573,18 @@ main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'o': once = 1; break;
 		case 'n': check = 1; break;
-		case 'C': connect = 1; break;
+		case 'K': connect = 1; break;
 		case 'f': fg = 1; break;
 		case 'v': verbose = 1; break;
 		case 'D': config_dump_defaults(); return EX_OK;
-		default: usage();
+		case 'h': usage(1);
+		case 'V': printf("pactd %s\n", PACTD_VERSION); return EX_OK;
+		case 'C': setenv("CREDENTIALS_DIRECTORY", optarg, 1); break;
+		default: usage(0);
 		}
 	}
 	if (optind != argc || (connect && !check))
-		usage();
+		usage(0);
 	log_init("pactd", verbose);
 	if (clock_init(&cause) != 0) {
 		log_warnx("%s", cause);

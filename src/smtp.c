@@ -11,6 +11,7 @@
 #include "oauth2.h"
 #include "smtp.h"
 #include "util.h"
+#include "watchdog.h"
 
 struct smtp {
 	const struct config *conf;
@@ -19,6 +20,7 @@ struct smtp {
 	char *tokerr;		/* why there was none */
 	char *from;	/* envelope sender: the pact's address */
 	char errbuf[CURL_ERROR_SIZE];
+	char *last_error;	/* why the last mail did not go; NULL */
 };
 
 struct upload {
@@ -80,6 +82,7 @@ smtp_free(struct smtp *s)
 		curl_easy_cleanup(s->curl);
 	free(s->tokerr);
 	free(s->from);
+	free(s->last_error);
 	free(s);
 }
 
@@ -95,8 +98,13 @@ smtp_setup(struct smtp *s)
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+	/* Bounded so that the loop feeds the watchdog in time; a server that
+	 * stalls is given up after the same time. */
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, watchdog_io_ms(20000));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2 * watchdog_io_ms(60000));
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+	    watchdog_io_ms(60000) / 1000);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -178,6 +186,8 @@ smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
 		/* 421/452: the session is used up; a new one may take it. */
 		rc = smtp_try(s, rcpt, &u, 1, &code);
 	}
+	free(s->last_error);
+	s->last_error = NULL;
 	if (rc == CURLE_LOGIN_DENIED && code >= 500 && s->token != NULL) {
 		/* A refused token is replaced once (revoked, expired early). */
 		oauth2_refused(s->token);
@@ -185,6 +195,7 @@ smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
 	}
 	if (s->tokerr != NULL) {
 		*cause = s->tokerr;
+		s->last_error = xstrdup(*cause);
 		s->tokerr = NULL;
 		return SMTP_TEMPFAIL;
 	}
@@ -192,10 +203,17 @@ smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
 		return SMTP_OK;
 	*cause = xasprintf("%s%s%s (SMTP %ld)", curl_easy_strerror(rc),
 	    s->errbuf[0] ? ": " : "", s->errbuf, code);
+	s->last_error = xstrdup(*cause);
 	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED)
 		return SMTP_PERMFAIL;
 	/* A connection in an unknown state is not reused. */
 	curl_easy_cleanup(s->curl);
 	s->curl = NULL;
 	return SMTP_TEMPFAIL;
+}
+
+const char *
+smtp_last_error(const struct smtp *s)
+{
+	return s->last_error != NULL ? s->last_error : "no answer";
 }

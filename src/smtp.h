@@ -24,4 +24,7 @@ void smtp_free(struct smtp *);
 enum smtp_result smtp_send(struct smtp *, const char *rcpt, const char *data,
     size_t len, int (*before_end)(void *), void *arg, char **cause);
 
+/* Why the last mail was not taken, for the service status. */
+const char *smtp_last_error(const struct smtp *);
+
 #endif

@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libsqlite3-dev
 libical-dev libinih-dev libcmocka-dev libsystemd-dev libgnutls28-dev libjansson-dev sqlite3
 dovecot-imapd dovecot-lmtpd dovecot-submissiond opensmtpd python3 python3-icalendar python3-vobject
-tzdata openssl valgrind nginx openssh-server openssh-client"
+tzdata openssl valgrind nginx openssh-server openssh-client mandoc man-db systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
