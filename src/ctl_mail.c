@@ -34,13 +34,26 @@ col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : NULL;
 }
 
+/* A bounced mail's status and the server's words, under its line. */
+static void
+outbox_bounce_line(sqlite3_stmt *st)
+{
+	char t[32];
+
+	ctl_time(sqlite3_column_int64(st, 14), t, sizeof t);
+	printf("      bounced %s: %s%s%s\n", t, col(st, 12) ? col(st, 12) :
+	    "-", col(st, 13) ? " " : "", col(st, 13) ? col(st, 13) : "");
+}
+
 /* Every mail in the outbox, newest last, with its state and last error. */
 int
 ctl_outbox(struct ctl *ctl, int argc, char **argv)
 {
+	/* 'sending' is left only by an old version: it is queued again. */
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, message_id, "
-	    "rcpt, kind, ref, subject, state, attempts, next_try, last_error, "
-	    "created, sent_at FROM outbox ORDER BY id");
+	    "rcpt, kind, ref, subject, CASE state WHEN 'sending' THEN 'queued' "
+	    "ELSE state END, attempts, next_try, last_error, created, sent_at, "
+	    "status, diagnostic, bounced_at FROM outbox ORDER BY id");
 	struct json j;
 	char t1[32], t2[32];
 
@@ -69,6 +82,11 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 			ctl_time(sqlite3_column_int64(st, 11), t2, sizeof t2);
 			json_str(&j, "sent", sqlite3_column_type(st, 11) ==
 			    SQLITE_NULL ? NULL : t2);
+			json_str(&j, "status", col(st, 12));
+			json_str(&j, "diagnostic", col(st, 13));
+			ctl_time(sqlite3_column_int64(st, 14), t2, sizeof t2);
+			json_str(&j, "bounced", sqlite3_column_type(st, 14) ==
+			    SQLITE_NULL ? NULL : t2);
 			json_obj_end(&j);
 			continue;
 		}
@@ -76,7 +94,9 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 		    (long long)sqlite3_column_int64(st, 0), col(st, 6),
 		    sqlite3_column_int(st, 7), t1, col(st, 2),
 		    col(st, 4) ? col(st, 4) : "-", col(st, 5));
-		if (col(st, 9) != NULL && strcmp(col(st, 6), "sent") != 0) {
+		if (strcmp(col(st, 6), "bounced") == 0)
+			outbox_bounce_line(st);
+		else if (col(st, 9) != NULL && strcmp(col(st, 6), "sent") != 0) {
 			ctl_time(sqlite3_column_int64(st, 8), t2, sizeof t2);
 			printf("      %s%s%s\n", col(st, 9),
 			    strcmp(col(st, 6), "queued") ? "" : "; next try ",

@@ -8,14 +8,15 @@
 #include <string.h>
 
 #include "log.h"
+#include "notify.h"
 #include "smtp.h"
 #include "util.h"
 
 struct smtp {
 	const struct config *conf;
 	CURL *curl;
-	char *from;	/* envelope sender: the pact's address */
 	char errbuf[CURL_ERROR_SIZE];
+	char reply[512];	/* the server's last reply line */
 };
 
 struct upload {
@@ -64,7 +65,6 @@ smtp_new(const struct config *c)
 		inited = 1;
 	}
 	s->conf = c;
-	s->from = xasprintf("<%s>", c->address);
 	return s;
 }
 
@@ -75,8 +75,30 @@ smtp_free(struct smtp *s)
 		return;
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
-	free(s->from);
 	free(s);
+}
+
+/*
+ * Keep the server's last reply line: curl tells only its code, and a
+ * bounce is to say why. Only what the server sent is looked at, never
+ * what went out (the login).
+ */
+static int
+smtp_debug(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
+{
+	struct smtp *s = arg;
+	size_t n;
+
+	if (type != CURLINFO_HEADER_IN)
+		return 0;
+	n = strcspn(data, "\r\n");
+	if (n > len)
+		n = len;
+	if (n >= sizeof s->reply)
+		n = sizeof s->reply - 1;
+	memcpy(s->reply, data, n);
+	s->reply[n] = '\0';
+	return 0;
 }
 
 /* Set the options that stay the same for every mail. */
@@ -87,7 +109,9 @@ smtp_setup(struct smtp *s)
 	CURL *h = s->curl;
 
 	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, s->from);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
@@ -109,8 +133,8 @@ smtp_setup(struct smtp *s)
 
 /* One attempt; returns the curl code and the last SMTP reply code. */
 static CURLcode
-smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
-    long *code)
+smtp_try(struct smtp *s, const char *from, const char *rcpt,
+    struct upload *u, int fresh, long *code)
 {
 	struct curl_slist *rcpts = NULL;
 	char *to = xasprintf("<%s>", rcpt);
@@ -121,6 +145,7 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 			fatalx("curl_easy_init");
 		smtp_setup(s);
 	}
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from);
 	rcpts = curl_slist_append(rcpts, to);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
 	u->off = 0;
@@ -130,6 +155,7 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	curl_easy_setopt(s->curl, CURLOPT_READDATA, u);
 	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, (long)fresh);
 	s->errbuf[0] = '\0';
+	s->reply[0] = '\0';
 	rc = curl_easy_perform(s->curl);
 	*code = 0;
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, code);
@@ -139,28 +165,64 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	return rc;
 }
 
+/*
+ * Whether a permanent refusal concerns this recipient or this message (at
+ * RCPT, at DATA or after the data): a bounce. A refusal of the sender or
+ * the login is the pact's own problem and a failure.
+ */
+static int
+smtp_refused(const struct smtp *s, CURLcode rc, const struct upload *u)
+{
+	return strncmp(s->errbuf, "RCPT failed", 11) == 0 ||
+	    strncmp(s->errbuf, "DATA failed", 11) == 0 ||
+	    (u->ended && rc != CURLE_ABORTED_BY_CALLBACK);
+}
+
+/* The envelope sender: the pact's address, or its subaddress. */
+static char *
+smtp_from(const struct smtp *s, const char *detail)
+{
+	char *a, *from;
+
+	if (detail == NULL)
+		return xasprintf("<%s>", s->conf->address);
+	a = notice_subaddress(s->conf, detail);
+	from = xasprintf("<%s>", a);
+	free(a);
+	return from;
+}
+
 enum smtp_result
-smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
-    int (*before_end)(void *), void *arg, char **cause)
+smtp_send(struct smtp *s, const char *detail, const char *rcpt,
+    const char *data, size_t len, int (*before_end)(void *), void *arg,
+    char **cause)
 {
 	struct upload u = { data, len, 0, before_end, arg, 0 };
+	char *from = smtp_from(s, detail);
 	CURLcode rc;
 	long code;
 
-	rc = smtp_try(s, rcpt, &u, 0, &code);
+	rc = smtp_try(s, from, rcpt, &u, 0, &code);
 	if (rc != CURLE_OK && rc != CURLE_ABORTED_BY_CALLBACK && code != 0 &&
 	    code < 500) {
 		/* 421/452: the session is used up; a new one may take it. */
-		rc = smtp_try(s, rcpt, &u, 1, &code);
+		rc = smtp_try(s, from, rcpt, &u, 1, &code);
 	}
+	free(from);
 	if (rc == CURLE_OK)
 		return SMTP_OK;
 	*cause = xasprintf("%s%s%s (SMTP %ld)", curl_easy_strerror(rc),
 	    s->errbuf[0] ? ": " : "", s->errbuf, code);
 	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED)
-		return SMTP_PERMFAIL;
+		return smtp_refused(s, rc, &u) ? SMTP_REFUSED : SMTP_PERMFAIL;
 	/* A connection in an unknown state is not reused. */
 	curl_easy_cleanup(s->curl);
 	s->curl = NULL;
 	return SMTP_TEMPFAIL;
+}
+
+const char *
+smtp_last_reply(const struct smtp *s)
+{
+	return s->reply;
 }
