@@ -16,7 +16,7 @@ struct smtp {
 	const struct config *conf;
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
-	char reply[512];	/* the server's last reply line */
+	char reply[512];	/* the server's last refusal, one line */
 };
 
 struct upload {
@@ -79,9 +79,9 @@ smtp_free(struct smtp *s)
 }
 
 /*
- * Keep the server's last reply line: curl tells only its code, and a
- * bounce is to say why. Only what the server sent is looked at, never
- * what went out (the login).
+ * Keep the server's last refusal (4xx or 5xx): curl tells only its code,
+ * and a bounce is to say why; the QUIT's 221 that follows is not it. Only
+ * what the server sent is looked at, never what went out (the login).
  */
 static int
 smtp_debug(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
@@ -89,7 +89,8 @@ smtp_debug(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
 	struct smtp *s = arg;
 	size_t n;
 
-	if (type != CURLINFO_HEADER_IN)
+	if (type != CURLINFO_HEADER_IN || len < 3 ||
+	    (data[0] != '4' && data[0] != '5'))
 		return 0;
 	n = strcspn(data, "\r\n");
 	if (n > len)

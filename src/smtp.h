@@ -29,7 +29,8 @@ enum smtp_result smtp_send(struct smtp *, const char *detail,
     const char *rcpt, const char *data, size_t len, int (*before_end)(void *),
     void *arg, char **cause);
 
-/* The server's last reply, one line ("550 5.1.1 no such user"), or "". */
+/* The server's last refusal in the last send, one line ("550 5.1.1 no
+ * such user"), or "". */
 const char *smtp_last_reply(const struct smtp *);
 
 #endif
