@@ -17,6 +17,7 @@
 
 #define BOUNCE_MAX_TEXT		400	/* a diagnostic longer than this is cut */
 #define BOUNCE_MAX_ID		64	/* "ID-TAG" */
+#define BOUNCE_MAX_SCAN		65536	/* of the text: reports say it first */
 
 /* Words of reports that say a mail was not delivered and will not be. */
 static const char *const failed_words[] = {
@@ -210,16 +211,15 @@ ds_rcpt_field(struct ds_rcpt *r, const char *f)
 	*slot = v;
 }
 
-/* Take a recipient block into b: the first failed one wins. */
+/* Take a recipient block into b: the first failed one wins; delayed,
+ * delivered, relayed and expanded say nothing against the mail. */
 static void
-ds_take(struct bounce *b, struct ds_rcpt *r, int *delayed)
+ds_take(struct bounce *b, struct ds_rcpt *r)
 {
 	if (r->action == NULL) {
 		ds_rcpt_free(r);
 		return;
 	}
-	if (str_startcase(r->action, "delayed"))
-		*delayed = 1;
 	if (!b->failed && str_startcase(r->action, "failed")) {
 		b->failed = 1;
 		free(b->rcpt);
@@ -235,7 +235,7 @@ ds_take(struct bounce *b, struct ds_rcpt *r, int *delayed)
 
 /* Read a message/delivery-status part; whether it had recipient blocks. */
 static int
-ds_read(struct bounce *b, const char *data, int *delayed)
+ds_read(struct bounce *b, const char *data)
 {
 	struct ds_rcpt r;
 	struct buf field;
@@ -247,12 +247,12 @@ ds_read(struct bounce *b, const char *data, int *delayed)
 	while ((p = ds_field(p, &field, &blank)) != NULL) {
 		if (blank) {
 			any |= r.action != NULL;
-			ds_take(b, &r, delayed);
+			ds_take(b, &r);
 		} else
 			ds_rcpt_field(&r, field.s);
 	}
 	any |= r.action != NULL;
-	ds_take(b, &r, delayed);
+	ds_take(b, &r);
 	buf_free(&field);
 	return any;
 }
@@ -304,7 +304,7 @@ mid_in(const char *text, const char *domain)
 
 /* The original Message-ID: from the returned headers, else the text. */
 static char *
-bounce_orig_mid(const struct mail *m, const char *domain)
+bounce_orig_mid(const struct mail *m, const char *text, const char *domain)
 {
 	char *mid;
 
@@ -314,7 +314,7 @@ bounce_orig_mid(const struct mail *m, const char *domain)
 			    original_types[j]) == 0 &&
 			    (mid = mid_in(m->parts[i].data, domain)) != NULL)
 				return mid;
-	return mid_in(m->text, domain);
+	return mid_in(text, domain);
 }
 
 /* "ID-TAG" of an address local+b-ID-TAG@domain in s, or NULL. */
@@ -442,9 +442,9 @@ reason_for(const char *text, const char *rcpt)
 /* What the text for people says, for reports without a delivery-status
  * part, or to fill in what that part left out. */
 static void
-bounce_from_text(struct bounce *b, const struct mail *m, const char *domain)
+bounce_from_text(struct bounce *b, const char *text, const char *domain)
 {
-	const char *text = m->text != NULL ? m->text : "", *at = NULL;
+	const char *at = NULL;
 	char *st;
 
 	if (b->rcpt == NULL)
@@ -460,11 +460,25 @@ bounce_from_text(struct bounce *b, const struct mail *m, const char *domain)
 		free(st);
 }
 
+/* Whether the words say failed, for a report without a delivery-status
+ * part; delay first, since a delay notice also says "could not be
+ * delivered". */
+static int
+words_failed(const char *subject, const char *text)
+{
+	if (has_word(subject, delayed_words, nitems(delayed_words)) ||
+	    has_word(text, delayed_words, nitems(delayed_words)))
+		return 0;
+	return has_word(subject, failed_words, nitems(failed_words)) ||
+	    has_word(text, failed_words, nitems(failed_words));
+}
+
 int
 bounce_read(const struct config *c, const struct mail *m, struct bounce *b)
 {
 	const char *at = strchr(c->address, '@'), *domain = at ? at + 1 : "";
-	int delayed = 0, ds = 0;
+	char *text = xstrndup(m->text ? m->text : "", BOUNCE_MAX_SCAN);
+	int ds = 0;
 
 	memset(b, 0, sizeof *b);
 	for (size_t i = 0; i < m->nparts; i++)
@@ -472,29 +486,20 @@ bounce_read(const struct config *c, const struct mail *m, struct bounce *b)
 		    "message/delivery-status") == 0 ||
 		    strcmp(m->parts[i].content_type,
 		    "message/global-delivery-status") == 0)
-			ds |= ds_read(b, m->parts[i].data, &delayed);
-	b->report = ds || m->is_report ||
-	    has_word(m->subject, failed_words, nitems(failed_words)) ||
+			ds |= ds_read(b, m->parts[i].data);
+	if (!ds)
+		b->failed = words_failed(m->subject, text);
+	b->report = ds || m->is_report || b->failed ||
 	    has_word(m->subject, delayed_words, nitems(delayed_words));
-	if (!ds) {
-		/* No machine-readable part: the words decide, delay first,
-		 * since a delay notice also says "could not be delivered". */
-		delayed = has_word(m->subject, delayed_words,
-		    nitems(delayed_words)) || has_word(m->text, delayed_words,
-		    nitems(delayed_words));
-		b->failed = !delayed && (has_word(m->subject, failed_words,
-		    nitems(failed_words)) || has_word(m->text, failed_words,
-		    nitems(failed_words)));
-		b->report |= b->failed;
+	if (b->report) {
+		b->envid = bounce_envid_of(c, m);
+		b->orig_mid = bounce_orig_mid(m, text, domain);
 	}
-	if (!b->report)
-		return 0;
-	b->envid = bounce_envid_of(c, m);
-	b->orig_mid = bounce_orig_mid(m, domain);
 	if (b->failed)
-		bounce_from_text(b, m, domain);
+		bounce_from_text(b, text, domain);
 	if (b->failed && b->status == NULL)
 		b->status = xstrdup("5.0.0");
+	free(text);
 	return b->failed && (b->envid != NULL || b->orig_mid != NULL);
 }
 
