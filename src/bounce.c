@@ -15,7 +15,6 @@
 #include "bounce.h"
 #include "util.h"
 
-#define BOUNCE_MAX_TEXT		400	/* a diagnostic longer than this is cut */
 #define BOUNCE_MAX_ID		64	/* "ID-TAG" */
 #define BOUNCE_MAX_SCAN		65536	/* of the text: reports say it first */
 
@@ -64,7 +63,8 @@ has_word(const char *s, const char *const *words, size_t n)
 	return 0;
 }
 
-/* A value on one line, white space runs made one space, cut when long. */
+/* A value on one line, white space runs made one space, cut when long
+ * but never inside a UTF-8 character. */
 static char *
 one_line(const char *s, size_t len)
 {
@@ -77,7 +77,8 @@ one_line(const char *s, size_t len)
 			space = b.len > 0;
 			continue;
 		}
-		if (b.len >= BOUNCE_MAX_TEXT)
+		if (b.len + space >= BOUNCE_MAX_TEXT &&
+		    ((unsigned char)s[i] & 0xc0) != 0x80)
 			break;
 		if (space)
 			buf_addc(&b, ' ');
@@ -182,7 +183,7 @@ ds_rcpt_field(struct ds_rcpt *r, const char *f)
 {
 	const char *colon = strchr(f, ':');
 	char **slot = NULL;
-	char *v;
+	char *v, *t;
 
 	if (colon == NULL)
 		return;
@@ -198,7 +199,10 @@ ds_rcpt_field(struct ds_rcpt *r, const char *f)
 		slot = &r->diagnostic;
 	if (slot == NULL)
 		return;
-	v = one_line(colon + 1, strlen(colon + 1));
+	/* The part's bytes are as the server wrote them: made UTF-8. */
+	t = charset_to_utf8("utf-8", colon + 1, strlen(colon + 1));
+	v = one_line(t, strlen(t));
+	free(t);
 	if (slot == &r->rcpt) {
 		char *a = addr_value(v);
 
@@ -477,7 +481,8 @@ int
 bounce_read(const struct config *c, const struct mail *m, struct bounce *b)
 {
 	const char *at = strchr(c->address, '@'), *domain = at ? at + 1 : "";
-	char *text = xstrndup(m->text ? m->text : "", BOUNCE_MAX_SCAN);
+	const char *t = m->text != NULL ? m->text : "";
+	char *text = xstrndup(t, strnlen(t, BOUNCE_MAX_SCAN));
 	int ds = 0;
 
 	memset(b, 0, sizeof *b);

@@ -6,6 +6,10 @@
 #include "config.h"
 #include "mime.h"
 
+/* A diagnostic is cut after this many bytes (and the rest of a UTF-8
+ * character). */
+#define BOUNCE_MAX_TEXT	400
+
 struct bounce {
 	int report;		/* the mail is a delivery report at all */
 	int failed;		/* it reports a failure, not a delay */

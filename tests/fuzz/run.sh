@@ -3,7 +3,7 @@
 #
 #   sh tests/fuzz/run.sh SECONDS [TARGET...]
 #
-# TARGET is mime, subject, body, vote, ical, redact, template or config (also
+# TARGET is mime, bounce, subject, body, vote, ical, redact, template or config (also
 # written fuzz_mime); all of them when none is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
@@ -131,7 +131,7 @@ seed() {
 		n="$corpus/data-$(echo "$f" | tr '/' '_')"
 		[ -e "$n" ] && continue
 		case $t in
-		mime|ical|redact)	cp "$f" "$n" ;;
+		mime|ical|redact|bounce)	cp "$f" "$n" ;;
 		subject)	mail_subject "$f" >"$n" ;;
 		body|vote)	mail_body "$f" >"$n" ;;
 		esac
