@@ -17,6 +17,7 @@
 
 #define BOUNCE_MAX_ID		64	/* "ID-TAG" */
 #define BOUNCE_MAX_SCAN		65536	/* of the text: reports say it first */
+#define BOUNCE_MAX_ADDR		256	/* each side of an address's @ */
 
 /* Words of reports that say a mail was not delivered and will not be. */
 static const char *const failed_words[] = {
@@ -372,7 +373,9 @@ bounce_envid_of(const struct config *c, const struct mail *m)
 	return id;
 }
 
-/* The first address in s that is not the pact's own, lower case. */
+/* The first address in s that is not the pact's own, lower case. Each
+ * side of an @ is looked at up to BOUNCE_MAX_ADDR only, so that a text of
+ * @s costs no more than its length times that. */
 static char *
 foreign_addr(const char *s, const char *domain)
 {
@@ -382,9 +385,12 @@ foreign_addr(const char *s, const char *domain)
 		const char *b = p, *e = p + 1;
 		char *a;
 
-		while (b > s && strchr(stop, b[-1]) == NULL)
+		while (b > s && p - b < BOUNCE_MAX_ADDR &&
+		    strchr(stop, b[-1]) == NULL)
 			b--;
-		e += strcspn(e, stop);
+		while (*e != '\0' && e - p < BOUNCE_MAX_ADDR &&
+		    strchr(stop, *e) == NULL)
+			e++;
 		while (e > p + 1 && e[-1] == '.')
 			e--;
 		if (b == p || e == p + 1 || str_startcase(b, "mailer-daemon@") ||
@@ -392,7 +398,9 @@ foreign_addr(const char *s, const char *domain)
 			continue;
 		a = xstrndup(b, e - b);
 		str_lower(a);
-		if (strcasecmp(strchr(a, '@') + 1, domain) != 0 &&
+		/* A side cut at its limit may end inside a character. */
+		if (utf8_valid(a, strlen(a)) &&
+		    strcasecmp(strchr(a, '@') + 1, domain) != 0 &&
 		    strchr(strchr(a, '@') + 1, '.') != NULL)
 			return a;
 		free(a);
@@ -477,12 +485,26 @@ words_failed(const char *subject, const char *text)
 	    has_word(text, failed_words, nitems(failed_words));
 }
 
+/* The text up to BOUNCE_MAX_SCAN, cut at a character boundary so that
+ * what is read from it stays UTF-8. */
+static char *
+text_prefix(const char *t)
+{
+	size_t n;
+
+	if (t == NULL)
+		return xstrdup("");
+	n = strnlen(t, BOUNCE_MAX_SCAN);
+	while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+		n--;
+	return xstrndup(t, n);
+}
+
 int
 bounce_read(const struct config *c, const struct mail *m, struct bounce *b)
 {
 	const char *at = strchr(c->address, '@'), *domain = at ? at + 1 : "";
-	const char *t = m->text != NULL ? m->text : "";
-	char *text = xstrndup(t, strnlen(t, BOUNCE_MAX_SCAN));
+	char *text = text_prefix(m->text);
 	int ds = 0;
 
 	memset(b, 0, sizeof *b);
