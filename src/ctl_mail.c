@@ -74,11 +74,19 @@ outbox_row(struct table *tb, sqlite3_stmt *st)
 	row[5] = col(st, 4);
 	row[6] = col(st, 5);
 	table_add(tb, row);
-	if (col(st, 9) == NULL || strcmp(col(st, 6), "sent") == 0)
+	if (strcmp(col(st, 6), "bounced") == 0) {
+		/* Its status and the server's words, under its line. */
+		ctl_local(sqlite3_column_int64(st, 14), next, sizeof next);
+		err = xasprintf("bounced %s: %s%s%s", next, col(st, 12) ?
+		    col(st, 12) : "-", col(st, 13) ? " " : "", col(st, 13) ?
+		    col(st, 13) : "");
+	} else if (col(st, 9) == NULL || strcmp(col(st, 6), "sent") == 0)
 		return;
-	ctl_local(sqlite3_column_int64(st, 8), next, sizeof next);
-	err = xasprintf("%s%s%s", col(st, 9), queued ? "; next try " : "",
-	    queued ? next : "");
+	else {
+		ctl_local(sqlite3_column_int64(st, 8), next, sizeof next);
+		err = xasprintf("%s%s%s", col(st, 9), queued ?
+		    "; next try " : "", queued ? next : "");
+	}
 	for (size_t i = 0; i < 6; i++)
 		row[i] = "";
 	row[6] = err;
@@ -90,9 +98,11 @@ outbox_row(struct table *tb, sqlite3_stmt *st)
 int
 ctl_outbox(struct ctl *ctl, int argc, char **argv)
 {
+	/* 'sending' is left only by an old version: it is queued again. */
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, message_id, "
-	    "rcpt, kind, ref, subject, state, attempts, next_try, last_error, "
-	    "created, sent_at FROM outbox ORDER BY id");
+	    "rcpt, kind, ref, subject, CASE state WHEN 'sending' THEN 'queued' "
+	    "ELSE state END, attempts, next_try, last_error, created, sent_at, "
+	    "status, diagnostic, bounced_at FROM outbox ORDER BY id");
 	static const char *const head[] = { "ID", "STATE", "TRIES",
 	    "CREATED", "TO", "REF", "SUBJECT / LAST ERROR, NEXT TRY" };
 	struct table *tb = table_new(head, nitems(head));
@@ -120,6 +130,11 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 			json_str(&j, "created", t1);
 			ctl_time(sqlite3_column_int64(st, 11), t2, sizeof t2);
 			json_str(&j, "sent", sqlite3_column_type(st, 11) ==
+			    SQLITE_NULL ? NULL : t2);
+			json_str(&j, "status", col(st, 12));
+			json_str(&j, "diagnostic", col(st, 13));
+			ctl_time(sqlite3_column_int64(st, 14), t2, sizeof t2);
+			json_str(&j, "bounced", sqlite3_column_type(st, 14) ==
 			    SQLITE_NULL ? NULL : t2);
 			json_obj_end(&j);
 			continue;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "bounce.h"
 #include "clock.h"
 #include "fault.h"
 #include "header.h"
@@ -22,6 +23,7 @@
 
 #define OUTBOX_GIVE_UP	(5 * 24 * 3600)	/* as MTAs do: five days */
 #define OUTBOX_MAX_WAIT	3600
+#define OUTBOX_TAG	12	/* base32 characters: 60 bits */
 
 int
 outbox_queue(struct store *s, const struct config *c,
@@ -29,7 +31,7 @@ outbox_queue(struct store *s, const struct config *c,
     const char *cause_key, time_t now, char **cause)
 {
 	sqlite3_stmt *st;
-	char *mid, *data, *why = NULL, *to, *subject;
+	char *mid, *data, *why = NULL, *to, *subject, tag[OUTBOX_TAG + 1];
 	int rc;
 
 	/* A mail that cannot be built safely is not sent, and the state
@@ -42,11 +44,12 @@ outbox_queue(struct store *s, const struct config *c,
 		free(why);
 		return 0;
 	}
+	random_token(tag, OUTBOX_TAG);
 	st = store_prepare(s, "INSERT INTO outbox(message_id, rcpt, kind, ref, "
-	    "subject, data, auto_reply, next_try, created, cause, reply_seq) "
-	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,CASE WHEN ?7 THEN (SELECT "
-	    "coalesce(max(reply_seq), 0) + 1 FROM outbox WHERE rcpt = ?2 AND "
-	    "auto_reply = 1) END)");
+	    "subject, data, auto_reply, next_try, created, cause, reply_seq, "
+	    "bounce_tag) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,CASE WHEN ?7 "
+	    "THEN (SELECT coalesce(max(reply_seq), 0) + 1 FROM outbox WHERE "
+	    "rcpt = ?2 AND auto_reply = 1) END, ?11)");
 	sqlite3_bind_text(st, 1, mid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->to_addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
@@ -59,6 +62,7 @@ outbox_queue(struct store *s, const struct config *c,
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_text(st, 10, cause_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, tag, -1, SQLITE_STATIC);
 	rc = store_exec_stmt(s, st, cause);
 	free(subject);
 	free(data);
@@ -145,6 +149,81 @@ outbox_expire(struct store *s, int days, time_t now, char **cause)
 	return n;
 }
 
+/* The row a report names: by the envelope sender's ID and tag, else by
+ * the original Message-ID when the report's recipient is that row's. */
+static long long
+outbox_bounce_row(struct store *s, const struct bounce *b)
+{
+	sqlite3_stmt *st;
+	char tag[OUTBOX_TAG + 1];
+	long long id = 0, rowid;
+
+	if (b->envid != NULL && bounce_envid_split(b->envid, &rowid, tag,
+	    sizeof tag) == 0) {
+		st = store_prepare(s, "SELECT id FROM outbox WHERE id = ? AND "
+		    "bounce_tag = ?");
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		store_done(st);
+	}
+	if (id != 0 || b->orig_mid == NULL)
+		return id;
+	st = store_prepare(s, "SELECT id FROM outbox WHERE message_id = ? AND "
+	    "(?2 IS NULL OR rcpt = ?2 COLLATE NOCASE)");
+	sqlite3_bind_text(st, 1, b->orig_mid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->rcpt, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return id;
+}
+
+int
+outbox_bounced(struct store *s, const struct bounce *b, const char *key,
+    time_t now, char **cause)
+{
+	long long id = outbox_bounce_row(s, b);
+	sqlite3_stmt *st;
+	char *mid = NULL, *ref = NULL, *rcpt = NULL, *detail;
+	int rc;
+
+	if (id == 0)
+		return 0;
+	/* Only mail the server took: a report cannot undo a failure. */
+	st = store_prepare(s, "UPDATE outbox SET state = 'bounced', status = ?, "
+	    "diagnostic = ?, bounced_at = ? WHERE id = ? AND state IN ('sent', "
+	    "'delivering') RETURNING message_id, ref, rcpt");
+	sqlite3_bind_text(st, 1, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->diagnostic, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mid = store_col(st, 0);
+		ref = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
+		    store_col(st, 1);
+		rcpt = store_col(st, 2);
+	}
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = store_error(s);
+		return -1;
+	}
+	if (mid == NULL)
+		return 1;	/* marked before, or not sent */
+	log_info("<%s> to %s bounced: %s %s", mid, rcpt, b->status,
+	    b->diagnostic ? b->diagnostic : "");
+	detail = xasprintf("to %s: %s%s%s (report %s)", rcpt, b->status,
+	    b->diagnostic ? " " : "", b->diagnostic ? b->diagnostic : "", key);
+	rc = audit_append(s, "mail bounced", ref, mid, detail, cause);
+	free(detail);
+	free(mid);
+	free(ref);
+	free(rcpt);
+	return rc != 0 ? -1 : 1;
+}
+
 time_t
 outbox_next_due(struct store *s)
 {
@@ -159,40 +238,63 @@ outbox_next_due(struct store *s)
 	return t;
 }
 
+/* The state an attempt leaves a mail in. */
+static const char *
+outbox_state(enum smtp_result r, time_t now, time_t created)
+{
+	switch (r) {
+	case SMTP_OK:
+		return "sent";
+	case SMTP_REFUSED:
+		return "bounced";
+	case SMTP_PERMFAIL:
+		return "failed";
+	default:
+		return now - created > OUTBOX_GIVE_UP ? "failed" : "queued";
+	}
+}
+
 /* Record the outcome of one attempt with its audit entry, inside the
- * caller's transaction. */
+ * caller's transaction; reply is the server's answer to a refusal. */
 static int
 outbox_settle(struct store *s, long long id, const char *mid,
     const char *ref, const char *rcpt, enum smtp_result r, const char *err,
-    int attempts, time_t created, char **cause)
+    const char *reply, int attempts, time_t created, char **cause)
 {
 	time_t now = clock_now();
 	long wait = 60L << (attempts < 6 ? attempts : 6);
-	const char *state = "queued";
+	const char *state = outbox_state(r, now, created);
 	sqlite3_stmt *st;
-	char *detail;
+	char *detail, *status = NULL;
 	int rc;
 
 	if (wait > OUTBOX_MAX_WAIT)
 		wait = OUTBOX_MAX_WAIT;
-	if (r == SMTP_OK)
-		state = "sent";
-	else if (r == SMTP_PERMFAIL || now - created > OUTBOX_GIVE_UP)
-		state = "failed";
+	if (r == SMTP_REFUSED)
+		status = bounce_smtp_status(reply);
 	st = store_prepare(s, "UPDATE outbox SET state = ?, attempts = ?, "
-	    "next_try = ?, last_error = ?, sent_at = ? WHERE id = ?");
+	    "next_try = ?, last_error = ?, sent_at = ?, status = ?, "
+	    "diagnostic = ?, bounced_at = ? WHERE id = ?");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, attempts);
 	sqlite3_bind_int64(st, 3, now + wait);
 	sqlite3_bind_text(st, 4, err, -1, SQLITE_STATIC);
 	if (r == SMTP_OK)
 		sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, id);
+	if (r == SMTP_REFUSED) {
+		sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, reply && *reply ? reply : err, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, now);
+	}
+	sqlite3_bind_int64(st, 9, id);
 	detail = xasprintf("to %s%s%s", rcpt, err ? ": " : "", err ? err : "");
 	rc = store_exec_stmt(s, st, cause) != 0 ||
 	    (strcmp(state, "queued") != 0 && audit_append(s, r == SMTP_OK ?
-	    "mail sent" : "mail failed", ref, mid, detail, cause) != 0);
+	    "mail sent" : r == SMTP_REFUSED ? "mail bounced" : "mail failed",
+	    ref, mid, detail, cause) != 0);
 	free(detail);
+	free(status);
 	return rc ? -1 : 0;
 }
 
@@ -258,7 +360,7 @@ outbox_quick_end(struct delivering *d, char **cause)
 /* One mail the SMTP server took, waiting to be marked sent. */
 struct taken {
 	long long id;
-	char *mid, *ref, *rcpt;
+	char *mid, *ref, *rcpt, *tag;
 	int attempts;
 	time_t created;
 };
@@ -269,6 +371,7 @@ taken_free(struct taken *t)
 	free(t->mid);
 	free(t->ref);
 	free(t->rcpt);
+	free(t->tag);
 }
 
 #define OUTBOX_BATCH	64
@@ -286,7 +389,7 @@ outbox_settle_taken(struct store *s, struct taken *t, int *n, char **cause)
 		rc = -1;
 	for (int i = 0; i < *n && rc == 0; i++)
 		rc = outbox_settle(s, t[i].id, t[i].mid, t[i].ref, t[i].rcpt,
-		    SMTP_OK, NULL, t[i].attempts, t[i].created, cause);
+		    SMTP_OK, NULL, NULL, t[i].attempts, t[i].created, cause);
 	if (rc == 0 && store_commit(s, cause) != 0)
 		rc = -1;
 	if (rc != 0)
@@ -305,7 +408,8 @@ outbox_next(struct store *s, long long after, struct taken *t, char **data,
 {
 	/* The partial index keeps this a step, however many are sent. */
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, attempts, "
-	    "created, message_id, ref FROM outbox INDEXED BY outbox_queued "
+	    "created, message_id, ref, bounce_tag FROM outbox INDEXED BY "
+	    "outbox_queued "
 	    "WHERE state = 'queued' AND next_try <= ? AND id > ? ORDER BY id "
 	    "LIMIT 1");
 	int found = 0;
@@ -322,6 +426,8 @@ outbox_next(struct store *s, long long after, struct taken *t, char **data,
 		t->mid = store_col(st, 5);
 		t->ref = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
 		    store_col(st, 6);
+		t->tag = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+		    store_col(st, 7);
 		found = 1;
 	}
 	store_done(st);
@@ -343,12 +449,14 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 	    outbox_next(s, last, &t, &data, &len)) {
 		struct delivering dv = { s, t.id, 0 };
 		enum smtp_result r;
+		char *envid = t.tag ? bounce_envid(t.id, t.tag) : NULL;
 
 		last = t.id;
 		err = NULL;
 		watchdog_feed();
-		r = smtp_send(smtp, t.rcpt, data, len, outbox_before_end, &dv,
-		    &err);
+		r = smtp_send(smtp, envid, t.rcpt, data, len, outbox_before_end,
+		    &dv, &err);
+		free(envid);
 		free(data);
 		if (outbox_quick_end(&dv, cause) != 0) {
 			taken_free(&t);
@@ -371,7 +479,8 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
 		if ((rc = outbox_settle_taken(s, batch, &n, cause)) == 0 &&
 		    store_begin(s, cause) == 0) {
 			if ((rc = outbox_settle(s, t.id, t.mid, t.ref, t.rcpt, r,
-			    err, t.attempts, t.created, cause)) == 0)
+			    err, smtp_last_reply(smtp), t.attempts, t.created,
+			    cause)) == 0)
 				rc = store_commit(s, cause);
 			else
 				store_rollback(s);

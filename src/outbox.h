@@ -32,6 +32,14 @@ int outbox_run(struct store *, struct smtp *, volatile sig_atomic_t *stop,
  * than days before now; the number dropped, or -1 with *cause. */
 int outbox_expire(struct store *, int days, time_t now, char **cause);
 
+struct bounce;
+
+/* Mark the mail a delivery report names as bounced, inside the caller's
+ * transaction: 1 when the report names a mail of ours (marked now or
+ * before), 0 when it names none, -1 with *cause when the store failed. */
+int outbox_bounced(struct store *, const struct bounce *, const char *key,
+    time_t now, char **cause);
+
 /* When the next queued mail is due, or 0 when none waits. */
 time_t outbox_next_due(struct store *);
 

@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "ballot.h"
+#include "bounce_notice.h"
 #include "clock.h"
 #include "consult.h"
 #include "config.h"
@@ -262,6 +263,7 @@ run_timers(struct pact *p)
 	if (ballot_timers(p, now, &cause) != 0 ||
 	    consult_timers(p, now, &cause) != 0 ||
 	    meeting_timers(p, now, &cause) != 0 ||
+	    bounce_notice_run(p, now, &cause) != 0 ||
 	    outbox_expire(p->store, p->conf->outbox_retention_days, now,
 	    &cause) < 0) {
 		log_warnx("timers: %s", cause);

@@ -254,7 +254,7 @@ probe_mailbox(const struct config *c, struct imap *im, mailimap *s,
 	rcpt = probe_rcpt(c, hex);
 	msgid = xasprintf("probe-%s%s", hex, strrchr(c->address, '@'));
 	mail = probe_mail(c, rcpt, msgid);
-	r = smtp_send(smtp, rcpt, mail, strlen(mail), NULL, NULL, &cause);
+	r = smtp_send(smtp, NULL, rcpt, mail, strlen(mail), NULL, NULL, &cause);
 	smtp_free(smtp);
 	free(mail);
 	if (r != SMTP_OK) {

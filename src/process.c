@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "body.h"
+#include "bounce.h"
 #include "clock.h"
 #include "kind.h"
 #include "log.h"
@@ -374,6 +375,31 @@ sender_unauthenticated(const struct config *c, const struct mail *m,
 	return 1;
 }
 
+/*
+ * A report that a mail of ours was not delivered: the mail is marked and
+ * the report ignored, never answered. Reached by its envelope address it
+ * may look like anything; named only by a Message-ID that anyone could
+ * quote, it must also look automatic. 1 when it was one, else 0 or -1.
+ */
+static int
+decide_bounce(struct pact *p, const struct mail *m, const char *key,
+    struct decision *d, time_t now, char **cause)
+{
+	struct bounce b;
+	int rc = 0;
+
+	if (bounce_read(p->conf, m, &b) && (b.envid != NULL ||
+	    screen_automatic(m) != NULL) &&
+	    (rc = outbox_bounced(p->store, &b, key, now, cause)) > 0) {
+		d->outcome = OUTCOME_IGNORED;
+		d->kind = "bounce";
+		d->reason = xasprintf("bounce: %s %s", b.rcpt ? b.rcpt : "?",
+		    b.status);
+	}
+	bounce_free(&b);
+	return rc;
+}
+
 static int
 decide(struct pact *p, const struct mail *m, const char *key,
     struct decision *d, time_t now, char **cause)
@@ -387,6 +413,8 @@ decide(struct pact *p, const struct mail *m, const char *key,
 		d->reason = xstrdup("no readable header");
 		return 0;
 	}
+	if ((rc = decide_bounce(p, m, key, d, now, cause)) != 0)
+		return rc < 0 ? -1 : 0;
 	if ((why = screen_automatic(m)) != NULL) {
 		d->outcome = OUTCOME_IGNORED;
 		d->reason = xstrdup(why);

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "oauth2.h"
+#include "notify.h"
 #include "smtp.h"
 #include "util.h"
 #include "watchdog.h"
@@ -18,8 +19,8 @@ struct smtp {
 	CURL *curl;
 	const char *token;	/* the access token of the last try */
 	char *tokerr;		/* why there was none */
-	char *from;	/* envelope sender: the pact's address */
 	char errbuf[CURL_ERROR_SIZE];
+	char reply[512];	/* the server's last refusal, one line */
 	char *last_error;	/* why the last mail did not go; NULL */
 };
 
@@ -69,7 +70,6 @@ smtp_new(const struct config *c)
 		inited = 1;
 	}
 	s->conf = c;
-	s->from = xasprintf("<%s>", c->address);
 	return s;
 }
 
@@ -81,9 +81,32 @@ smtp_free(struct smtp *s)
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
 	free(s->tokerr);
-	free(s->from);
 	free(s->last_error);
 	free(s);
+}
+
+/*
+ * Keep the server's last refusal (4xx or 5xx): curl tells only its code,
+ * and a bounce is to say why; the QUIT's 221 that follows is not it. Only
+ * what the server sent is looked at, never what went out (the login).
+ */
+static int
+smtp_debug(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
+{
+	struct smtp *s = arg;
+	size_t n;
+
+	if (type != CURLINFO_HEADER_IN || len < 3 ||
+	    (data[0] != '4' && data[0] != '5'))
+		return 0;
+	n = strcspn(data, "\r\n");
+	if (n > len)
+		n = len;
+	if (n >= sizeof s->reply)
+		n = sizeof s->reply - 1;
+	memcpy(s->reply, data, n);
+	s->reply[n] = '\0';
+	return 0;
 }
 
 /* Set the options that stay the same for every mail. */
@@ -94,7 +117,9 @@ smtp_setup(struct smtp *s)
 	CURL *h = s->curl;
 
 	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, s->from);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, smtp_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
@@ -137,8 +162,8 @@ smtp_bearer(struct smtp *s, char **cause)
 
 /* One attempt; returns the curl code and the last SMTP reply code. */
 static CURLcode
-smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
-    long *code)
+smtp_try(struct smtp *s, const char *from, const char *rcpt,
+    struct upload *u, int fresh, long *code)
 {
 	struct curl_slist *rcpts = NULL;
 	char *to = xasprintf("<%s>", rcpt);
@@ -155,6 +180,7 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 		free(to);
 		return CURLE_LOGIN_DENIED;
 	}
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from);
 	rcpts = curl_slist_append(rcpts, to);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpts);
 	u->off = 0;
@@ -164,6 +190,7 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	curl_easy_setopt(s->curl, CURLOPT_READDATA, u);
 	curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, (long)fresh);
 	s->errbuf[0] = '\0';
+	s->reply[0] = '\0';
 	rc = curl_easy_perform(s->curl);
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, code);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
@@ -172,27 +199,57 @@ smtp_try(struct smtp *s, const char *rcpt, struct upload *u, int fresh,
 	return rc;
 }
 
+/*
+ * Whether a permanent refusal concerns this recipient or this message (at
+ * RCPT, at DATA or after the data): a bounce. A refusal of the sender or
+ * the login is the pact's own problem and a failure.
+ */
+static int
+smtp_refused(const struct smtp *s, CURLcode rc, const struct upload *u)
+{
+	return strncmp(s->errbuf, "RCPT failed", 11) == 0 ||
+	    strncmp(s->errbuf, "DATA failed", 11) == 0 ||
+	    (u->ended && rc != CURLE_ABORTED_BY_CALLBACK);
+}
+
+/* The envelope sender: the pact's address, or its subaddress. */
+static char *
+smtp_from(const struct smtp *s, const char *detail)
+{
+	char *a, *from;
+
+	if (detail == NULL)
+		return xasprintf("<%s>", s->conf->address);
+	a = notice_subaddress(s->conf, detail);
+	from = xasprintf("<%s>", a);
+	free(a);
+	return from;
+}
+
 enum smtp_result
-smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
-    int (*before_end)(void *), void *arg, char **cause)
+smtp_send(struct smtp *s, const char *detail, const char *rcpt,
+    const char *data, size_t len, int (*before_end)(void *), void *arg,
+    char **cause)
 {
 	struct upload u = { data, len, 0, before_end, arg, 0 };
+	char *from = smtp_from(s, detail);
 	CURLcode rc;
 	long code;
 
-	rc = smtp_try(s, rcpt, &u, 0, &code);
+	rc = smtp_try(s, from, rcpt, &u, 0, &code);
 	if (rc != CURLE_OK && rc != CURLE_ABORTED_BY_CALLBACK && code != 0 &&
 	    code < 500) {
 		/* 421/452: the session is used up; a new one may take it. */
-		rc = smtp_try(s, rcpt, &u, 1, &code);
+		rc = smtp_try(s, from, rcpt, &u, 1, &code);
 	}
 	free(s->last_error);
 	s->last_error = NULL;
 	if (rc == CURLE_LOGIN_DENIED && code >= 500 && s->token != NULL) {
 		/* A refused token is replaced once (revoked, expired early). */
 		oauth2_refused(s->token);
-		rc = smtp_try(s, rcpt, &u, 1, &code);
+		rc = smtp_try(s, from, rcpt, &u, 1, &code);
 	}
+	free(from);
 	if (s->tokerr != NULL) {
 		*cause = s->tokerr;
 		s->last_error = xstrdup(*cause);
@@ -205,7 +262,7 @@ smtp_send(struct smtp *s, const char *rcpt, const char *data, size_t len,
 	    s->errbuf[0] ? ": " : "", s->errbuf, code);
 	s->last_error = xstrdup(*cause);
 	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED)
-		return SMTP_PERMFAIL;
+		return smtp_refused(s, rc, &u) ? SMTP_REFUSED : SMTP_PERMFAIL;
 	/* A connection in an unknown state is not reused. */
 	curl_easy_cleanup(s->curl);
 	s->curl = NULL;
@@ -216,4 +273,10 @@ const char *
 smtp_last_error(const struct smtp *s)
 {
 	return s->last_error != NULL ? s->last_error : "no answer";
+}
+
+const char *
+smtp_last_reply(const struct smtp *s)
+{
+	return s->reply;
 }

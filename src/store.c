@@ -206,6 +206,18 @@ static const char *const migrations[] = {
 	"  ident TEXT NOT NULL,"
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY(url, name));",
+
+	/* 6: bounces. bounce_tag is the secret half of the envelope sender
+	 * pagt+b-ID-TAG@, so that nobody who saw only the row's number
+	 * can mark it bounced; noticed is when the secretariat was told. */
+	"ALTER TABLE outbox ADD COLUMN bounce_tag TEXT;"
+	"ALTER TABLE outbox ADD COLUMN status TEXT;"
+	"ALTER TABLE outbox ADD COLUMN diagnostic TEXT;"
+	"ALTER TABLE outbox ADD COLUMN bounced_at INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN noticed INTEGER;"
+	"UPDATE outbox SET bounce_tag = lower(hex(randomblob(6)));"
+	"CREATE INDEX outbox_unnoticed ON outbox(id) "
+	"  WHERE state = 'bounced' AND noticed IS NULL;",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own

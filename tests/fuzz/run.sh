@@ -3,9 +3,9 @@
 #
 #   sh tests/fuzz/run.sh SECONDS [TARGET...]
 #
-# TARGET is mime, subject, address, body, vote, ical, redact, template,
-# config, oauth2 or header (also written fuzz_mime); all of them when none
-# is given. Each runs on its own
+# TARGET is mime, bounce, subject, address, body, vote, ical, redact,
+# template, config, oauth2 or header (also written fuzz_mime); all of them
+# when none is given. Each runs on its own
 # corpus, build-fuzz/corpus/NAME, seeded from tests/fuzz/seeds/NAME and
 # tests/data; the corpus grows from run to run. One line per target is
 # printed: runs, corpus size (the inputs libFuzzer kept, and the files in
@@ -143,7 +143,7 @@ seed() {
 		n="$corpus/data-$(echo "$f" | tr '/' '_')"
 		[ -e "$n" ] && continue
 		case $t in
-		mime|ical|redact)	cp "$f" "$n" ;;
+		mime|ical|redact|bounce)	cp "$f" "$n" ;;
 		subject)	mail_subject "$f" >"$n" ;;
 		address)	mail_from "$f" >"$n" ;;
 		body|vote)	mail_body "$f" >"$n" ;;
