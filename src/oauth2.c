@@ -120,34 +120,21 @@ oauth2_protect(void)
 char *
 oauth2_base64(const void *data, size_t len, int url)
 {
-	static const char std[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static const char safe[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	const char *tab = url ? safe : std;
-	const unsigned char *p = data;
-	char *out = xmalloc(len / 3 * 4 + 5), *o = out;
-	size_t i;
+	struct buf b;
 
-	for (i = 0; i + 2 < len; i += 3) {
-		*o++ = tab[p[i] >> 2];
-		*o++ = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
-		*o++ = tab[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
-		*o++ = tab[p[i + 2] & 63];
+	buf_init(&b);
+	buf_add_base64(&b, data, len);
+	if (url) {
+		/* base64url (JWT): its own two letters, and no padding. */
+		for (size_t i = 0; i < b.len; i++)
+			if (b.s[i] == '+')
+				b.s[i] = '-';
+			else if (b.s[i] == '/')
+				b.s[i] = '_';
+		while (b.len > 0 && b.s[b.len - 1] == '=')
+			b.s[--b.len] = '\0';
 	}
-	if (i < len) {
-		*o++ = tab[p[i] >> 2];
-		if (i + 1 < len) {
-			*o++ = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
-			*o++ = tab[(p[i + 1] & 15) << 2];
-		} else
-			*o++ = tab[(p[i] & 3) << 4];
-		/* base64url (JWT) has no padding. */
-		while (!url && (o - out) % 4 != 0)
-			*o++ = '=';
-	}
-	*o = '\0';
-	return out;
+	return buf_steal(&b);
 }
 
 /* A public file (a certificate), up to MAX_SECRET_FILE bytes. */

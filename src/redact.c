@@ -183,22 +183,9 @@ b64_decode(struct buf *b, const char *p, size_t len)
 static void
 b64_encode(struct buf *b, const unsigned char *p, size_t n)
 {
-	static const char tbl[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = p[i] << 16;
-
-		if (i + 1 < n)
-			v |= p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_addc(b, tbl[(v >> 18) & 63]);
-		buf_addc(b, tbl[(v >> 12) & 63]);
-		buf_addc(b, i + 1 < n ? tbl[(v >> 6) & 63] : '=');
-		buf_addc(b, i + 2 < n ? tbl[v & 63] : '=');
-		if ((i + 3) % 57 == 0 || i + 3 >= n)
-			buf_adds(b, "\r\n");
+	for (size_t i = 0; i < n; i += 57) {
+		buf_add_base64(b, p + i, n - i < 57 ? n - i : 57);
+		buf_adds(b, "\r\n");
 	}
 }
 
