@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "bounce.h"
+#include "header.h"
 #include "util.h"
 
 #define BOUNCE_MAX_ID		64	/* "ID-TAG" */
@@ -70,6 +71,7 @@ static char *
 one_line(const char *s, size_t len)
 {
 	struct buf b;
+	char *clean;
 	int space = 0;
 
 	buf_init(&b);
@@ -86,7 +88,11 @@ one_line(const char *s, size_t len)
 		space = 0;
 		buf_addc(&b, s[i]);
 	}
-	return buf_steal(&b);
+	/* Control and bidirectional characters go: the text reaches the
+	 * secretariat's notice and the log. */
+	clean = header_clean(b.s != NULL ? b.s : "");
+	buf_free(&b);
+	return clean;
 }
 
 /* An address from "rfc822; <a@b>" or "a@b", lower case, or NULL. */

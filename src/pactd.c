@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -540,6 +541,11 @@ check_config(const char *path, int connect)
 		log_warnx("%s: [security] sender_auth = from: anyone who writes "
 		    "a delegate's address in From can act for the party; set "
 		    "sender_auth = dmarc", path);
+	if (*c->trusted_authserv_id == '\0')
+		log_warnx("%s: [security] trusted_authserv_id is empty: only "
+		    "right for Microsoft 365, whose Authentication-Results "
+		    "carry no authserv-id; your inbound servers must remove "
+		    "such headers from arriving mail", path);
 	printf("%s: ok (%zu founding parties, %zu advisory board members, "
 	    "%zu secretariat members)\n", path, c->roster.nparties,
 	    c->roster.advisory.nmembers, c->roster.secretariat.nmembers);
@@ -588,6 +594,9 @@ main(int argc, char **argv)
 	if (optind != argc || (connect && !check))
 		usage(0);
 	log_init("pactd", verbose);
+	/* Passwords, keys and tokens are held in memory: no core file. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		log_warn("prctl(PR_SET_DUMPABLE)");
 	if (clock_init(&cause) != 0) {
 		log_warnx("%s", cause);
 		return EX_USAGE;

@@ -375,6 +375,22 @@ sender_unauthenticated(const struct config *c, const struct mail *m,
 	return 1;
 }
 
+/* With sender_auth = dmarc the signed mail must also have been written to
+ * the pact: a DKIM-signed reply that a member sent to someone else, sent
+ * on to the pact unchanged, passes DMARC but was never meant for it. */
+static int
+sender_not_addressing(const struct config *c, const struct mail *m,
+    struct decision *d)
+{
+	if (c->sender_auth != SENDER_AUTH_DMARC ||
+	    screen_addressed_to(m, c->address, c->subaddress_separator))
+		return 0;
+	d->outcome = OUTCOME_QUARANTINE;
+	d->reason = xasprintf("sender_auth = dmarc: To and Cc do not name %s "
+	    "(a signed mail written to someone else?)", c->address);
+	return 1;
+}
+
 /*
  * A report that a mail of ours was not delivered: the mail is marked and
  * the report ignored, never answered. Reached by its envelope address it
@@ -425,13 +441,19 @@ decide(struct pact *p, const struct mail *m, const char *key,
 		d->reason = xasprintf("From is not one mailbox: %s", why);
 		return 0;
 	}
+	if ((why = screen_duplicate_field(m)) != NULL) {
+		d->outcome = OUTCOME_QUARANTINE;
+		d->reason = xasprintf("ambiguous header: %s", why);
+		return 0;
+	}
 	memset(&sub, 0, sizeof sub);
 	roster_lookup(p->conf, p->store, m->from_addr, &sub.from);
 	if (sub.from.role == ROLE_NONE) {
 		sender_free(&sub.from);
 		return decide_stranger(p, m, key, d, now, cause);
 	}
-	if (sender_unauthenticated(p->conf, m, key, d)) {
+	if (sender_unauthenticated(p->conf, m, key, d) ||
+	    sender_not_addressing(p->conf, m, d)) {
 		sender_free(&sub.from);
 		return 0;
 	}

@@ -1,5 +1,6 @@
 /* Screening incoming mail before anything is done with it. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -89,6 +90,73 @@ const char *
 screen_ambiguous_sender(const struct mail *m)
 {
 	return m->from_problem;
+}
+
+/* Fields a message has at most once (RFC 5322 3.6), and that decide what
+ * pactd reads. A second copy added above a DKIM-signed mail changes what
+ * pactd reads while the signature, which covers the last copy, still
+ * passes: such mail is refused, as a second From is. */
+static const char *const singletons[] = { "From", "Sender", "Reply-To",
+    "To", "Cc", "Bcc", "Date", "Message-ID", "In-Reply-To", "References",
+    "Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version" };
+
+/* The length of a raw header's name, without white space before ':'. */
+static size_t
+raw_name_len(const char *h)
+{
+	size_t n = strcspn(h, ":");
+
+	while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+const char *
+screen_duplicate_field(const struct mail *m)
+{
+	static char why[80];
+
+	for (size_t k = 0; k < nitems(singletons); k++) {
+		size_t want = strlen(singletons[k]);
+		int seen = 0;
+
+		for (size_t i = 0; i < m->headers_raw.n; i++) {
+			const char *h = m->headers_raw.v[i];
+
+			if (raw_name_len(h) == want &&
+			    strncasecmp(h, singletons[k], want) == 0)
+				seen++;
+		}
+		if (seen > 1) {
+			snprintf(why, sizeof why, "more than one %s field",
+			    singletons[k]);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+int
+screen_addressed_to(const struct mail *m, const char *address,
+    const char *sep)
+{
+	const char *at = strchr(address, '@');
+	size_t local = at != NULL ? (size_t)(at - address) : 0;
+	size_t sl = strlen(sep);
+
+	if (at == NULL)
+		return 0;
+	for (size_t i = 0; i < m->recipients.n; i++) {
+		const char *r = m->recipients.v[i], *rat = strchr(r, '@');
+
+		if (rat == NULL || strcasecmp(rat, at) != 0 ||
+		    strncasecmp(r, address, local) != 0)
+			continue;
+		if (r + local == rat || (sl > 0 &&
+		    strncmp(r + local, sep, sl) == 0))
+			return 1;
+	}
+	return 0;
 }
 
 #define AR_CLAUSES	64

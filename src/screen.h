@@ -12,6 +12,16 @@ const char *screen_automatic(const struct mail *);
  * that is not exactly one mailbox), or NULL. Such mail is quarantined. */
 const char *screen_ambiguous_sender(const struct mail *);
 
+/* Which field a message carries twice that it may carry once (Subject,
+ * Message-ID, To ...), or NULL. Such mail is quarantined. */
+const char *screen_duplicate_field(const struct mail *);
+
+/* Whether To or Cc names address or a subaddress of it (local+x@domain
+ * with sep "+"): a signed mail someone sent elsewhere and an attacker
+ * replays to the pact does not. */
+int screen_addressed_to(const struct mail *, const char *address,
+    const char *sep);
+
 /*
  * Why the mail does not pass DMARC as SPEC section 2 defines it, or NULL
  * when it does: the topmost Authentication-Results whose authserv-id is

@@ -269,6 +269,60 @@ test_ambiguous_sender(void **state)
 	free(raw);
 }
 
+/* A field a message has once, twice: the copy added above a signed mail. */
+static void
+test_duplicate_field(void **state)
+{
+	static const char *const twice[] = {
+	    "Subject: VOTE\r\nFrom: a@b.example\r\nSubject: lunch\r\n\r\nx",
+	    "Message-ID: <1@x>\r\nFrom: a@b.example\r\nmessage-id : <2@x>"
+	    "\r\n\r\nx",
+	    "To: a@b.example\r\nTO: c@d.example\r\nFrom: a@b.example\r\n\r\nx",
+	};
+	const char *once = "Subject: x\r\nFrom: a@b.example\r\nReceived: a\r\n"
+	    "Received: b\r\nDelivered-To: p@x\r\nDelivered-To: p@x\r\n\r\nx";
+	struct mail *m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++) {
+		m = mail_parse(twice[i], strlen(twice[i]), 0);
+		assert_non_null(m);
+		assert_non_null(screen_duplicate_field(m));
+		mail_free(m);
+	}
+	m = mail_parse(once, strlen(once), 0);
+	assert_null(screen_duplicate_field(m));
+	mail_free(m);
+}
+
+/* To or Cc names the pact or a subaddress of it, nothing that looks so. */
+static void
+test_addressed_to(void **state)
+{
+	static const struct { const char *to; int yes; } cases[] = {
+		{ "pagt@example.test", 1 },
+		{ "PAGT@Example.Test", 1 },
+		{ "pagt+v-abc@example.test", 1 },
+		{ "eve@evil.example.test, pagt@example.test", 1 },
+		{ "eve@evil.example.test", 0 },
+		{ "pagtx@example.test", 0 },
+		{ "pagt@example.test.evil.example", 0 },
+		{ "pagt-v-abc@example.test", 0 },
+	};
+	char raw[256];
+	struct mail *m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(raw, sizeof raw, "From: a@b.example\r\nTo: %s\r\n"
+		    "\r\nx", cases[i].to);
+		m = mail_parse(raw, strlen(raw), 0);
+		assert_int_equal(screen_addressed_to(m, "pagt@example.test",
+		    "+"), cases[i].yes);
+		mail_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -280,6 +334,8 @@ main(void)
 		cmocka_unit_test(test_position),
 		cmocka_unit_test(test_reason_is_clean),
 		cmocka_unit_test(test_ambiguous_sender),
+		cmocka_unit_test(test_duplicate_field),
+		cmocka_unit_test(test_addressed_to),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
