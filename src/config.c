@@ -932,6 +932,19 @@ secret_slurp(const char *path, FILE *fp, char **err)
 	return data;
 }
 
+/* Why a secret could not be opened; under systemd, that the credential
+ * was not passed either. */
+static char *
+secret_missing(const char *cred, const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+	if (dir != NULL && *dir != '\0' && cred != NULL)
+		return xasprintf("%s: no credential, and %s: %s", cred, path,
+		    strerror(errno));
+	return xasprintf("%s: %s", path, strerror(errno));
+}
+
 int
 secret_read(const char *cred, const char *file, char **out,
     struct strv *errors, struct strv *warnings)
@@ -951,7 +964,7 @@ secret_read(const char *cred, const char *file, char **out,
 		path = xstrdup(file);
 	if ((fp = fopen(path, "re")) == NULL ||
 	    fstat(fileno(fp), &st) != 0)
-		err = xasprintf("%s: %s", path, strerror(errno));
+		err = secret_missing(fromcred ? NULL : cred, path);
 	else if (!fromcred) /* systemd owns its credentials' modes */
 		err = secret_mode_error(path, &st);
 	if (err == NULL && !fromcred && (st.st_mode & S_IWGRP) &&

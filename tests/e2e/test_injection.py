@@ -248,7 +248,7 @@ class Injection(unittest.TestCase):
         self.submit((raw, ANNE))
         r = replies_to(ANNE, mid)
         self.assertEqual(len(r), 1, self.log())
-        self.assertEqual(str(r[0]["Subject"]), "Re: INDSTILLING")
+        self.assertEqual(str(r[0]["Subject"]), "Re: Indstilling")
         self.assertIn("er ikke en kontakt", r[0].get_body(("plain",)).get_content())
         self.assertEqual(self.pact.ctl("ballots"), [])
 
