@@ -1075,7 +1075,9 @@ match from any for domain <domains> action "to_dovecot"
             raise SandboxError("smtpd is not running")
         cmd = ["smtpctl"] + list(args)
         if self.smtpd_ns:
-            cmd = ["nsenter", "-t", str(self.smtpd_pid), "-m"] + cmd
+            # -r: the target's root too, which differs from the namespace's
+            # own in a chroot.
+            cmd = ["nsenter", "-t", str(self.smtpd_pid), "-m", "-r"] + cmd
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if r.returncode != 0:
             raise SandboxError("smtpctl %s: %s" % (" ".join(args), r.stderr.decode(errors="replace")))
