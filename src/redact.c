@@ -436,8 +436,10 @@ field_write(struct buf *out, const char *name, size_t nlen,
 	addr = xstrndup(lt + 1, gt - lt - 1);
 	if (header_mailbox(out, hname, display_unquote(display), addr,
 	    &cause) != 0) {
+		/* Whatever the writer began is taken back. */
 		out->len = mark;
-		out->s[mark] = '\0';
+		if (out->s != NULL)
+			out->s[mark] = '\0';
 		header_text(out, hname, value);
 		free(cause);
 	}

@@ -173,6 +173,29 @@ test_untouched(void **state)
 	strv_free(&v);
 }
 
+/* A From field that opens the mail and names the person: the address
+ * writer refuses "[forgotten]" and the field is written as text instead
+ * (found by fuzz_redact on tests/data/ooo_da.eml). */
+static void
+test_first_field_redacted(void **state)
+{
+	const char *raw = "From: Anne Holm <anne@di.example.test>\r\n"
+	    "To: pagt@example.test\r\nSubject: Hej\r\n\r\nHej Anne\r\n";
+	struct strv v = { 0 };
+	char *red;
+	int n;
+
+	strv_add(&v, "Anne");
+	strv_add(&v, "anne@di.example.test");
+	red = redact_mail(raw, strlen(raw), &v, &n);
+	assert_true(n > 0);
+	assert_null(strstr(red, "Anne"));
+	assert_null(strstr(red, "anne@"));
+	assert_non_null(strstr(red, "To: pagt@example.test\r\n"));
+	free(red);
+	strv_free(&v);
+}
+
 static void
 test_whitespace_and_case(void **state)
 {
@@ -207,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_redact_invitation),
 		cmocka_unit_test(test_untouched),
 		cmocka_unit_test(test_whitespace_and_case),
+		cmocka_unit_test(test_first_field_redacted),
 	};
 
 	conf.address = "pagt@example.test";
