@@ -419,9 +419,13 @@ oauth2_parse_response(const char *json, size_t len, long status,
 		*cause = xasprintf("token endpoint: HTTP %ld", status);
 	else if (tok == NULL || !token_valid(tok))
 		*cause = xasprintf("token endpoint: no usable access_token");
-	else if (type != NULL && strcasecmp(type, "bearer") != 0)
-		*cause = xasprintf("token endpoint: token_type %.32s, not "
-		    "Bearer", type);
+	else if (type != NULL && strcasecmp(type, "bearer") != 0) {
+		char *t = printable(type, 32);
+
+		*cause = xasprintf("token endpoint: token_type %s, not Bearer",
+		    t);
+		free(t);
+	}
 	else if (refresh != NULL && !token_valid(refresh))
 		*cause = xasprintf("token endpoint: unusable refresh_token");
 	else {

@@ -327,6 +327,9 @@ test_bad_responses(void **state)
 		{ "{\"access_token\":\"x\",\"token_type\":\"mac\"}", 200,
 		    "token_type mac" },
 		{ "[\"access_token\"]", 200, "no JSON object" },
+		/* found by fuzz_oauth2: the server's line ends stay out */
+		{ "{\"access_token\":\"x\",\"token_type\":\"Bear \\r\\nX\"}",
+		    200, "token_type Bear   X, not Bearer" },
 	};
 	struct oauth2_response r;
 	char *cause;
@@ -336,6 +339,7 @@ test_bad_responses(void **state)
 		assert_int_equal(oauth2_parse_response(v[i].json,
 		    strlen(v[i].json), v[i].status, &r, &cause), -1);
 		assert_non_null(strstr(cause, v[i].want));
+		assert_null(strpbrk(cause, "\r\n"));
 		free(cause);
 	}
 	/* No expires_in: 0, the caller assumes an hour. */
