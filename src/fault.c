@@ -16,3 +16,17 @@ fault_point(const char *name)
 	log_warnx("fault point %s reached: killing myself", name);
 	raise(SIGKILL);
 }
+
+int
+fault_read(const char *sql)
+{
+	static int done;
+	const char *want;
+
+	if (done || (want = getenv("PACTD_FAULT_READ")) == NULL ||
+	    *want == '\0' || sql == NULL || strstr(sql, want) == NULL)
+		return 0;
+	done = 1;
+	log_warnx("read fault: failing \"%.60s\"", sql);
+	return 1;
+}

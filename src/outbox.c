@@ -5,7 +5,10 @@
  * just before the final dot) -> sent. A server takes a mail only with
  * that dot, so after a kill a mail still 'queued' was not taken and goes
  * again, and one left 'delivering' was taken and is not sent twice. Sent
- * mail is marked in batches: 'delivering' already says enough.
+ * mail is marked in batches: 'delivering' already says enough. A refused
+ * mail is failed (or bounced, when the server said the mailbox refuses
+ * it), and a delivery report bounces mail that was taken. Every move goes
+ * through outbox_enter, which knows which moves there are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,101 @@
 #define OUTBOX_GIVE_UP	(5 * 24 * 3600)	/* as MTAs do: five days */
 #define OUTBOX_MAX_WAIT	3600
 #define OUTBOX_TAG	12	/* base32 characters: 60 bits */
+
+/* What an older pactd stored while a mail was being sent: it had not
+ * been taken, so it is queued. */
+#define OUTBOX_NAME_SENDING	"sending"
+
+#define OUTBOX_BIT(s)	(1u << (s))
+#define OUTBOX_ANY	(OUTBOX_BIT(OUTBOX_QUEUED) | \
+    OUTBOX_BIT(OUTBOX_DELIVERING) | OUTBOX_BIT(OUTBOX_SENT) | \
+    OUTBOX_BIT(OUTBOX_FAILED) | OUTBOX_BIT(OUTBOX_BOUNCED))
+
+static const char *const outbox_states[] = {
+	[OUTBOX_QUEUED] = OUTBOX_NAME_QUEUED,
+	[OUTBOX_DELIVERING] = OUTBOX_NAME_DELIVERING,
+	[OUTBOX_SENT] = OUTBOX_NAME_SENT,
+	[OUTBOX_FAILED] = OUTBOX_NAME_FAILED,
+	[OUTBOX_BOUNCED] = OUTBOX_NAME_BOUNCED
+};
+
+/* The states each state may be entered from. A mail the server refused
+ * after the final dot (a 4xx) was not taken and waits again; only mail
+ * the server took, or refused, can bounce; nothing leaves failed. */
+static const unsigned outbox_moves[] = {
+	[OUTBOX_QUEUED] = OUTBOX_BIT(OUTBOX_DELIVERING),
+	[OUTBOX_DELIVERING] = OUTBOX_BIT(OUTBOX_QUEUED),
+	[OUTBOX_SENT] = OUTBOX_BIT(OUTBOX_QUEUED) |
+	    OUTBOX_BIT(OUTBOX_DELIVERING),
+	[OUTBOX_FAILED] = OUTBOX_BIT(OUTBOX_QUEUED) |
+	    OUTBOX_BIT(OUTBOX_DELIVERING),
+	[OUTBOX_BOUNCED] = OUTBOX_BIT(OUTBOX_QUEUED) |
+	    OUTBOX_BIT(OUTBOX_DELIVERING) | OUTBOX_BIT(OUTBOX_SENT)
+};
+
+const char *
+outbox_strstate(enum outbox_state st)
+{
+	return outbox_states[st];
+}
+
+int
+outbox_parse_state(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (size_t i = 0; i < nitems(outbox_states); i++)
+		if (strcmp(name, outbox_states[i]) == 0)
+			return (int)i;
+	if (strcmp(name, OUTBOX_NAME_SENDING) == 0)
+		return OUTBOX_QUEUED;
+	return -1;
+}
+
+/* The move itself, for mail in one of the states in from: 1 when moved,
+ * 0 when it stays where it is, -1 with *cause. */
+static int
+outbox_move(struct store *s, long long id, unsigned from,
+    enum outbox_state to, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT state, message_id FROM "
+	    "outbox WHERE id = ?");
+	char *name = NULL, *mid = NULL;
+	int r, cur = -1;
+
+	sqlite3_bind_int64(st, 1, id);
+	if ((r = store_row(st, cause)) > 0) {
+		name = store_col(st, 0);
+		mid = store_col(st, 1);
+		cur = outbox_parse_state(name);
+	}
+	store_done(st);
+	if (r > 0 && (cur < 0 || cur == (int)to ||
+	    !(OUTBOX_BIT(cur) & from & outbox_moves[to]))) {
+		log_debug("outbox: mail %lld <%s> stays %s (not %s)", id, mid,
+		    name, outbox_strstate(to));
+		r = 0;
+	}
+	free(name);
+	if (r <= 0) {
+		free(mid);
+		return r;
+	}
+	log_debug("outbox: mail %lld <%s>: %s -> %s", id, mid,
+	    outbox_strstate(cur), outbox_strstate(to));
+	free(mid);
+	st = store_prepare(s, "UPDATE outbox SET state = ? WHERE id = ?");
+	sqlite3_bind_text(st, 1, outbox_strstate(to), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(s, st, cause) != 0 ? -1 : 1;
+}
+
+int
+outbox_enter(struct store *s, long long id, enum outbox_state to,
+    char **cause)
+{
+	return outbox_move(s, id, OUTBOX_ANY, to, cause);
+}
 
 int
 outbox_queue(struct store *s, const struct config *c,
@@ -47,9 +145,9 @@ outbox_queue(struct store *s, const struct config *c,
 	random_token(tag, OUTBOX_TAG);
 	st = store_prepare(s, "INSERT INTO outbox(message_id, rcpt, kind, ref, "
 	    "subject, data, auto_reply, next_try, created, cause, reply_seq, "
-	    "bounce_tag) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,CASE WHEN ?7 "
-	    "THEN (SELECT coalesce(max(reply_seq), 0) + 1 FROM outbox WHERE "
-	    "rcpt = ?2 AND auto_reply = 1) END, ?11)");
+	    "bounce_tag, state) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,CASE "
+	    "WHEN ?7 THEN (SELECT coalesce(max(reply_seq), 0) + 1 FROM outbox "
+	    "WHERE rcpt = ?2 AND auto_reply = 1) END, ?11, ?12)");
 	sqlite3_bind_text(st, 1, mid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->to_addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
@@ -63,7 +161,10 @@ outbox_queue(struct store *s, const struct config *c,
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_text(st, 10, cause_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 11, tag, -1, SQLITE_STATIC);
-	rc = store_exec_stmt(s, st, cause);
+	sqlite3_bind_text(st, 12, outbox_strstate(OUTBOX_QUEUED), -1,
+	    SQLITE_STATIC);
+	if ((rc = store_exec_stmt(s, st, cause)) == 0)
+		log_debug("outbox: <%s> to %s: queued", mid, m->to_addr);
 	free(subject);
 	free(data);
 	free(mid);
@@ -81,51 +182,102 @@ outbox_recent_replies(struct store *s, const char *rcpt, time_t now,
 	    "reply_seq FROM outbox INDEXED BY outbox_replies WHERE rcpt = ?1 "
 	    "AND auto_reply = 1 AND created > ?2 ORDER BY created, reply_seq "
 	    "LIMIT 1) + 1");
-	int n = 0;
+	int n = 0, r;
 
 	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now - 3600);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, NULL)) > 0)
 		n = sqlite3_column_int(st, 0);	/* NULL: none in the hour */
 	store_done(st);
+	if (r < 0)
+		return -1;
 	/* A clock set back can order the numbers against the times. */
 	if (n < 0)
 		n = 0;
 	return n < limit ? n : limit;
 }
 
+/* Mail an older pactd left 'sending' had not been taken: queued. */
+static int
+outbox_requeue_sending(struct store *s, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET state = ?1 "
+	    "WHERE state = ?2");
+
+	sqlite3_bind_text(st, 1, outbox_strstate(OUTBOX_QUEUED), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, OUTBOX_NAME_SENDING, -1, SQLITE_STATIC);
+	return store_exec_stmt(s, st, cause);
+}
+
+/* The ids of the mail left delivering, read before any of it moves. */
+static int
+outbox_delivering(struct store *s, long long **ids, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT id FROM outbox WHERE "
+	    "state = ? ORDER BY id");
+	int r;
+
+	*ids = NULL;
+	*n = 0;
+	sqlite3_bind_text(st, 1, outbox_strstate(OUTBOX_DELIVERING), -1,
+	    SQLITE_STATIC);
+	while ((r = store_row(st, cause)) > 0) {
+		*ids = xrealloc(*ids, (*n + 1) * sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	store_done(st);
+	return r;
+}
+
+/* One mail whose final dot had left: the server took it. */
+static int
+outbox_recover_one(struct store *s, long long id, char **cause)
+{
+	sqlite3_stmt *st;
+	char *detail;
+	int rc;
+
+	if ((rc = outbox_enter(s, id, OUTBOX_SENT, cause)) <= 0)
+		return rc;
+	st = store_prepare(s, "UPDATE outbox SET attempts = attempts + 1, "
+	    "sent_at = ?2 WHERE id = ?1 RETURNING message_id, ref, rcpt");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, clock_now());
+	if ((rc = store_row(st, cause)) > 0) {
+		detail = xasprintf("to %s (taken by the server before a "
+		    "restart)", sqlite3_column_text(st, 2));
+		rc = audit_append(s, "mail sent", (const char *)
+		    sqlite3_column_text(st, 1), (const char *)
+		    sqlite3_column_text(st, 0), detail, cause) != 0 ? -1 : 1;
+		free(detail);
+	}
+	store_done(st);
+	return rc;
+}
+
 int
 outbox_recover(struct store *s, char **cause)
 {
-	sqlite3_stmt *st;
-	int n = 0, rc = 0;
+	long long *ids;
+	size_t n;
+	int rc;
 
-	if (store_exec(s, "UPDATE outbox SET state = 'queued' "
-	    "WHERE state = 'sending'", cause) != 0 ||
+	if (outbox_requeue_sending(s, cause) != 0 ||
 	    store_begin(s, cause) != 0)
 		return -1;
-	/* The final dot had left: the server took these. */
-	st = store_prepare(s, "UPDATE outbox SET state = 'sent', attempts = "
-	    "attempts + 1, sent_at = ?1 WHERE state = 'delivering' RETURNING "
-	    "message_id, ref, rcpt");
-	sqlite3_bind_int64(st, 1, clock_now());
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		char *detail = xasprintf("to %s (taken by the server before a "
-		    "restart)", sqlite3_column_text(st, 2));
-
-		rc = audit_append(s, "mail sent", (const char *)
-		    sqlite3_column_text(st, 1), (const char *)
-		    sqlite3_column_text(st, 0), detail, cause);
-		free(detail);
-		n++;
-	}
-	store_done(st);
+	rc = outbox_delivering(s, &ids, &n, cause);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (outbox_recover_one(s, ids[i], cause) < 0)
+			rc = -1;
+	free(ids);
 	if (rc != 0 || store_commit(s, cause) != 0) {
 		store_rollback(s);
 		return -1;
 	}
 	if (n > 0)
-		log_warnx("outbox: %d mail(s) taken by the server before a "
+		log_warnx("outbox: %zu mail(s) taken by the server before a "
 		    "restart; counted as sent", n);
 	return 0;
 }
@@ -136,8 +288,8 @@ outbox_expire(struct store *s, int days, time_t now, char **cause)
 	/* The partial index holds only bodies still kept: no scan of the
 	 * mail whose bodies are gone. */
 	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET data = X'' "
-	    "WHERE length(data) > 0 AND state IN ('sent', 'failed', "
-	    "'bounced') AND coalesce(sent_at, created) < ?1");
+	    "WHERE length(data) > 0 AND state IN " OUTBOX_SQL_DONE " AND "
+	    "coalesce(sent_at, created) < ?1");
 	int n;
 
 	sqlite3_bind_int64(st, 1, (long long)now - (long long)days * 86400);
@@ -151,12 +303,16 @@ outbox_expire(struct store *s, int days, time_t now, char **cause)
 
 /* The row a report names: by the envelope sender's ID and tag, else by
  * the original Message-ID when the report's recipient is that row's. */
+/* The row a report names: by the envelope sender's ID and tag, else by
+ * the original Message-ID when the report's recipient is that row's.
+ * Its id, 0 when none, -1 with *cause. */
 static long long
-outbox_bounce_row(struct store *s, const struct bounce *b)
+outbox_bounce_row(struct store *s, const struct bounce *b, char **cause)
 {
 	sqlite3_stmt *st;
 	char tag[OUTBOX_TAG + 1];
 	long long id = 0, rowid;
+	int r = 0;
 
 	if (b->envid != NULL && bounce_envid_split(b->envid, &rowid, tag,
 	    sizeof tag) == 0) {
@@ -164,54 +320,57 @@ outbox_bounce_row(struct store *s, const struct bounce *b)
 		    "bounce_tag = ?");
 		sqlite3_bind_int64(st, 1, rowid);
 		sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if ((r = store_row(st, cause)) > 0)
 			id = sqlite3_column_int64(st, 0);
 		store_done(st);
 	}
+	if (r < 0)
+		return -1;
 	if (id != 0 || b->orig_mid == NULL)
 		return id;
 	st = store_prepare(s, "SELECT id FROM outbox WHERE message_id = ? AND "
 	    "(?2 IS NULL OR rcpt = ?2 COLLATE NOCASE)");
 	sqlite3_bind_text(st, 1, b->orig_mid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b->rcpt, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		id = sqlite3_column_int64(st, 0);
 	store_done(st);
-	return id;
+	return r < 0 ? -1 : id;
 }
 
 int
 outbox_bounced(struct store *s, const struct bounce *b, const char *key,
     time_t now, char **cause)
 {
-	long long id = outbox_bounce_row(s, b);
+	long long id = outbox_bounce_row(s, b, cause);
 	sqlite3_stmt *st;
 	char *mid = NULL, *ref = NULL, *rcpt = NULL, *detail;
 	int rc;
 
-	if (id == 0)
-		return 0;
-	/* Only mail the server took: a report cannot undo a failure. */
-	st = store_prepare(s, "UPDATE outbox SET state = 'bounced', status = ?, "
-	    "diagnostic = ?, bounced_at = ? WHERE id = ? AND state IN ('sent', "
-	    "'delivering') RETURNING message_id, ref, rcpt");
+	if (id <= 0)
+		return (int)id;
+	/* Only mail the server took: a report cannot undo a failure, and
+	 * one marked before stays as it was. */
+	if ((rc = outbox_move(s, id, OUTBOX_BIT(OUTBOX_SENT) |
+	    OUTBOX_BIT(OUTBOX_DELIVERING), OUTBOX_BOUNCED, cause)) <= 0)
+		return rc < 0 ? -1 : 1;
+	st = store_prepare(s, "UPDATE outbox SET status = ?, diagnostic = ?, "
+	    "bounced_at = ? WHERE id = ? RETURNING message_id, ref, rcpt");
 	sqlite3_bind_text(st, 1, b->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b->diagnostic, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = store_row(st, cause)) > 0) {
 		mid = store_col(st, 0);
 		ref = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
 		    store_col(st, 1);
 		rcpt = store_col(st, 2);
 	}
 	store_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = store_error(s);
+	if (rc < 0)
 		return -1;
-	}
 	if (mid == NULL)
-		return 1;	/* marked before, or not sent */
+		return 1;	/* gone meanwhile */
 	log_info("<%s> to %s bounced: %s %s", mid, rcpt, b->status,
 	    b->diagnostic ? b->diagnostic : "");
 	detail = xasprintf("to %s: %s%s%s (report %s)", rcpt, b->status,
@@ -228,10 +387,12 @@ time_t
 outbox_next_due(struct store *s)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT min(next_try) FROM outbox "
-	    "WHERE state = 'queued'");
+	    "WHERE state = ?");
 	time_t t = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW &&
+	sqlite3_bind_text(st, 1, outbox_strstate(OUTBOX_QUEUED), -1,
+	    SQLITE_STATIC);
+	if (store_row(st, NULL) > 0 &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		t = sqlite3_column_int64(st, 0);
 	store_done(st);
@@ -239,18 +400,19 @@ outbox_next_due(struct store *s)
 }
 
 /* The state an attempt leaves a mail in. */
-static const char *
-outbox_state(enum smtp_result r, time_t now, time_t created)
+static enum outbox_state
+outbox_outcome(enum smtp_result r, time_t now, time_t created)
 {
 	switch (r) {
 	case SMTP_OK:
-		return "sent";
+		return OUTBOX_SENT;
 	case SMTP_REFUSED:
-		return "bounced";
+		return OUTBOX_BOUNCED;
 	case SMTP_PERMFAIL:
-		return "failed";
+		return OUTBOX_FAILED;
 	default:
-		return now - created > OUTBOX_GIVE_UP ? "failed" : "queued";
+		return now - created > OUTBOX_GIVE_UP ? OUTBOX_FAILED :
+		    OUTBOX_QUEUED;
 	}
 }
 
@@ -263,7 +425,7 @@ outbox_settle(struct store *s, long long id, const char *mid,
 {
 	time_t now = clock_now();
 	long wait = 60L << (attempts < 6 ? attempts : 6);
-	const char *state = outbox_state(r, now, created);
+	enum outbox_state to = outbox_outcome(r, now, created);
 	sqlite3_stmt *st;
 	char *detail, *status = NULL;
 	int rc;
@@ -272,10 +434,9 @@ outbox_settle(struct store *s, long long id, const char *mid,
 		wait = OUTBOX_MAX_WAIT;
 	if (r == SMTP_REFUSED)
 		status = bounce_smtp_status(reply);
-	st = store_prepare(s, "UPDATE outbox SET state = ?, attempts = ?, "
-	    "next_try = ?, last_error = ?, sent_at = ?, status = ?, "
-	    "diagnostic = ?, bounced_at = ? WHERE id = ?");
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	st = store_prepare(s, "UPDATE outbox SET attempts = ?2, "
+	    "next_try = ?3, last_error = ?4, sent_at = ?5, status = ?6, "
+	    "diagnostic = ?7, bounced_at = ?8 WHERE id = ?9");
 	sqlite3_bind_int(st, 2, attempts);
 	sqlite3_bind_int64(st, 3, now + wait);
 	sqlite3_bind_text(st, 4, err, -1, SQLITE_STATIC);
@@ -290,24 +451,13 @@ outbox_settle(struct store *s, long long id, const char *mid,
 	sqlite3_bind_int64(st, 9, id);
 	detail = xasprintf("to %s%s%s", rcpt, err ? ": " : "", err ? err : "");
 	rc = store_exec_stmt(s, st, cause) != 0 ||
-	    (strcmp(state, "queued") != 0 && audit_append(s, r == SMTP_OK ?
+	    outbox_enter(s, id, to, cause) < 0 ||
+	    (to != OUTBOX_QUEUED && audit_append(s, r == SMTP_OK ?
 	    "mail sent" : r == SMTP_REFUSED ? "mail bounced" : "mail failed",
 	    ref, mid, detail, cause) != 0);
 	free(detail);
 	free(status);
 	return rc ? -1 : 0;
-}
-
-/* Mark a row; durable before the step of the SMTP transaction it names. */
-static int
-outbox_mark(struct store *s, long long id, const char *state, char **cause)
-{
-	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET state = ? "
-	    "WHERE id = ?");
-
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	return store_exec_stmt(s, st, cause);
 }
 
 struct delivering {
@@ -319,7 +469,8 @@ struct delivering {
 /*
  * Called by smtp.c once the whole message is sent, just before the final
  * dot. What happens between the mark and the dot is the only window in
- * which a kill loses a mail, so it is kept to the mark's own write: no
+ * which a kill loses a mail, so it is kept to the mark's own write (and
+ * the read of the row's state, which the page cache holds): no
  * fsync (a kill pending during an fsync would land right after it, just
  * where the dot has not yet left) and no WAL checkpoint (which may copy
  * megabytes); both come back in outbox_quick_end, once the dot is sent.
@@ -338,7 +489,8 @@ outbox_before_end(void *arg)
 	    "PRAGMA wal_autocheckpoint = 0", &cause);
 	d->quick = 1;
 	if (rc == 0)
-		rc = outbox_mark(d->store, d->id, "delivering", &cause);
+		rc = outbox_enter(d->store, d->id, OUTBOX_DELIVERING,
+		    &cause) < 0 ? -1 : 0;
 	if (rc != 0) {
 		log_warnx("outbox: %s", cause ? cause : "cannot mark mail");
 		free(cause);
@@ -400,23 +552,22 @@ outbox_settle_taken(struct store *s, struct taken *t, int *n, char **cause)
 	return rc;
 }
 
-/* The next mail that is due after the one with id after; 0 when none. A
- * run never takes the same mail twice. */
+/* The next mail that is due after the one with id after: 1, 0 when
+ * none, -1 with *cause. A run never takes the same mail twice. */
 static int
 outbox_next(struct store *s, long long after, struct taken *t, char **data,
-    size_t *len)
+    size_t *len, char **cause)
 {
 	/* The partial index keeps this a step, however many are sent. */
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, rcpt, data, attempts, "
 	    "created, message_id, ref, bounce_tag FROM outbox INDEXED BY "
-	    "outbox_queued "
-	    "WHERE state = 'queued' AND next_try <= ? AND id > ? ORDER BY id "
-	    "LIMIT 1");
-	int found = 0;
+	    "outbox_queued WHERE state = " OUTBOX_SQL(OUTBOX_NAME_QUEUED) " "
+	    "AND next_try <= ? AND id > ? ORDER BY id LIMIT 1");
+	int found;
 
 	sqlite3_bind_int64(st, 1, clock_now());
 	sqlite3_bind_int64(st, 2, after);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((found = store_row(st, cause)) > 0) {
 		t->id = sqlite3_column_int64(st, 0);
 		t->rcpt = store_col(st, 1);
 		*len = sqlite3_column_bytes(st, 2);
@@ -428,7 +579,6 @@ outbox_next(struct store *s, long long after, struct taken *t, char **data,
 		    store_col(st, 6);
 		t->tag = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
 		    store_col(st, 7);
-		found = 1;
 	}
 	store_done(st);
 	return found;
@@ -439,18 +589,23 @@ outbox_run(struct store *s, struct smtp *smtp, volatile sig_atomic_t *stop,
     int *tempfail, char **cause)
 {
 	struct taken batch[OUTBOX_BATCH], t;
-	int n = 0, sent = 0, rc = 0;
+	int n = 0, sent = 0, rc = 0, more;
 	char *data, *err, *again = NULL;
 	long long last = 0;
 	size_t len;
 
 	*tempfail = 0;
 	while ((stop == NULL || !*stop) &&
-	    outbox_next(s, last, &t, &data, &len)) {
+	    (more = outbox_next(s, last, &t, &data, &len, cause)) != 0) {
 		struct delivering dv = { s, t.id, 0 };
 		enum smtp_result r;
-		char *envid = t.tag ? bounce_envid(t.id, t.tag) : NULL;
+		char *envid;
 
+		if (more < 0) {
+			rc = -1;
+			break;
+		}
+		envid = t.tag ? bounce_envid(t.id, t.tag) : NULL;
 		last = t.id;
 		err = NULL;
 		watchdog_feed();

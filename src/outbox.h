@@ -10,17 +10,52 @@
 #include "smtp.h"
 #include "store.h"
 
+/*
+ * A mail's states. The database stores each by its name, which pactctl
+ * outbox --json shows; SQL that must name one in its text (for a partial
+ * index) uses OUTBOX_SQL(OUTBOX_NAME_...), everything else binds
+ * outbox_strstate().
+ */
+enum outbox_state {
+	OUTBOX_QUEUED,		/* waiting for its next try */
+	OUTBOX_DELIVERING,	/* handed over up to the final dot */
+	OUTBOX_SENT,		/* taken by the server */
+	OUTBOX_FAILED,		/* refused for good, or given up */
+	OUTBOX_BOUNCED		/* refused, or reported undelivered */
+};
+
+#define OUTBOX_NAME_QUEUED	"queued"
+#define OUTBOX_NAME_DELIVERING	"delivering"
+#define OUTBOX_NAME_SENT	"sent"
+#define OUTBOX_NAME_FAILED	"failed"
+#define OUTBOX_NAME_BOUNCED	"bounced"
+
+#define OUTBOX_SQL(name)	"'" name "'"
+/* Mail that is done with, as the partial index outbox_bodies says. */
+#define OUTBOX_SQL_DONE		"(" OUTBOX_SQL(OUTBOX_NAME_SENT) ", " \
+    OUTBOX_SQL(OUTBOX_NAME_FAILED) ", " OUTBOX_SQL(OUTBOX_NAME_BOUNCED) ")"
+
+const char *outbox_strstate(enum outbox_state);
+/* The state a stored name means, or -1. */
+int outbox_parse_state(const char *);
+
+/* Move mail id to state to, inside the caller's transaction, when the
+ * state machine allows it from the state it is in: 1 when moved (or
+ * already there), 0 when not allowed, -1 with *cause. */
+int outbox_enter(struct store *, long long id, enum outbox_state to,
+    char **cause);
+
 /* Queue a mail inside the caller's transaction. */
 int outbox_queue(struct store *, const struct config *,
     const struct outmail *, const char *kind, const char *ref,
     const char *cause_key, time_t now, char **cause);
 
 /* Replies queued to rcpt within the hour before now, counted up to
- * limit. */
+ * limit; -1 when the store failed (logged). */
 int outbox_recent_replies(struct store *, const char *rcpt, time_t now,
     int limit);
 
-/* Mail left 'sending' by a killed run goes back to the queue. */
+/* After a restart: mail left delivering was taken by the server. */
 int outbox_recover(struct store *, char **cause);
 
 /* Send what is due. Returns the number sent, or -1 with *cause when the
@@ -40,7 +75,8 @@ struct bounce;
 int outbox_bounced(struct store *, const struct bounce *, const char *key,
     time_t now, char **cause);
 
-/* When the next queued mail is due, or 0 when none waits. */
+/* When the next queued mail is due, or 0 when none waits (or the store
+ * failed: the next pass tells). */
 time_t outbox_next_due(struct store *);
 
 #endif

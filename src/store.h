@@ -40,6 +40,10 @@ sqlite3_stmt *store_prepare(struct store *, const char *sql);
 int store_done(sqlite3_stmt *);
 /* Finalize every kept statement: before closing. */
 void store_stmts_free(struct store *);
+/* Step a statement that reads: 1 with a row, 0 when there are no more,
+ * -1 when the read failed, with the database's error in *cause (logged
+ * when cause is NULL). A failed read is never "no row". */
+int store_row(sqlite3_stmt *, char **cause);
 /* Step a statement that returns no rows; -1 and *cause on error. */
 int store_exec_stmt(struct store *, sqlite3_stmt *, char **cause);
 int store_exec(struct store *, const char *sql, char **cause);

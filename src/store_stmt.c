@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -126,4 +127,53 @@ store_stmts_free(struct store *s)
 			*pp = s->next;
 			break;
 		}
+}
+
+/* The store a statement belongs to, for its error's path. */
+static struct store *
+stmt_store(sqlite3_stmt *st)
+{
+	sqlite3 *db = sqlite3_db_handle(st);
+
+	for (struct store *s = open_stores; s != NULL; s = s->next)
+		if (s->db == db)
+			return s;
+	return NULL;
+}
+
+/* A test's read fault (fault.h): SQLite itself fails the statement. */
+static int
+stmt_interrupt(void *arg)
+{
+	return 1;
+}
+
+int
+store_row(sqlite3_stmt *st, char **cause)
+{
+	sqlite3 *db = sqlite3_db_handle(st);
+	struct store *s;
+	char *why;
+	int rc, fault = fault_read(sqlite3_sql(st));
+
+	if (fault)
+		sqlite3_progress_handler(db, 1, stmt_interrupt, NULL);
+	rc = sqlite3_step(st);
+	if (fault)
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((s = stmt_store(st)) != NULL)
+		why = store_error(s);
+	else
+		why = xasprintf("%s", sqlite3_errmsg(db));
+	if (cause != NULL)
+		*cause = why;
+	else {
+		log_warnx("%s", why);
+		free(why);
+	}
+	return -1;
 }
