@@ -132,16 +132,19 @@ audit_append(struct store *s, const char *event, const char *ref,
 	long long id = 1, at = clock_now();
 	struct audit_key kbuf;
 	const struct audit_key *k = store_key(s, &kbuf);
-	int scheme = k ? AUDIT_HMAC : AUDIT_SHA256;
+	int scheme = k ? AUDIT_HMAC : AUDIT_SHA256, r;
 
+	/* A failed read must not start a chain afresh. */
 	st = store_prepare(s, "SELECT id, hash FROM log ORDER BY id DESC "
 	    "LIMIT 1");
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		id = sqlite3_column_int64(st, 0) + 1;
 		snprintf(prev, sizeof prev, "%s",
 		    (const char *)sqlite3_column_text(st, 1));
 	}
 	store_done(st);
+	if (r < 0)
+		return -1;
 	audit_payload_hash(k, scheme, mid, detail, payload);
 	audit_entry_hash(k, scheme, id, at, event, ref, payload, prev, hash);
 	st = store_prepare(s, "INSERT INTO log(id, at, event, ref, "
@@ -169,17 +172,19 @@ coltext(sqlite3_stmt *st, int i)
 }
 
 /* What "personal data forgotten" entries declare, newest first, as
- * " ID=HASH ID=HASH ": the payload hash each forgotten entry has since. */
+ * " ID=HASH ID=HASH ": the payload hash each forgotten entry has since.
+ * NULL with *cause when the store failed. */
 static char *
-audit_declared(struct store *s)
+audit_declared(struct store *s, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT detail FROM log WHERE "
 	    "event = 'personal data forgotten' ORDER BY id DESC");
 	struct buf b;
+	int r;
 
 	buf_init(&b);
 	buf_addc(&b, ' ');
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, cause)) > 0) {
 		const char *d = coltext(st, 0), *colon = strchr(d, ':');
 
 		for (const char *p = colon ? colon + 1 : d; *p; p++)
@@ -187,6 +192,10 @@ audit_declared(struct store *s)
 		buf_addc(&b, ' ');
 	}
 	store_done(st);
+	if (r < 0) {
+		buf_free(&b);
+		return NULL;
+	}
 	return buf_steal(&b);
 }
 
@@ -268,16 +277,22 @@ audit_verify(struct store *s, struct audit_result *r, char **cause)
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, at, event, ref, "
 	    "message_id, detail, payload, prev, hash, forgotten, scheme FROM "
 	    "log ORDER BY id");
-	char *declared = audit_declared(s);
+	char *declared;
 	struct audit_key kbuf;
-	struct walk w = { store_key(s, &kbuf), declared, "0", 1,
+	struct walk w = { store_key(s, &kbuf), NULL, "0", 1,
 	    AUDIT_SEPARATED };
 	long long bad = 0;
 	const char *why;
+	int row = 0;
 
 	memset(r, 0, sizeof *r);
 	r->hmac = w.key != NULL;
-	while (bad == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	if ((declared = audit_declared(s, cause)) == NULL) {
+		store_done(st);
+		return -1;
+	}
+	w.declared = declared;
+	while (bad == 0 && (row = store_row(st, cause)) > 0) {
 		if ((why = entry_check(st, &w)) != NULL) {
 			bad = sqlite3_column_int64(st, 0);
 			*cause = xasprintf("entry %lld: %s", bad, why);
@@ -291,6 +306,8 @@ audit_verify(struct store *s, struct audit_result *r, char **cause)
 	}
 	store_done(st);
 	free(declared);
+	if (row < 0)
+		return -1;
 	/* With a key, entries from before it count only when an HMAC entry
 	 * after them seals them: else the whole chain could be rewritten
 	 * without one. */
@@ -309,13 +326,16 @@ audit_open(struct store *s, char **cause)
 {
 	struct audit_result r;
 	sqlite3_stmt *st;
-	int scheme = 0;
+	long long bad;
+	int scheme = 0, row;
 
 	st = store_prepare(s, "SELECT scheme FROM log ORDER BY id DESC "
 	    "LIMIT 1");
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((row = store_row(st, cause)) > 0)
 		scheme = sqlite3_column_int(st, 0);
 	store_done(st);
+	if (row < 0)
+		return -1;
 	if (s->audit_key == NULL && scheme == AUDIT_HMAC) {
 		*cause = xasprintf("%s: the audit log is sealed with an HMAC "
 		    "key, but [security] audit_key_file is not set", s->path);
@@ -324,7 +344,9 @@ audit_open(struct store *s, char **cause)
 	if (s->audit_key == NULL || scheme == 0 || scheme == AUDIT_HMAC)
 		return 0;
 	/* Seal only what verifies: never vouch for a changed chain. */
-	if (audit_verify_unkeyed(s, &r, cause) != 0) {
+	if ((bad = audit_verify_unkeyed(s, &r, cause)) < 0)
+		return -1;
+	if (bad != 0) {
 		log_warnx("audit log: not sealed with the key: %s", *cause);
 		free(*cause);
 		*cause = NULL;
@@ -354,21 +376,22 @@ audit_verify_unkeyed(struct store *s, struct audit_result *r, char **cause)
 }
 
 /* The entries whose payload may name a needle, found by its first word
- * (redact_string decides). */
-static void
+ * (redact_string decides); -1 with *cause. */
+static int
 forget_candidates(struct store *s, const struct strv *needles,
-    struct strv *ids)
+    struct strv *ids, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT id FROM log WHERE "
 	    "instr(lower(detail), lower(?1)) OR instr(lower(message_id), "
 	    "lower(?1)) ORDER BY id");
 	char *first, id[32];
+	int r = 0;
 
-	for (size_t i = 0; i < needles->n; i++) {
+	for (size_t i = 0; r == 0 && i < needles->n; i++) {
 		first = xstrndup(needles->v[i], strcspn(needles->v[i],
 		    " \t\r\n"));
 		sqlite3_bind_text(st, 1, first, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while ((r = store_row(st, cause)) > 0) {
 			snprintf(id, sizeof id, "%lld",
 			    (long long)sqlite3_column_int64(st, 0));
 			if (!strv_contains_case(ids, id))
@@ -378,6 +401,7 @@ forget_candidates(struct store *s, const struct strv *needles,
 		free(first);
 	}
 	store_done(st);
+	return r;
 }
 
 /* Blank one entry's payload where it names a needle; a Message-ID that
@@ -393,13 +417,16 @@ forget_entry(struct store *s, const char *id, const struct strv *needles,
 	int n = 0, m = 0, scheme = 0, rc = 0;
 
 	sqlite3_bind_int64(st, 1, strtoll(id, NULL, 10));
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = store_row(st, cause)) > 0) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
 			mid = store_col(st, 0);
 		detail = store_col(st, 1);
 		scheme = sqlite3_column_int(st, 2);
 	}
 	store_done(st);
+	if (rc < 0)
+		return -1;
+	rc = 0;
 	if (detail != NULL) {
 		red = redact_string(detail, needles, &n);
 		if (mid != NULL)
@@ -431,7 +458,7 @@ audit_forget(struct store *s, const struct strv *needles, char **cause)
 	int n = 0, rc = 0;
 
 	buf_init(&ids);
-	forget_candidates(s, needles, &cand);
+	rc = forget_candidates(s, needles, &cand, cause);
 	for (size_t i = 0; rc >= 0 && i < cand.n; i++)
 		if ((rc = forget_entry(s, cand.v[i], needles, &ids, cause)) > 0)
 			n++;
@@ -453,9 +480,10 @@ audit_last_id(struct store *s)
 	sqlite3_stmt *st = store_prepare(s, "SELECT max(id) FROM log WHERE event NOT IN "
 	    "('mail sent', 'mail failed', 'reply suppressed')");
 	long long id = 0;
+	int r;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, NULL)) > 0)
 		id = sqlite3_column_int64(st, 0);
 	store_done(st);
-	return id;
+	return r < 0 ? -1 : id;
 }

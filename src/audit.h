@@ -31,7 +31,8 @@ struct audit_result {
 };
 
 /* Check the chain with the store's key (store->audit_key) when there is
- * one; returns 0, or the id of the first broken entry with *cause. */
+ * one; returns 0, the id of the first broken entry with *cause, or -1
+ * with *cause when the store failed. */
 long long audit_verify(struct store *, struct audit_result *, char **cause);
 /* The same as if no key were configured. */
 long long audit_verify_unkeyed(struct store *, struct audit_result *,
@@ -56,7 +57,8 @@ void audit_entry_hash(const struct audit_key *k, int scheme, long long id,
  * of entries changed, or -1. */
 int audit_forget(struct store *, const struct strv *needles, char **cause);
 
-/* The id of the newest entry: it changes with every change of state. */
+/* The id of the newest entry: it changes with every change of state. -1
+ * when the store failed (logged). */
 long long audit_last_id(struct store *);
 
 /* SHA-256 of data as 64 lower-case hex digits into out[65]. */

@@ -12,6 +12,7 @@
 #include "bounce_notice.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "roster.h"
 
 #define BOUNCE_NOTICE_MAX	200	/* listed in one notice; the rest counted */
@@ -26,44 +27,55 @@ notice_day(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d", &tm);
 }
 
-/* What a ballot or meeting mail was about: the nominee, or the title. */
-static char *
-notice_about(struct store *s, const char *kind, const char *ref)
+/* What a ballot or meeting mail was about, the nominee or the title, into
+ * *about (NULL when nothing says); -1 with *cause. */
+static int
+notice_about(struct store *s, const char *kind, const char *ref,
+    char **about, char **cause)
 {
 	const char *sql = NULL;
 	sqlite3_stmt *st;
-	char *about = NULL;
+	int r;
 
+	*about = NULL;
 	if (ref == NULL)
-		return NULL;
+		return 0;
 	if (strcmp(kind, "ballot") == 0 || strcmp(kind, "reminder") == 0)
 		sql = "SELECT organisation FROM nominations WHERE ref = ?";
 	else if (strcmp(kind, "invitation") == 0 ||
 	    strcmp(kind, "cancellation") == 0)
 		sql = "SELECT title FROM meetings WHERE ref = ?";
 	if (sql == NULL)
-		return NULL;
+		return 0;
 	st = store_prepare(s, sql);
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
+	if ((r = store_row(st, cause)) > 0 &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		about = store_col(st, 0);
+		*about = store_col(st, 0);
 	store_done(st);
-	return about;
+	return r < 0 ? -1 : 0;
 }
 
-/* One bounced mail as an item of the notice. */
-static void
-notice_item(struct pact *p, sqlite3_stmt *st, struct tvars *v)
+/* One bounced mail as an item of the notice; -1 with *cause. */
+static int
+notice_item(struct pact *p, sqlite3_stmt *st, struct tvars *v,
+    char **cause)
 {
-	struct tvars *item = tvars_add_item(v, "bounces");
+	struct tvars *item;
 	const char *rcpt = (const char *)sqlite3_column_text(st, 1);
 	const char *kind = (const char *)sqlite3_column_text(st, 2);
 	const char *ref = (const char *)sqlite3_column_text(st, 3);
-	char *about = notice_about(p->store, kind, ref);
+	char *about;
 	struct sender who;
 
-	roster_lookup(p->conf, p->store, rcpt, &who);
+	if (notice_about(p->store, kind, ref, &about, cause) != 0)
+		return -1;
+	if (roster_lookup(p->conf, p->store, rcpt, &who, cause) != 0) {
+		free(about);
+		sender_free(&who);
+		return -1;
+	}
+	item = tvars_add_item(v, "bounces");
 	tvars_set(item, "to", rcpt);
 	tvars_set(item, "name", who.name);
 	tvars_set(item, "org", who.org);
@@ -83,29 +95,37 @@ notice_item(struct pact *p, sqlite3_stmt *st, struct tvars *v)
 		tvars_set(item, "is_other", "yes");
 	free(about);
 	sender_free(&who);
+	return 0;
 }
 
-/* The bounces not yet told, into v; how many there are, and the last id. */
+/* The bounces not yet told, into v; how many there are, and the last id;
+ * -1 with *cause. */
 static int
-notice_collect(struct pact *p, struct tvars *v, long long *last)
+notice_collect(struct pact *p, struct tvars *v, long long *last,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT id, rcpt, kind, "
 	    "ref, subject, status, diagnostic FROM outbox INDEXED BY "
-	    "outbox_unnoticed WHERE state = 'bounced' AND noticed IS NULL "
-	    "ORDER BY id");
-	int n = 0;
+	    "outbox_unnoticed WHERE state = " OUTBOX_SQL(OUTBOX_NAME_BOUNCED)
+	    " AND noticed IS NULL ORDER BY id");
+	int n = 0, r;
 
 	*last = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, cause)) > 0) {
 		/* The notice's own bounces are not listed: no daily echo. */
 		if (strcmp((const char *)sqlite3_column_text(st, 2),
 		    "bounces") == 0)
 			continue;
-		if (n++ < BOUNCE_NOTICE_MAX)
-			notice_item(p, st, v);
+		if (n++ < BOUNCE_NOTICE_MAX && notice_item(p, st, v,
+		    cause) != 0) {
+			r = -1;
+			break;
+		}
 		*last = sqlite3_column_int64(st, 0);
 	}
 	store_done(st);
+	if (r < 0)
+		return -1;
 	if (n > BOUNCE_NOTICE_MAX)
 		tvars_setf(v, "more", "%d", n - BOUNCE_NOTICE_MAX);
 	tvars_setf(v, "count", "%d", n);
@@ -129,7 +149,8 @@ notice_send(struct pact *p, struct tvars *v, long long last,
 	if (store_begin(p->store, cause) != 0)
 		return -1;
 	st = store_prepare(p->store, "UPDATE outbox SET noticed = ? WHERE "
-	    "state = 'bounced' AND noticed IS NULL AND id <= ?");
+	    "state = " OUTBOX_SQL(OUTBOX_NAME_BOUNCED) " AND noticed IS NULL "
+	    "AND id <= ?");
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, last);
 	if (notice_group(p, &p->conf->roster.secretariat, &n, now, cause) != 0 ||
@@ -146,11 +167,13 @@ notice_send(struct pact *p, struct tvars *v, long long last,
 int
 bounce_notice_run(struct pact *p, time_t now, char **cause)
 {
-	char day[16], *done = store_meta_get(p->store, "bounce_notice_day");
+	char day[16], *done;
 	struct tvars *v;
 	long long last;
 	int n, rc = 0;
 
+	if (store_meta_get(p->store, "bounce_notice_day", &done, cause) < 0)
+		return -1;
 	notice_day(now, day, sizeof day);
 	if (done != NULL && strcmp(done, day) == 0) {
 		free(done);
@@ -158,8 +181,9 @@ bounce_notice_run(struct pact *p, time_t now, char **cause)
 	}
 	free(done);
 	v = notice_vars(p);
-	if ((n = notice_collect(p, v, &last)) > 0 &&
-	    (rc = notice_send(p, v, last, day, now, cause)) == 0)
+	if ((n = notice_collect(p, v, &last, cause)) < 0)
+		rc = -1;
+	else if (n > 0 && (rc = notice_send(p, v, last, day, now, cause)) == 0)
 		log_info("bounces: secretariat told of %d bounced mail(s)", n);
 	tvars_free(v);
 	return rc;

@@ -226,7 +226,11 @@ ctl_verify_log(struct ctl *ctl, int argc, char **argv)
 
 	if ((rc = ctl_audit_key(ctl)) != CTL_OK)
 		return rc;
-	bad = audit_verify(ctl->store, &r, &cause);
+	if ((bad = audit_verify(ctl->store, &r, &cause)) < 0) {
+		fprintf(stderr, "pactctl: verify-log: %s\n", cause);
+		free(cause);
+		return CTL_FAIL;
+	}
 	mode = r.hmac ? "HMAC-SHA256" : "SHA-256";
 	if (ctl->json) {
 		json_init(&j, 1);

@@ -71,34 +71,41 @@ moves_flush(struct pact *p, struct moves *mv, char **cause)
 }
 
 /* A new UIDVALIDITY means the server renumbered the mailbox: UIDs start
- * afresh; the message keys still stop old mail from running again. */
-static void
-check_uidvalidity(struct pact *p)
+ * afresh; the message keys still stop old mail from running again. -1
+ * with *cause when the store cannot be read. */
+static int
+check_uidvalidity(struct pact *p, char **cause)
 {
-	char *old = store_meta_get(p->store, "uidvalidity");
-	char now[32], *cause = NULL;
+	char *old, now[32], *why = NULL;
 
+	if (store_meta_get(p->store, "uidvalidity", &old, cause) < 0)
+		return -1;
 	snprintf(now, sizeof now, "%u", imap_uidvalidity(p->imap));
 	if (old != NULL && strcmp(old, now) != 0)
 		log_warnx("imap: UIDVALIDITY changed from %s to %s; reading "
 		    "the mailbox afresh", old, now);
 	if (old == NULL || strcmp(old, now) != 0) {
-		if (store_meta_set(p->store, "uidvalidity", now, &cause) != 0 ||
-		    store_meta_set(p->store, "last_uid", "0", &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
+		if (store_meta_set(p->store, "uidvalidity", now, &why) != 0 ||
+		    store_meta_set(p->store, "last_uid", "0", &why) != 0) {
+			log_warnx("%s", why);
+			free(why);
 		}
 	}
 	free(old);
+	return 0;
 }
 
 /* The highest UID seen, once a pass: for the record and the logs. */
 static void
 note_uid(struct pact *p, uint32_t uid)
 {
-	char *last = store_meta_get(p->store, "last_uid");
-	char buf[32], *cause = NULL;
+	char *last, buf[32], *cause = NULL;
 
+	if (store_meta_get(p->store, "last_uid", &last, &cause) < 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return;
+	}
 	if (uid > 0 && (last == NULL || strtoul(last, NULL, 10) < uid)) {
 		snprintf(buf, sizeof buf, "%u", uid);
 		if (store_meta_set(p->store, "last_uid", buf, &cause) != 0) {
@@ -180,8 +187,10 @@ inbox_pass(struct pact *p, int *imap_down, char **cause)
 	size_t n, nw, k;
 	int done = 0, rc = 0, toobig, r;
 
+	*imap_down = 0;
+	if (check_uidvalidity(p, cause) != 0)
+		return -1;
 	*imap_down = 1;
-	check_uidvalidity(p);
 	if (imap_uids(p->imap, &uids, &n, cause) != 0)
 		return -1;
 	for (size_t w = 0; rc == 0 && w < n && !stopping(p); w += nw) {

@@ -104,8 +104,10 @@ int kind_withdrawal(struct submission *, struct answer *, char **);
 int kind_meeting(struct submission *, struct answer *, char **);
 int kind_rsvp(struct submission *, struct answer *, char **);
 
-/* Whether a mail holds a calendar answer to one of the pact's meetings. */
-int rsvp_is_calendar_reply(struct store *, const struct mail *);
+/* Whether a mail holds a calendar answer to one of the pact's meetings:
+ * 1, 0, or -1 with *cause. */
+int rsvp_is_calendar_reply(struct store *, const struct mail *,
+    char **cause);
 /* Pass a calendar answer from a stranger on to the secretariat. */
 int rsvp_stranger(struct pact *, const struct mail *, time_t, char **);
 

@@ -114,22 +114,27 @@ out:
 	return rc;
 }
 
-/* The meeting an update or cancellation names, while it can change. */
+/* The meeting an update or cancellation names, while it can change: 0,
+ * 1 with a problem, or -1 with *cause when the store failed. */
 static int
-meeting_named(struct submission *sub, struct answer *ans, struct meeting *m)
+meeting_named(struct submission *sub, struct answer *ans, struct meeting *m,
+    char **cause)
 {
 	const char *ref = sub->subj.ref;
+	int r;
 
 	if (ref == NULL) {
 		kind_problem(ans, tr(sub, "emnet skal nævne mødets reference, fx "
 		    "\"MØDE ÆNDRING PAGT-2026-0003\"", "the subject must name the "
 		    "meeting's reference, e.g. \"MEETING UPDATE PAGT-2026-0003\""));
-		return -1;
+		return 1;
 	}
-	if (meeting_load(sub->pact->store, ref, NULL, m) != 0) {
+	if ((r = meeting_load(sub->pact->store, ref, NULL, m, cause)) <= 0) {
+		if (r < 0)
+			return -1;
 		kind_problem(ans, tr(sub, "der er intet møde %s", "there is no "
 		    "meeting %s"), ref);
-		return -1;
+		return 1;
 	}
 	ans->ref = xstrdup(m->ref);
 	if (m->state == MEETING_CANCELLED)
@@ -138,7 +143,7 @@ meeting_named(struct submission *sub, struct answer *ans, struct meeting *m)
 	else if (m->end <= sub->now)
 		kind_problem(ans, tr(sub, "mødet %s er overstået", "the meeting "
 		    "%s is over"), ref);
-	return ans->problems.n > 0 ? -1 : 0;
+	return ans->problems.n > 0 ? 1 : 0;
 }
 
 static int
@@ -149,8 +154,10 @@ meeting_change(struct submission *sub, struct answer *ans, int cancel,
 	int times = 0, rc = 0;
 
 	memset(&m, 0, sizeof m);
-	if (meeting_named(sub, ans, &m) != 0)
+	if ((rc = meeting_named(sub, ans, &m, cause)) != 0) {
+		rc = rc < 0 ? -1 : 0;
 		goto out;
+	}
 	if (!cancel && meeting_fields(sub, ans, &m, &times) == 0 &&
 	    ans->problems.n == 0)
 		kind_problem(ans, tr(sub, "der står ingen ændringer (Start, Slut, "

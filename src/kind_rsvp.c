@@ -40,7 +40,8 @@ rsvp_find(const struct mail *m, struct ical_reply *r)
 }
 
 int
-rsvp_is_calendar_reply(struct store *s, const struct mail *m)
+rsvp_is_calendar_reply(struct store *s, const struct mail *m,
+    char **cause)
 {
 	struct ical_reply r;
 	struct meeting mt;
@@ -48,8 +49,7 @@ rsvp_is_calendar_reply(struct store *s, const struct mail *m)
 
 	if (rsvp_find(m, &r) != 0)
 		return 0;
-	found = meeting_load(s, NULL, r.uid, &mt) == 0;
-	if (found)
+	if ((found = meeting_load(s, NULL, r.uid, &mt, cause)) > 0)
 		meeting_free(&mt);
 	ical_reply_free(&r);
 	return found;
@@ -126,9 +126,10 @@ rsvp_record(struct submission *sub, struct answer *ans, struct meeting *mt,
 	return 0;
 }
 
-/* Whether addr is invited to the meeting. */
+/* Whether addr is invited to the meeting: 1, 0, or -1 with *cause. */
 static int
-rsvp_invited(struct store *s, const struct meeting *mt, const char *addr)
+rsvp_invited(struct store *s, const struct meeting *mt, const char *addr,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT 1 FROM attendees WHERE "
 	    "ref = ? AND addr = ? COLLATE NOCASE");
@@ -136,7 +137,7 @@ rsvp_invited(struct store *s, const struct meeting *mt, const char *addr)
 
 	sqlite3_bind_text(st, 1, mt->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	found = store_row(st, cause);
 	store_done(st);
 	return found;
 }
@@ -166,12 +167,17 @@ rsvp_imip(struct submission *sub, struct answer *ans, struct ical_reply *r,
     char **cause)
 {
 	struct meeting mt;
-	int rc = 0;
+	int rc = 0, invited = 0;
 
-	if (meeting_load(sub->pact->store, NULL, r->uid, &mt) != 0)
-		return 0;
-	if (r->is_counter || strcasecmp(r->attendee, sub->from.addr) != 0 ||
-	    !rsvp_invited(sub->pact->store, &mt, r->attendee)) {
+	if ((rc = meeting_load(sub->pact->store, NULL, r->uid, &mt,
+	    cause)) <= 0)
+		return rc;
+	rc = 0;
+	if (!r->is_counter && strcasecmp(r->attendee, sub->from.addr) == 0 &&
+	    (invited = rsvp_invited(sub->pact->store, &mt, r->attendee,
+	    cause)) < 0)
+		rc = -1;
+	else if (!invited) {
 		ans->ref = xstrdup(mt.ref);
 		rc = rsvp_forward(sub, ans, &mt, r, cause);
 	} else if (mt.state == MEETING_CANCELLED) {
@@ -200,10 +206,12 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	enum rsvp_word w = RSVP_NONE;
 	int rc;
 
-	if (meeting_load(sub->pact->store, sub->tok.ref, NULL, &mt) != 0) {
-		kind_problem(ans, tr(sub, "mødet findes ikke længere", "the "
-		    "meeting no longer exists"));
-		return 0;
+	if ((rc = meeting_load(sub->pact->store, sub->tok.ref, NULL, &mt,
+	    cause)) <= 0) {
+		if (rc == 0)
+			kind_problem(ans, tr(sub, "mødet findes ikke længere",
+			    "the meeting no longer exists"));
+		return rc;
 	}
 	if (first_nonempty_line(sub->newtext, line, sizeof line) != NULL)
 		w = rsvp_parse_line(line);
@@ -261,7 +269,7 @@ rsvp_stranger(struct pact *p, const struct mail *m, time_t now,
 
 	if (rsvp_find(m, &r) != 0)
 		return 0;
-	if (meeting_load(p->store, NULL, r.uid, &mt) == 0) {
+	if ((rc = meeting_load(p->store, NULL, r.uid, &mt, cause)) > 0) {
 		rc = rsvp_to_secretariat(p, &mt, &r, m->from_addr,
 		    "unknown attendee", now, cause);
 		meeting_free(&mt);

@@ -23,17 +23,17 @@ meeting_state_name(enum meeting_state s)
 
 int
 meeting_load(struct store *s, const char *ref, const char *uid,
-    struct meeting *m)
+    struct meeting *m, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT ref, uid, title, start, "
 	    "end, location, agenda, state, sequence FROM meetings WHERE ref = ? "
 	    "OR uid = ? COLLATE NOCASE");
-	int rc = -1;
+	int rc;
 
 	memset(m, 0, sizeof *m);
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = store_row(st, cause)) > 0) {
 		m->ref = store_col(st, 0);
 		m->uid = store_col(st, 1);
 		m->title = store_col(st, 2);
@@ -44,7 +44,6 @@ meeting_load(struct store *s, const char *ref, const char *uid,
 		m->state = strcmp((const char *)sqlite3_column_text(st, 7),
 		    "cancelled") == 0 ? MEETING_CANCELLED : MEETING_SCHEDULED;
 		m->sequence = sqlite3_column_int(st, 8);
-		rc = 0;
 	}
 	store_done(st);
 	return rc;
@@ -119,18 +118,16 @@ meeting_token(struct pact *p, const struct meeting *m, const char *addr,
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT token FROM tokens "
 	    "WHERE kind = 'm' AND ref = ? AND addr = ?");
 	struct token t;
-	int found = 0;
+	int found;
 
 	sqlite3_bind_text(st, 1, m->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((found = store_row(st, cause)) > 0)
 		snprintf(word, TOKEN_CHARS + 1, "%s",
 		    (const char *)sqlite3_column_text(st, 0));
-		found = 1;
-	}
 	store_done(st);
-	if (found)
-		return 0;
+	if (found != 0)
+		return found < 0 ? -1 : 0;
 	if (token_issue(p->store, 'm', m->ref, NULL, addr, &t, cause) != 0)
 		return -1;
 	memcpy(word, t.word, TOKEN_CHARS + 1);
@@ -138,21 +135,25 @@ meeting_token(struct pact *p, const struct meeting *m, const char *addr,
 	return 0;
 }
 
-/* "m-TOKEN.REF.N@domain": N counts this attendee's mails for it. */
+/* "m-TOKEN.REF.N@domain": N counts this attendee's mails for it. NULL
+ * with *cause when the store failed. */
 static char *
-meeting_message_id(struct pact *p, const char *word, const char *ref)
+meeting_message_id(struct pact *p, const char *word, const char *ref,
+    char **cause)
 {
 	const char *domain = strchr(p->conf->address, '@') + 1;
 	char *like = xasprintf("m-%s.%%", word);
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT count(*) FROM "
 	    "outbox WHERE message_id LIKE ?");
-	int n = 0;
+	int n = 0, r;
 
 	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		n = sqlite3_column_int(st, 0);
 	store_done(st);
 	free(like);
+	if (r < 0)
+		return NULL;
 	return xasprintf("m-%s.%s.%d@%s", word, ref, n + 1, domain);
 }
 
@@ -178,7 +179,10 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 
 	if (meeting_token(p, m, addr, word, cause) != 0)
 		return -1;
-	roster_lookup(c, p->store, addr, &who);
+	if (roster_lookup(c, p->store, addr, &who, cause) != 0) {
+		sender_free(&who);
+		return -1;
+	}
 	lang = notice_lang(c, who.lang);
 	desc = meeting_description(m, lang);
 	memset(&ev, 0, sizeof ev);
@@ -204,8 +208,13 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 		sender_free(&who);
 		return -1;
 	}
+	if ((mid = meeting_message_id(p, word, m->ref, cause)) == NULL) {
+		free(cal);
+		free(desc);
+		sender_free(&who);
+		return -1;
+	}
 	detail = xasprintf("m-%s", word);
-	mid = meeting_message_id(p, word, m->ref);
 	v = notice_vars(p);
 	meeting_vars(m, lang, v);
 	tvars_set(v, "name", name);
@@ -270,7 +279,7 @@ meeting_attendees(struct pact *p, const char *ref, char **cause)
 	const struct config *c = p->conf;
 	const struct roster *r = &c->roster;
 	sqlite3_stmt *st;
-	int rc = 0;
+	int rc = 0, row = 0;
 
 	for (size_t i = 0; i < r->nparties; i++)
 		if (attendee_group(p, ref, r->parties[i].delegates,
@@ -283,12 +292,12 @@ meeting_attendees(struct pact *p, const char *ref, char **cause)
 		return -1;
 	st = store_prepare(p->store, "SELECT contact_addr, contact_name FROM "
 	    "associates WHERE state = 'active'");
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+	while (rc == 0 && (row = store_row(st, cause)) > 0)
 		if (attendee_add(p, ref, (const char *)sqlite3_column_text(st,
 		    0), (const char *)sqlite3_column_text(st, 1), cause) < 0)
 			rc = -1;
 	store_done(st);
-	return rc;
+	return rc != 0 || row < 0 ? -1 : 0;
 }
 
 /* Send one mail to every attendee of the meeting. */
@@ -299,10 +308,10 @@ meeting_mail_all(struct pact *p, const struct meeting *m,
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT addr, name FROM "
 	    "attendees WHERE ref = ? ORDER BY rowid");
 	struct strv addrs = { 0 }, names = { 0 };
-	int rc = 0;
+	int rc;
 
 	sqlite3_bind_text(st, 1, m->ref, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = store_row(st, cause)) > 0) {
 		strv_add(&addrs, (const char *)sqlite3_column_text(st, 0));
 		strv_add(&names, sqlite3_column_text(st, 1) ?
 		    (const char *)sqlite3_column_text(st, 1) : "");
@@ -431,17 +440,20 @@ meeting_set_partstat(struct pact *p, const struct meeting *m,
 	return rc;
 }
 
-/* The refs of meetings still to come. */
-static void
-meetings_coming(struct pact *p, time_t now, struct strv *refs)
+/* The refs of meetings still to come; -1 with *cause. */
+static int
+meetings_coming(struct pact *p, time_t now, struct strv *refs,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT ref FROM meetings "
 	    "WHERE state = 'scheduled' AND end > ? ORDER BY start");
+	int r;
 
 	sqlite3_bind_int64(st, 1, now);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((r = store_row(st, cause)) > 0)
 		strv_add(refs, (const char *)sqlite3_column_text(st, 0));
 	store_done(st);
+	return r;
 }
 
 int
@@ -449,15 +461,17 @@ meeting_participant_joined(struct pact *p, const char *addr,
     const char *name, time_t now, char **cause)
 {
 	struct strv refs = { 0 };
-	int rc = 0;
+	int rc = meetings_coming(p, now, &refs, cause), r;
 
-	meetings_coming(p, now, &refs);
 	for (size_t i = 0; i < refs.n && rc == 0; i++) {
 		struct meeting m;
 		int added;
 
-		if (meeting_load(p->store, refs.v[i], NULL, &m) != 0)
+		if ((r = meeting_load(p->store, refs.v[i], NULL, &m,
+		    cause)) <= 0) {
+			rc = r;
 			continue;
+		}
 		if ((added = attendee_add(p, m.ref, addr, name, cause)) < 0)
 			rc = -1;
 		else if (added)
@@ -474,15 +488,17 @@ meeting_participant_left(struct pact *p, const char *addr, time_t now,
     char **cause)
 {
 	struct strv refs = { 0 };
-	int rc = 0;
+	int rc = meetings_coming(p, now, &refs, cause), r;
 
-	meetings_coming(p, now, &refs);
 	for (size_t i = 0; i < refs.n && rc == 0; i++) {
 		struct meeting m;
 		sqlite3_stmt *st;
 
-		if (meeting_load(p->store, refs.v[i], NULL, &m) != 0)
+		if ((r = meeting_load(p->store, refs.v[i], NULL, &m,
+		    cause)) <= 0) {
+			rc = r;
 			continue;
+		}
 		rc = meeting_mail(p, &m, addr, NULL, HOW_UNINVITE,
 		    "meeting-cancel.txt", now, cause);
 		st = store_prepare(p->store, "DELETE FROM attendees WHERE ref = ? "
@@ -499,25 +515,30 @@ meeting_participant_left(struct pact *p, const char *addr, time_t now,
 	return rc;
 }
 
-/* The last meeting's start, or when the pact's database began. */
+/* The last meeting's start, or when the pact's database began; -1 with
+ * *cause. */
 static time_t
-meeting_last(struct pact *p, time_t *coming)
+meeting_last(struct pact *p, time_t *coming, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT max(start), "
 	    "max(CASE WHEN start > ? THEN start END) FROM meetings WHERE state "
 	    "= 'scheduled'");
 	time_t last = 0;
+	char *created;
+	int r;
 
 	sqlite3_bind_int64(st, 1, clock_now());
 	*coming = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		last = sqlite3_column_int64(st, 0);
 		*coming = sqlite3_column_int64(st, 1);
 	}
 	store_done(st);
+	if (r < 0)
+		return -1;
 	if (last == 0) {
-		char *created = store_meta_get(p->store, "created");
-
+		if (store_meta_get(p->store, "created", &created, cause) < 0)
+			return -1;
 		last = created ? strtoll(created, NULL, 10) : 0;
 		free(created);
 	}
@@ -552,11 +573,13 @@ meeting_remind(struct pact *p, time_t last, time_t now, char **cause)
 int
 meeting_timers(struct pact *p, time_t now, char **cause)
 {
-	time_t coming, last = meeting_last(p, &coming);
-	char *done = store_meta_get(p->store, "cadence_reminded");
-	char key[32];
+	time_t coming, last = meeting_last(p, &coming, cause);
+	char *done, key[32];
 	int rc = 0;
 
+	if (last < 0 || store_meta_get(p->store, "cadence_reminded", &done,
+	    cause) < 0)
+		return -1;
 	snprintf(key, sizeof key, "%lld", (long long)last);
 	if (last == 0 || coming != 0 ||
 	    now < last + (time_t)p->conf->cadence_months * 30 * 86400 ||

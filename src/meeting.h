@@ -29,9 +29,10 @@ struct meeting {
 
 const char *meeting_state_name(enum meeting_state);
 
-/* Load a meeting by reference or UID; 0, or -1 when there is none. */
+/* Load a meeting by reference or UID: 1, 0 when there is none, or -1
+ * with *cause when the store failed. */
 int meeting_load(struct store *, const char *ref, const char *uid,
-    struct meeting *);
+    struct meeting *, char **cause);
 void meeting_free(struct meeting *);
 
 /* Create: store it, its attendees, and queue the invitations. */

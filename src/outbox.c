@@ -173,7 +173,7 @@ outbox_queue(struct store *s, const struct config *c,
 
 int
 outbox_recent_replies(struct store *s, const char *rcpt, time_t now,
-    int limit)
+    int limit, char **cause)
 {
 	/* Two seeks in covering indexes, however many replies there are:
 	 * the newest reply's number minus that of the first in the hour. */
@@ -186,7 +186,7 @@ outbox_recent_replies(struct store *s, const char *rcpt, time_t now,
 
 	sqlite3_bind_text(st, 1, rcpt, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now - 3600);
-	if ((r = store_row(st, NULL)) > 0)
+	if ((r = store_row(st, cause)) > 0)
 		n = sqlite3_column_int(st, 0);	/* NULL: none in the hour */
 	store_done(st);
 	if (r < 0)

@@ -51,9 +51,9 @@ int outbox_queue(struct store *, const struct config *,
     const char *cause_key, time_t now, char **cause);
 
 /* Replies queued to rcpt within the hour before now, counted up to
- * limit; -1 when the store failed (logged). */
+ * limit; -1 with *cause when the store failed. */
 int outbox_recent_replies(struct store *, const char *rcpt, time_t now,
-    int limit);
+    int limit, char **cause);
 
 /* After a restart: mail left delivering was taken by the server. */
 int outbox_recover(struct store *, char **cause);

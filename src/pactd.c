@@ -335,11 +335,15 @@ run_page(struct pact *p)
 	struct strv failed = { 0 };
 	char *stamp, *old, *cause = NULL;
 
-	if (last == p->rendered)
+	if (last < 0 || last == p->rendered)
+		return;	/* a failed read was logged: the next pass */
+	if (store_meta_get(p->store, "page_rendered", &old, &cause) < 0) {
+		log_warnx("page: %s", cause);
+		free(cause);
 		return;
+	}
 	stamp = xasprintf("%lld %s %s %s", last, p->conf->default_language,
 	    p->conf->templates, p->conf->output_dir);
-	old = store_meta_get(p->store, "page_rendered");
 	if (old != NULL && strcmp(old, stamp) == 0 && page_present(p->conf))
 		p->rendered = last;
 	else if (page_render(p->conf, p->store, clock_now(), &failed) == 0) {

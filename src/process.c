@@ -67,19 +67,22 @@ message_key(const struct mail *m, const char *raw, size_t len)
 	return xasprintf("sha256:%s", hex);
 }
 
-/* The outcome of a message already processed, or -1. */
+/* Whether a message was processed before: 1 with its outcome in *o, 0,
+ * or -1 with *cause. A failed read is not "unseen": that would answer a
+ * message twice. */
 static int
-already_processed(struct store *s, const char *key)
+already_processed(struct store *s, const char *key, enum outcome *o,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT outcome FROM processed "
 	    "WHERE msgkey = ?");
-	int o = -1;
+	int r;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		o = outcome_parse((const char *)sqlite3_column_text(st, 0));
+	if ((r = store_row(st, cause)) > 0)
+		*o = outcome_parse((const char *)sqlite3_column_text(st, 0));
 	store_done(st);
-	return o;
+	return r;
 }
 
 static int
@@ -126,9 +129,12 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
     char **cause)
 {
 	struct notice n;
+	int recent;
 
-	if (outbox_recent_replies(p->store, addr, now,
-	    p->conf->reply_rate_per_hour) >= p->conf->reply_rate_per_hour) {
+	if ((recent = outbox_recent_replies(p->store, addr, now,
+	    p->conf->reply_rate_per_hour, cause)) < 0)
+		return -1;
+	if (recent >= p->conf->reply_rate_per_hour) {
 		log_warnx("<%s>: no reply to %s: %d replies in the last hour",
 		    key, addr, p->conf->reply_rate_per_hour);
 		return audit_append(p->store, "reply suppressed", ref, key,
@@ -228,9 +234,10 @@ mail_problem(const struct submission *sub)
 	}
 }
 
-/* A ballot named only by its subject tag, in a reply without keyword. */
+/* A ballot named only by its subject tag, in a reply without keyword:
+ * 1, 0, or -1 with *cause. */
 static int
-names_ballot(struct pact *p, const struct submission *sub)
+names_ballot(struct pact *p, const struct submission *sub, char **cause)
 {
 	const char *tag = subject_ref_tag(&sub->subj);
 	sqlite3_stmt *st;
@@ -240,24 +247,29 @@ names_ballot(struct pact *p, const struct submission *sub)
 		return 0;
 	st = store_prepare(p->store, "SELECT 1 FROM ballots WHERE ref = ?");
 	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	found = store_row(st, cause);
 	store_done(st);
 	return found;
 }
 
-/* Which kind: the token's answer, else the subject keyword, else HELP. */
+/* Which kind: the token's answer, else the subject keyword, else HELP.
+ * NULL with *cause when the store failed. */
 static const struct kind *
-decide_kind(struct pact *p, struct submission *sub)
+decide_kind(struct pact *p, struct submission *sub, char **cause)
 {
 	const struct kind *k = NULL;
+	int r = 0;
 
 	if (sub->has_tok)
 		k = kind_named(sub->tok.kind == 'v' ? "vote" :
 		    sub->tok.kind == 'c' ? "comment" : "rsvp");
-	else if (rsvp_is_calendar_reply(p->store, sub->mail))
+	else if ((r = rsvp_is_calendar_reply(p->store, sub->mail,
+	    cause)) > 0)
 		k = kind_named("rsvp");
-	else if (names_ballot(p, sub))
+	else if (r == 0 && (r = names_ballot(p, sub, cause)) > 0)
 		k = kind_named("vote");
+	if (r < 0)
+		return NULL;
 	if (k == NULL)
 		k = kind_find(sub->subj.kw);
 	return k != NULL ? k : kind_find(KW_HELP);
@@ -279,10 +291,12 @@ static int
 decide_submission(struct pact *p, struct submission *sub,
     struct decision *d, char **cause)
 {
-	const struct kind *k = decide_kind(p, sub);
+	const struct kind *k = decide_kind(p, sub, cause);
 	struct answer ans;
 	int rc = -1;
 
+	if (k == NULL)
+		return -1;
 	memset(&ans, 0, sizeof ans);
 	ans.vars = tvars_new();
 	common_vars(p, sub, ans.vars);
@@ -447,7 +461,11 @@ decide(struct pact *p, const struct mail *m, const char *key,
 		return 0;
 	}
 	memset(&sub, 0, sizeof sub);
-	roster_lookup(p->conf, p->store, m->from_addr, &sub.from);
+	if (roster_lookup(p->conf, p->store, m->from_addr, &sub.from,
+	    cause) != 0) {
+		sender_free(&sub.from);
+		return -1;
+	}
 	if (sub.from.role == ROLE_NONE) {
 		sender_free(&sub.from);
 		return decide_stranger(p, m, key, d, now, cause);
@@ -466,8 +484,11 @@ decide(struct pact *p, const struct mail *m, const char *key,
 	body_fields(sub.newtext, &sub.fields);
 	sub.lang = sub.subj.lang ? sub.subj.lang : sub.from.lang ?
 	    sub.from.lang : p->conf->default_language;
-	sub.has_tok = token_find(p->conf, p->store, m, &sub.tok);
-	rc = decide_submission(p, &sub, d, cause);
+	if ((sub.has_tok = token_find(p->conf, p->store, m, &sub.tok,
+	    cause)) >= 0)
+		rc = decide_submission(p, &sub, d, cause);
+	else
+		rc = -1;
 	token_free(&sub.tok);
 	subject_free(&sub.subj);
 	fields_free(&sub.fields);
@@ -485,7 +506,8 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 	struct decision d;
 	time_t now = clock_now();
 	char *key = message_key(m, raw, len);
-	int seen, rc = -1;
+	enum outcome seen;
+	int rc = -1, r;
 
 	memset(&d, 0, sizeof d);
 	if (m != NULL && toobig && m->problem == NULL) {
@@ -494,7 +516,9 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 		m->limit = MAIL_LIMIT_SIZE;
 		m->limit_value = c->max_message_bytes;
 	}
-	if ((seen = already_processed(p->store, key)) >= 0) {
+	if ((r = already_processed(p->store, key, &seen, cause)) < 0)
+		goto out;
+	if (r > 0) {
 		log_info("<%s>: already processed (%s)", key,
 		    outcome_names[seen]);
 		*folder = outcome_folder(c, seen);

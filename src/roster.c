@@ -37,12 +37,14 @@ group_find(const struct person *v, size_t n, const char *addr)
 	return NULL;
 }
 
-/* Active associate members' contacts live in the database. */
+/* Active associate members' contacts live in the database: 1 when addr
+ * is one, 0, or -1 with *cause. */
 static int
-roster_associate(struct store *s, const char *addr, struct sender *who)
+roster_associate(struct store *s, const char *addr, struct sender *who,
+    char **cause)
 {
 	sqlite3_stmt *st;
-	int found = 0;
+	int found;
 
 	if (s == NULL)
 		return 0;
@@ -51,28 +53,28 @@ roster_associate(struct store *s, const char *addr, struct sender *who)
 	    &st, NULL) != SQLITE_OK)
 		return 0;	/* no such table yet */
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((found = store_row(st, cause)) > 0) {
 		who->associate_ref = store_col(st, 0);
 		who->org = store_col(st, 1);
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			who->name = store_col(st, 2);
-		found = 1;
 	}
 	store_done(st);
 	return found;
 }
 
-void
+int
 roster_lookup(const struct config *c, struct store *s, const char *addr,
-    struct sender *who)
+    struct sender *who, char **cause)
 {
 	const struct roster *r = &c->roster;
 	const struct person *p;
+	int found;
 
 	memset(who, 0, sizeof *who);
 	who->addr = addr;
 	if (addr == NULL)
-		return;
+		return 0;
 	for (size_t i = 0; i < r->nparties; i++) {
 		const struct party *pt = &r->parties[i];
 
@@ -82,7 +84,7 @@ roster_lookup(const struct config *c, struct store *s, const char *addr,
 			who->org = xstrdup(pt->name);
 			who->name = p->name ? xstrdup(p->name) : NULL;
 			who->lang = pt->lang;
-			return;
+			return 0;
 		}
 	}
 	if ((p = group_find(r->secretariat.members, r->secretariat.nmembers,
@@ -92,17 +94,18 @@ roster_lookup(const struct config *c, struct store *s, const char *addr,
 		    NULL;
 		who->name = p->name ? xstrdup(p->name) : NULL;
 		who->lang = r->secretariat.lang;
-		return;
+		return 0;
 	}
 	if ((p = group_find(r->advisory.members, r->advisory.nmembers, addr))) {
 		who->role = ROLE_ADVISORY;
 		who->org = r->advisory.name ? xstrdup(r->advisory.name) : NULL;
 		who->name = p->name ? xstrdup(p->name) : NULL;
 		who->lang = r->advisory.lang;
-		return;
+		return 0;
 	}
-	if (roster_associate(s, addr, who))
+	if ((found = roster_associate(s, addr, who, cause)) > 0)
 		who->role = ROLE_ASSOCIATE;
+	return found < 0 ? -1 : 0;
 }
 
 void

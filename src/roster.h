@@ -20,9 +20,10 @@ struct sender {
 };
 
 /* Look up an address in the roster and among active associates. A
- * person who is both a delegate and in another group is a delegate. */
-void roster_lookup(const struct config *, struct store *, const char *addr,
-    struct sender *);
+ * person who is both a delegate and in another group is a delegate. -1
+ * with *cause when the store failed: who is then nobody. */
+int roster_lookup(const struct config *, struct store *, const char *addr,
+    struct sender *, char **cause);
 void sender_free(struct sender *);
 
 const char *role_name(enum role);

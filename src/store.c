@@ -260,25 +260,28 @@ store_error(struct store *s)
 	    why ? why : "", why ? ")" : "");
 }
 
+/* The schema's version, or -1 with *cause. */
 static int
-store_version(struct store *s)
+store_version(struct store *s, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "PRAGMA user_version");
-	int v = 0;
+	int v, r;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		v = sqlite3_column_int(st, 0);
 	store_done(st);
-	return v;
+	return r < 0 ? -1 : r > 0 ? v : 0;
 }
 
 /* Bring the schema up to date, one transaction a step. */
 static int
 store_migrate(struct store *s, char **cause)
 {
-	int v = store_version(s);
+	int v = store_version(s, cause);
 	char *sql;
 
+	if (v < 0)
+		return -1;
 	if (v > (int)nitems(migrations)) {
 		*cause = xasprintf("%s: schema version %d is newer than this "
 		    "pactd (%zu)", s->path, v, nitems(migrations));
@@ -306,9 +309,12 @@ store_migrate(struct store *s, char **cause)
 static int
 store_created(struct store *s, char **cause)
 {
-	char *v = store_meta_get(s, "created"), now[32];
-	int rc = 0;
+	char *v, now[32];
+	int rc;
 
+	if ((rc = store_meta_get(s, "created", &v, cause)) < 0)
+		return -1;
+	rc = 0;
 	if (v == NULL) {
 		snprintf(now, sizeof now, "%lld", (long long)clock_now());
 		rc = store_meta_set(s, "created", now, cause);
@@ -367,11 +373,16 @@ store_open(const char *path, int readonly, char **cause)
 		store_close(s);
 		return NULL;
 	}
-	if (readonly && store_version(s) == 0) {
-		*cause = xasprintf("%s: not a pactd database (run pactd "
-		    "first)", path);
-		store_close(s);
-		return NULL;
+	if (readonly) {
+		int v = store_version(s, cause);
+
+		if (v == 0)
+			*cause = xasprintf("%s: not a pactd database (run "
+			    "pactd first)", path);
+		if (v <= 0) {
+			store_close(s);
+			return NULL;
+		}
 	}
 	return s;
 }
@@ -448,18 +459,20 @@ store_col(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
-char *
-store_meta_get(struct store *s, const char *key)
+int
+store_meta_get(struct store *s, const char *key, char **value,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s,
 	    "SELECT value FROM meta WHERE key = ?");
-	char *v = NULL;
+	int r;
 
+	*value = NULL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = store_col(st, 0);
+	if ((r = store_row(st, cause)) > 0)
+		*value = store_col(st, 0);
 	store_done(st);
-	return v;
+	return r;
 }
 
 int
@@ -479,17 +492,20 @@ store_next_ref(struct store *s, time_t now, char **cause)
 {
 	struct tm tm;
 	sqlite3_stmt *st;
-	int n = 0;
+	int n = 0, r;
 
 	gmtime_r(&now, &tm);
 	st = store_prepare(s, "INSERT INTO refseq(year, last) VALUES(?, 1) "
 	    "ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last");
 	sqlite3_bind_int(st, 1, tm.tm_year + 1900);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		n = sqlite3_column_int(st, 0);
 	store_done(st);
+	if (r < 0)
+		return NULL;
 	if (n == 0) {
-		*cause = xasprintf("%s: %s", s->path, sqlite3_errmsg(s->db));
+		*cause = xasprintf("%s: no reference for %d", s->path,
+		    tm.tm_year + 1900);
 		return NULL;
 	}
 	return xasprintf("PAGT-%04d-%04d", tm.tm_year + 1900, n);

@@ -48,8 +48,10 @@ int store_row(sqlite3_stmt *, char **cause);
 int store_exec_stmt(struct store *, sqlite3_stmt *, char **cause);
 int store_exec(struct store *, const char *sql, char **cause);
 
-/* meta key/value. */
-char *store_meta_get(struct store *, const char *key);
+/* meta key/value: 1 with the owned value in *value, 0 when the key is
+ * not set (*value NULL), -1 with *cause. */
+int store_meta_get(struct store *, const char *key, char **value,
+    char **cause);
 int store_meta_set(struct store *, const char *key, const char *value,
     char **cause);
 

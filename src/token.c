@@ -47,18 +47,20 @@ is_b32(int c)
 	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
 }
 
-/* Look a candidate word up; 1 and *t filled when it is a token. */
+/* Look a candidate word up; 1 and *t filled when it is a token, 0 when
+ * not, -1 with *cause. */
 static int
-token_lookup(struct store *s, char kind, const char *word, struct token *t)
+token_lookup(struct store *s, char kind, const char *word, struct token *t,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT ref, party, addr FROM "
 	    "tokens WHERE token = ? AND kind = ?");
 	char k[2] = { kind, '\0' };
-	int found = 0;
+	int found;
 
 	sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((found = store_row(st, cause)) > 0) {
 		memset(t, 0, sizeof *t);
 		t->kind = kind;
 		memcpy(t->word, word, TOKEN_CHARS + 1);
@@ -67,16 +69,18 @@ token_lookup(struct store *s, char kind, const char *word, struct token *t)
 			t->party = store_col(st, 1);
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			t->addr = store_col(st, 2);
-		found = 1;
 	}
 	store_done(st);
 	return found;
 }
 
-/* The first "K-WORD" in text that names a token. */
+/* The first "K-WORD" in text that names a token: 1, 0, or -1. */
 static int
-token_scan(struct store *s, const char *text, struct token *t)
+token_scan(struct store *s, const char *text, struct token *t,
+    char **cause)
 {
+	int r;
+
 	if (text == NULL)
 		return 0;
 	for (const char *p = text; (p = strpbrk(p, "vcmVCM")) != NULL; p++) {
@@ -91,8 +95,9 @@ token_scan(struct store *s, const char *text, struct token *t)
 		if (i != TOKEN_CHARS || isalnum((unsigned char)p[2 + i]))
 			continue;
 		word[i] = '\0';
-		if (token_lookup(s, (char)tolower((unsigned char)*p), word, t))
-			return 1;
+		if ((r = token_lookup(s, (char)tolower((unsigned char)*p), word,
+		    t, cause)) != 0)
+			return r;
 	}
 	return 0;
 }
@@ -100,7 +105,7 @@ token_scan(struct store *s, const char *text, struct token *t)
 /* A recipient "pagt+v-TOKEN@domain" of the pact's own address. */
 static int
 token_in_recipients(const struct config *c, struct store *s,
-    const struct mail *m, struct token *t)
+    const struct mail *m, struct token *t, char **cause)
 {
 	const char *at = strchr(c->address, '@');
 	size_t local = at - c->address, sep = strlen(c->subaddress_separator);
@@ -113,21 +118,24 @@ token_in_recipients(const struct config *c, struct store *s,
 		    strncmp(r + local, c->subaddress_separator, sep) != 0)
 			continue;
 		char *detail = xstrndup(r + local + sep, rat - r - local - sep);
-		int found = token_scan(s, detail, t);
+		int found = token_scan(s, detail, t, cause);
 
 		free(detail);
-		if (found)
-			return 1;
+		if (found != 0)
+			return found;
 	}
 	return 0;
 }
 
 int
 token_find(const struct config *c, struct store *s, const struct mail *m,
-    struct token *t)
+    struct token *t, char **cause)
 {
-	return token_in_recipients(c, s, m, t) ||
-	    token_scan(s, m->in_reply_to, t) ||
-	    token_scan(s, m->references, t) ||
-	    token_scan(s, m->text, t);
+	int r;
+
+	if ((r = token_in_recipients(c, s, m, t, cause)) == 0 &&
+	    (r = token_scan(s, m->in_reply_to, t, cause)) == 0 &&
+	    (r = token_scan(s, m->references, t, cause)) == 0)
+		r = token_scan(s, m->text, t, cause);
+	return r;
 }

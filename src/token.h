@@ -23,9 +23,10 @@ int token_issue(struct store *, char kind, const char *ref,
     const char *party, const char *addr, struct token *, char **cause);
 
 /* Find the token a reply carries: in a recipient's subaddress, then
- * In-Reply-To, References, then the quoted text. 1 when found. */
+ * In-Reply-To, References, then the quoted text. 1 when found, 0 when
+ * not, -1 with *cause when the store failed. */
 int token_find(const struct config *, struct store *, const struct mail *,
-    struct token *);
+    struct token *, char **cause);
 
 void token_free(struct token *);
 
