@@ -10,16 +10,21 @@
 #include "subject.h"
 #include "util.h"
 
-/* Which status: the token's, the År/Year field's, or the one open. */
-static char *
-comment_status(struct submission *sub, struct answer *ans)
+/* Which status: the token's, the År/Year field's, or the one open, into
+ * *refp (NULL with a problem when none); -1 with *cause. */
+static int
+comment_status(struct submission *sub, struct answer *ans, char **refp,
+    char **cause)
 {
 	const char *year = sub->fields.f[F_YEAR].value;
 	sqlite3_stmt *st;
 	char *ref = NULL;
+	int r;
 
-	if (sub->has_tok && sub->tok.kind == 'c')
-		return xstrdup(sub->tok.ref);
+	if (sub->has_tok && sub->tok.kind == 'c') {
+		*refp = xstrdup(sub->tok.ref);
+		return 0;
+	}
 	if (year != NULL) {
 		st = store_prepare(sub->pact->store, "SELECT ref FROM statuses "
 		    "WHERE year = ?");
@@ -27,9 +32,11 @@ comment_status(struct submission *sub, struct answer *ans)
 	} else
 		st = store_prepare(sub->pact->store, "SELECT ref FROM statuses "
 		    "WHERE published IS NULL ORDER BY submitted DESC LIMIT 1");
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		ref = store_col(st, 0);
 	store_done(st);
+	if (r < 0)
+		return -1;
 	if (ref == NULL && year != NULL)
 		kind_problem(ans, tr(sub, "der er ingen årsstatus for %s",
 		    "there is no annual status for %s"), year);
@@ -37,7 +44,8 @@ comment_status(struct submission *sub, struct answer *ans)
 		kind_problem(ans, tr(sub, "der er ingen åben høring at "
 		    "kommentere", "there is no open consultation to comment "
 		    "on"));
-	return ref;
+	*refp = ref;
+	return 0;
 }
 
 /* The new text without the År/Year line. */
@@ -90,20 +98,24 @@ comment_insert(struct submission *sub, const char *status,
 	    sub->from.name ? sub->from.name : "advisory board member", cause);
 }
 
-/* Whether the status's consultation is still open; a problem if not. */
+/* Whether the status's consultation is still open; a problem if not; -1
+ * with *cause. */
 static int
-comment_open(struct submission *sub, struct answer *ans, const char *ref)
+comment_open(struct submission *sub, struct answer *ans, const char *ref,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT published, "
 	    "year FROM statuses WHERE ref = ?");
-	int open = 0;
+	int open = 0, r;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		open = sqlite3_column_type(st, 0) == SQLITE_NULL;
 		tvars_setf(ans->vars, "year", "%d", sqlite3_column_int(st, 1));
 	}
 	store_done(st);
+	if (r < 0)
+		return -1;
 	if (!open)
 		kind_problem(ans, tr(sub, "høringen om %s er lukket", "the "
 		    "consultation on %s is closed"), ref);
@@ -113,11 +125,17 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref)
 int
 kind_comment(struct submission *sub, struct answer *ans, char **cause)
 {
-	char *status = comment_status(sub, ans);
-	char *text = comment_text(sub->newtext);
-	int open, rc = 0;
+	char *status, *text;
+	int open = 0, rc = 0;
 
-	open = status != NULL && comment_open(sub, ans, status);
+	if (comment_status(sub, ans, &status, cause) != 0)
+		return -1;
+	if (status != NULL && (open = comment_open(sub, ans, status,
+	    cause)) < 0) {
+		free(status);
+		return -1;
+	}
+	text = comment_text(sub->newtext);
 	if (*str_trim(text) == '\0')
 		kind_problem(ans, tr(sub, "kommentaren er tom", "the comment is "
 		    "empty"));

@@ -6,18 +6,19 @@
 #include "kind.h"
 #include "util.h"
 
+/* The party's next version, or -1 with *cause. */
 static int
-declaration_version(struct store *s, const char *party)
+declaration_version(struct store *s, const char *party, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT coalesce(max(version), 0) "
 	    "+ 1 FROM declarations WHERE party = ?");
-	int v = 1;
+	int v = 1, r;
 
 	sqlite3_bind_text(st, 1, party, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		v = sqlite3_column_int(st, 0);
 	store_done(st);
-	return v;
+	return r < 0 ? -1 : v;
 }
 
 static int
@@ -55,7 +56,9 @@ kind_declaration(struct submission *sub, struct answer *ans, char **cause)
 		return 0;
 	if (kind_new_ref(sub, ans, cause) != 0)
 		return -1;
-	version = declaration_version(sub->pact->store, sub->from.party->id);
+	if ((version = declaration_version(sub->pact->store,
+	    sub->from.party->id, cause)) < 0)
+		return -1;
 	joined = list_join(objectives);
 	detail = xasprintf("%s, version %d", sub->from.party->name, version);
 	rc = declaration_insert(sub, ans->ref, version, motivation, joined,

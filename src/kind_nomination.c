@@ -116,29 +116,34 @@ check_principles(struct submission *sub, struct answer *ans)
 		    "\"Principles: yes\" (not \"%s\")"), v);
 }
 
-/* An open ballot or an active member with the same CVR number. */
-static void
+/* An open ballot or an active member with the same CVR number: a
+ * problem; -1 with *cause when the store failed. */
+static int
 check_duplicate(struct submission *sub, struct answer *ans,
-    const struct nominee *nm)
+    const struct nominee *nm, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT n.ref FROM "
 	    "nominations n JOIN ballots b ON b.ref = n.ref WHERE n.cvr = ? AND "
 	    "b.state = 'open'");
+	int r;
 
 	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		kind_problem(ans, tr(sub, "der er allerede en åben indstilling "
 		    "for CVR %s: %s", "there already is an open nomination for "
 		    "CVR %s: %s"), nm->cvr, sqlite3_column_text(st, 0));
 	store_done(st);
+	if (r < 0)
+		return -1;
 	st = store_prepare(sub->pact->store, "SELECT ref FROM associates "
 	    "WHERE cvr = ? AND state = 'active'");
 	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		kind_problem(ans, tr(sub, "CVR %s er allerede associeret medlem "
 		    "(%s)", "CVR %s already is an associate member (%s)"),
 		    nm->cvr, sqlite3_column_text(st, 0));
 	store_done(st);
+	return r < 0 ? -1 : 0;
 }
 
 static int
@@ -184,8 +189,8 @@ kind_nomination(struct submission *sub, struct answer *ans, char **cause)
 	check_principles(sub, ans);
 	nm.initiatives = kind_require_list(sub, ans, F_INITIATIVES);
 	nm.fit = kind_require(sub, ans, F_FIT);
-	if (ans->problems.n == 0)
-		check_duplicate(sub, ans, &nm);
+	if (ans->problems.n == 0 && check_duplicate(sub, ans, &nm, cause) != 0)
+		goto out;
 	if (ans->problems.n > 0) {
 		rc = 0;
 		goto out;

@@ -71,19 +71,22 @@ status_check(struct submission *sub, struct answer *ans, struct status *st)
 		    "missing (or attach the status as a PDF)"));
 }
 
-/* A status for the year already exists. */
-static void
-status_duplicate(struct submission *sub, struct answer *ans, int year)
+/* A status for the year already exists: a problem; -1 with *cause. */
+static int
+status_duplicate(struct submission *sub, struct answer *ans, int year,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT ref FROM "
 	    "statuses WHERE year = ?");
+	int r;
 
 	sqlite3_bind_int(st, 1, year);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		kind_problem(ans, tr(sub, "der er allerede en årsstatus for %d: "
 		    "%s", "there already is an annual status for %d: %s"),
 		    year, sqlite3_column_text(st, 0));
 	store_done(st);
+	return r < 0 ? -1 : 0;
 }
 
 /* Keep the PDF beside the database, written whole or not at all. */
@@ -120,8 +123,9 @@ kind_status(struct submission *sub, struct answer *ans, char **cause)
 	int rc = -1;
 
 	status_check(sub, ans, &st);
-	if (ans->problems.n == 0)
-		status_duplicate(sub, ans, st.year);
+	if (ans->problems.n == 0 && status_duplicate(sub, ans, st.year,
+	    cause) != 0)
+		return -1;
 	if (ans->problems.n > 0)
 		return 0;
 	if (kind_new_ref(sub, ans, cause) != 0 || (st.pdf != NULL &&

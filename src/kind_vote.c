@@ -83,8 +83,10 @@ vote_record(struct submission *sub, const char *ref, enum vote_word w,
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sub->from.party->id, -1, SQLITE_STATIC);
-	*replaced = sqlite3_step(st) == SQLITE_ROW;
+	*replaced = store_row(st, cause);
 	store_done(st);
+	if (*replaced < 0)
+		return -1;
 	st = store_prepare(s, "INSERT INTO votes(ref, party, vote, voter, at, "
 	    "msgkey) VALUES(?,?,?,?,?,?) ON CONFLICT(ref, party) DO UPDATE SET "
 	    "vote = excluded.vote, voter = excluded.voter, at = excluded.at, "
@@ -104,20 +106,22 @@ vote_record(struct submission *sub, const char *ref, enum vote_word w,
 	return rc;
 }
 
-/* The ballot's state, or -1 when there is no such ballot. */
+/* The ballot's state in *state: 1, 0 when there is no such ballot, or
+ * -1 with *cause; a failed read is not "no ballot". */
 static int
-vote_ballot_state(struct submission *sub, const char *ref)
+vote_ballot_state(struct submission *sub, const char *ref, int *state,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT state FROM "
 	    "ballots WHERE ref = ?");
-	int s = -1;
+	int r;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s = ballot_state_parse((const char *)sqlite3_column_text(st,
-		    0));
+	if ((r = store_row(st, cause)) > 0)
+		*state = ballot_state_parse((const char *)
+		    sqlite3_column_text(st, 0));
 	store_done(st);
-	return s;
+	return r;
 }
 
 int
@@ -125,9 +129,12 @@ kind_vote(struct submission *sub, struct answer *ans, char **cause)
 {
 	const char *ref = vote_ballot(sub);
 	enum vote_word w;
-	int state, replaced;
+	int state = -1, replaced, r = 0;
 
-	if (ref == NULL || (state = vote_ballot_state(sub, ref)) < 0) {
+	if (ref != NULL && (r = vote_ballot_state(sub, ref, &state,
+	    cause)) < 0)
+		return -1;
+	if (r == 0 || state < 0) {
 		kind_problem(ans, tr(sub, "der er ingen afstemning %s", "there "
 		    "is no ballot %s"), ref ? ref : "");
 		return 0;

@@ -7,28 +7,35 @@
 #include "member.h"
 #include "util.h"
 
-/* The active associate the secretariat names in "Organisation". */
-static char *
-withdrawal_named(struct submission *sub, struct answer *ans)
+/* The active associate the secretariat names in "Organisation", into
+ * *refp (NULL with a problem when none); -1 with *cause. */
+static int
+withdrawal_named(struct submission *sub, struct answer *ans, char **refp,
+    char **cause)
 {
 	const char *org = kind_require(sub, ans, F_ORGANISATION);
 	sqlite3_stmt *st;
 	char *ref = NULL;
+	int r;
 
+	*refp = NULL;
 	if (org == NULL)
-		return NULL;
+		return 0;
 	st = store_prepare(sub->pact->store, "SELECT ref FROM associates WHERE "
 	    "state = 'active' AND (organisation = ? COLLATE NOCASE OR ref = ? "
 	    "COLLATE NOCASE)");
 	sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, org, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		ref = store_col(st, 0);
 	store_done(st);
+	if (r < 0)
+		return -1;
 	if (ref == NULL)
 		kind_problem(ans, tr(sub, "\"%s\" er ikke et aktivt associeret "
 		    "medlem", "\"%s\" is not an active associate member"), org);
-	return ref;
+	*refp = ref;
+	return 0;
 }
 
 int
@@ -36,10 +43,13 @@ kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *ref;
 	sqlite3_stmt *st;
+	int r;
 
 	if (sub->from.role == ROLE_ASSOCIATE)
 		ref = xstrdup(sub->from.associate_ref);
-	else if ((ref = withdrawal_named(sub, ans)) == NULL)
+	else if (withdrawal_named(sub, ans, &ref, cause) != 0)
+		return -1;
+	if (ref == NULL)
 		return 0;
 	if (ans->problems.n > 0) {
 		free(ref);
@@ -48,11 +58,11 @@ kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 	st = store_prepare(sub->pact->store, "SELECT organisation FROM "
 	    "associates WHERE ref = ?");
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((r = store_row(st, cause)) > 0)
 		tvars_set(ans->vars, "organisation",
 		    (const char *)sqlite3_column_text(st, 0));
 	store_done(st);
-	if (member_withdraw(sub->pact, ref, sub->now, cause) != 0) {
+	if (r < 0 || member_withdraw(sub->pact, ref, sub->now, cause) != 0) {
 		free(ref);
 		return -1;
 	}
