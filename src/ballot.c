@@ -58,16 +58,18 @@ ballot_rule(int majority, int quorum, const struct tally *t,
 	return t->yes > t->no ? BALLOT_APPROVED : BALLOT_REJECTED;
 }
 
-void
-ballot_tally(struct store *s, const char *ref, int nparties, struct tally *t)
+int
+ballot_tally(struct store *s, const char *ref, int nparties, struct tally *t,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT vote, count(*) FROM votes "
 	    "WHERE ref = ? GROUP BY vote");
+	int r;
 
 	memset(t, 0, sizeof *t);
 	t->parties = nparties;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, cause)) > 0) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		int n = sqlite3_column_int(st, 1);
 
@@ -80,6 +82,7 @@ ballot_tally(struct store *s, const char *ref, int nparties, struct tally *t)
 		t->voted += n;
 	}
 	store_done(st);
+	return r;
 }
 
 /* A party's name from its id in the roster. */
@@ -92,17 +95,18 @@ party_name(const struct config *c, const char *id)
 	return id;
 }
 
-/* Each party's vote (or none) as a list for result mails. */
-static void
+/* Each party's vote (or none) as a list for result mails; -1 with
+ * *cause. */
+static int
 ballot_votes_vars(struct pact *p, const char *ref, const char *lang,
-    struct tvars *v)
+    struct tvars *v, char **cause)
 {
 	const struct config *c = p->conf;
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT vote FROM votes "
 	    "WHERE ref = ? AND party = ?");
-	int en = strcmp(lang, "en") == 0;
+	int en = strcmp(lang, "en") == 0, r = 0;
 
-	for (size_t i = 0; i < c->roster.nparties; i++) {
+	for (size_t i = 0; r >= 0 && i < c->roster.nparties; i++) {
 		struct tvars *item = tvars_add_item(v, "votes");
 		const char *word = en ? "did not vote" : "stemte ikke";
 
@@ -110,7 +114,7 @@ ballot_votes_vars(struct pact *p, const char *ref, const char *lang,
 		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->roster.parties[i].id, -1,
 		    SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if ((r = store_row(st, cause)) > 0) {
 			const char *w = (const char *)sqlite3_column_text(st,
 			    0);
 
@@ -125,6 +129,7 @@ ballot_votes_vars(struct pact *p, const char *ref, const char *lang,
 		tvars_set(item, "vote", word);
 	}
 	store_done(st);
+	return r < 0 ? -1 : 0;
 }
 
 /* "Name <address>", or the address when the nomination gave no name. */
@@ -140,9 +145,9 @@ ballot_contact(sqlite3_stmt *st, struct tvars *v)
 		tvars_set(v, "contact", addr);
 }
 
-void
+int
 ballot_vars(struct pact *p, const char *ref, const char *lang,
-    struct tvars *v)
+    struct tvars *v, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT n.organisation, "
 	    "n.type, n.cvr, n.contact_name, n.party, n.dialogue, "
@@ -151,12 +156,13 @@ ballot_vars(struct pact *p, const char *ref, const char *lang,
 	    "JOIN ballots b ON b.ref = n.ref WHERE n.ref = ?");
 	struct tally t;
 	char when[64];
+	int r;
 
 	tvars_set(v, "ref", ref);
 	if (p->conf->majority == MAJORITY_ABSOLUTE)
 		tvars_set(v, "absolute", "yes");
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		const char *type = (const char *)sqlite3_column_text(st, 1);
 		char *inits = store_col(st, 6), *save = NULL;
 
@@ -185,12 +191,14 @@ ballot_vars(struct pact *p, const char *ref, const char *lang,
 		    (const char *)sqlite3_column_text(st, 9), "yes");
 	}
 	store_done(st);
-	ballot_tally(p->store, ref, (int)p->conf->roster.nparties, &t);
+	if (r < 0 || ballot_tally(p->store, ref,
+	    (int)p->conf->roster.nparties, &t, cause) != 0)
+		return -1;
 	tvars_setf(v, "yes", "%d", t.yes);
 	tvars_setf(v, "no", "%d", t.no);
 	tvars_setf(v, "abstain", "%d", t.abstain);
 	tvars_setf(v, "not_voted", "%d", t.parties - t.voted);
-	ballot_votes_vars(p, ref, lang, v);
+	return ballot_votes_vars(p, ref, lang, v, cause);
 }
 
 /* One ballot mail (or reminder) to one delegate, carrying the token. */
@@ -209,7 +217,12 @@ ballot_mail(struct pact *p, const char *ref, const struct party *pt,
 	    domain);
 	int rc;
 
-	ballot_vars(p, ref, lang, v);
+	if (ballot_vars(p, ref, lang, v, cause) != 0) {
+		free(detail);
+		free(mid);
+		tvars_free(v);
+		return -1;
+	}
 	tvars_set(v, "token_line", detail);
 	tvars_set(v, "party", pt->name);
 	tvars_set(v, "name", d->name);
@@ -280,7 +293,10 @@ ballot_results(struct pact *p, const char *ref, time_t now, char **cause)
 			struct notice n;
 			int rc;
 
-			ballot_vars(p, ref, lang, v);
+			if (ballot_vars(p, ref, lang, v, cause) != 0) {
+				tvars_free(v);
+				return -1;
+			}
 			tvars_set(v, "name", pt->delegates[d].name);
 			memset(&n, 0, sizeof n);
 			n.to_addr = pt->delegates[d].addr;
@@ -314,15 +330,19 @@ ballot_settle(struct pact *p, const char *ref, time_t now, char **cause)
 	int rc;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = store_row(st, cause)) > 0) {
 		s = ballot_state_parse((const char *)sqlite3_column_text(st,
 		    0));
 		deadline = sqlite3_column_int64(st, 1);
 	}
 	store_done(st);
+	if (rc < 0)
+		return -1;
 	if (s != BALLOT_OPEN)
 		return 0;
-	ballot_tally(p->store, ref, (int)c->roster.nparties, &t);
+	if (ballot_tally(p->store, ref, (int)c->roster.nparties, &t,
+	    cause) != 0)
+		return -1;
 	s = ballot_rule(c->majority, c->quorum, &t, now >= deadline);
 	if (s == BALLOT_OPEN)
 		return 0;
@@ -352,7 +372,7 @@ ballot_remind(struct pact *p, const char *ref, time_t now, char **cause)
 	    "t WHERE t.kind = 'v' AND t.ref = ? AND t.party = ? AND NOT EXISTS "
 	    "(SELECT 1 FROM votes v WHERE v.ref = t.ref AND v.party = "
 	    "t.party)");
-	int rc = 0, n = 0;
+	int rc = 0, n = 0, r;
 
 	for (size_t i = 0; i < c->roster.nparties && rc == 0; i++) {
 		const struct party *pt = &c->roster.parties[i];
@@ -361,8 +381,10 @@ ballot_remind(struct pact *p, const char *ref, time_t now, char **cause)
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, pt->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW)
+		if ((r = store_row(st, cause)) <= 0) {
+			rc = r;
 			continue;
+		}
 		word = store_col(st, 0);
 		for (size_t d = 0; d < pt->ndelegates && rc == 0; d++)
 			rc = ballot_mail(p, ref, pt, d, word,
@@ -384,16 +406,18 @@ ballot_remind(struct pact *p, const char *ref, time_t now, char **cause)
 	    cause);
 }
 
-/* The refs of open ballots whose deadline or reminder is due. */
-static void
+/* The refs of open ballots whose deadline or reminder is due; -1 with
+ * *cause. */
+static int
 ballot_due(struct pact *p, time_t now, struct strv *close,
-    struct strv *remind)
+    struct strv *remind, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT ref, deadline, "
 	    "reminded FROM ballots WHERE state = 'open' ORDER BY ref");
 	time_t before = (time_t)p->conf->reminder_days * 86400;
+	int r;
 
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, cause)) > 0) {
 		time_t deadline = sqlite3_column_int64(st, 1);
 
 		if (now >= deadline)
@@ -405,15 +429,15 @@ ballot_due(struct pact *p, time_t now, struct strv *close,
 			    0));
 	}
 	store_done(st);
+	return r;
 }
 
 int
 ballot_timers(struct pact *p, time_t now, char **cause)
 {
 	struct strv close = { 0 }, remind = { 0 };
-	int rc = 0;
+	int rc = ballot_due(p, now, &close, &remind, cause);
 
-	ballot_due(p, now, &close, &remind);
 	for (size_t i = 0; i < close.n + remind.n && rc == 0; i++) {
 		int closing = i < close.n;
 		const char *ref = closing ? close.v[i] : remind.v[i - close.n];

@@ -32,8 +32,9 @@ enum ballot_state ballot_rule(int majority, int quorum, const struct tally *,
 const char *ballot_state_name(enum ballot_state);
 enum ballot_state ballot_state_parse(const char *);
 
-void ballot_tally(struct store *, const char *ref, int nparties,
-    struct tally *);
+/* Count the ballot's votes; -1 with *cause when the store failed. */
+int ballot_tally(struct store *, const char *ref, int nparties,
+    struct tally *, char **cause);
 
 /* Open the ballot for an accepted nomination and queue the ballot mails. */
 int ballot_open(struct pact *, const char *ref, time_t now, char **cause);
@@ -44,8 +45,9 @@ int ballot_settle(struct pact *, const char *ref, time_t now, char **cause);
 /* Deadlines and reminders that are due. */
 int ballot_timers(struct pact *, time_t now, char **cause);
 
-/* Variables describing a ballot (nominee, deadline, tally) for mails. */
-void ballot_vars(struct pact *, const char *ref, const char *lang,
-    struct tvars *);
+/* Variables describing a ballot (nominee, deadline, tally) for mails; -1
+ * with *cause when the store failed. */
+int ballot_vars(struct pact *, const char *ref, const char *lang,
+    struct tvars *, char **cause);
 
 #endif

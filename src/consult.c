@@ -21,18 +21,20 @@ consult_pdf_path(const struct config *c, const char *ref)
 	    c->database, ref);
 }
 
-/* The status's year, text and deadline as mail variables. */
-static void
+/* The status's year, text and deadline as mail variables; -1 with
+ * *cause. */
+static int
 consult_vars(struct pact *p, const char *ref, const char *lang,
-    struct tvars *v)
+    struct tvars *v, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT year, text, pdf, "
 	    "deadline FROM statuses WHERE ref = ?");
 	char when[64];
+	int r;
 
 	tvars_set(v, "ref", ref);
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		tvars_setf(v, "year", "%d", sqlite3_column_int(st, 0));
 		tvars_set(v, "status", (const char *)sqlite3_column_text(st,
 		    1));
@@ -46,6 +48,7 @@ consult_vars(struct pact *p, const char *ref, const char *lang,
 		tvars_set(v, "deadline", when);
 	}
 	store_done(st);
+	return r < 0 ? -1 : 0;
 }
 
 /* One consultation mail, carrying the member's token. */
@@ -64,7 +67,10 @@ consult_mail(struct pact *p, const char *ref, const struct person *m,
 		goto out;
 	detail = xasprintf("c-%s", t.word);
 	mid = xasprintf("c-%s.%s.1@%s", t.word, ref, domain);
-	consult_vars(p, ref, lang, v);
+	if (consult_vars(p, ref, lang, v, cause) != 0) {
+		token_free(&t);
+		goto out;
+	}
 	tvars_set(v, "token_line", detail);
 	tvars_set(v, "name", m->name);
 	memset(&n, 0, sizeof n);
@@ -116,11 +122,16 @@ consult_closed_mail(struct pact *p, const char *ref, time_t now,
 	int ncomments = 0, rc;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = store_row(st, cause)) > 0)
 		ncomments = sqlite3_column_int(st, 0);
 	store_done(st);
+	if (rc < 0)
+		return -1;
 	v = notice_vars(p);
-	consult_vars(p, ref, lang, v);
+	if (consult_vars(p, ref, lang, v, cause) != 0) {
+		tvars_free(v);
+		return -1;
+	}
 	tvars_setf(v, "comments", "%d", ncomments);
 	memset(&n, 0, sizeof n);
 	n.tmpl = "consultation-closed.txt";
@@ -156,10 +167,10 @@ consult_timers(struct pact *p, time_t now, char **cause)
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT ref FROM statuses "
 	    "WHERE published IS NULL AND deadline <= ? ORDER BY ref");
 	struct strv due = { 0 };
-	int rc = 0;
+	int rc;
 
 	sqlite3_bind_int64(st, 1, now);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((rc = store_row(st, cause)) > 0)
 		strv_add(&due, (const char *)sqlite3_column_text(st, 0));
 	store_done(st);
 	for (size_t i = 0; i < due.n && rc == 0; i++) {

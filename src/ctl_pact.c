@@ -57,6 +57,15 @@ ctl_finish(struct ctl *ctl, struct json *j, struct table *tb)
 	return CTL_OK;
 }
 
+/* A read failed (store_row said why): nothing half-listed is printed. */
+static int
+ctl_unread(struct json *j, struct table *tb)
+{
+	free(json_finish(j));
+	table_free(tb);
+	return CTL_FAIL;
+}
+
 /* A number as a cell. */
 static const char *
 num(char *buf, size_t len, long long n)
@@ -86,15 +95,17 @@ ctl_parties(struct ctl *ctl, int argc, char **argv)
 	struct table *t = table_new(head, nitems(head));
 	struct json j;
 	char v[16], n[16];
+	int row = 0;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	for (size_t i = 0; i < r->nparties; i++) {
+	for (size_t i = 0; row >= 0 && i < r->nparties; i++) {
 		const struct party *pt = &r->parties[i];
 
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, pt->id, -1, SQLITE_STATIC);
-		sqlite3_step(st);
+		if ((row = store_row(st, NULL)) < 0)
+			break;
 		json_obj_begin(&j, NULL);
 		json_str(&j, "id", pt->id);
 		json_str(&j, "name", pt->name);
@@ -111,7 +122,7 @@ ctl_parties(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, t);
+	return row < 0 ? ctl_unread(&j, t) : ctl_finish(ctl, &j, t);
 }
 
 int
@@ -126,10 +137,11 @@ ctl_members(struct ctl *ctl, int argc, char **argv)
 	struct table *t = table_new(head, nitems(head));
 	struct json j;
 	char at[40];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
 		json_str(&j, "ref", col(st, 0));
 		json_str(&j, "name", col(st, 1));
@@ -148,17 +160,21 @@ ctl_members(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, t);
+	return r < 0 ? ctl_unread(&j, t) : ctl_finish(ctl, &j, t);
 }
 
-/* One ballot's members of the JSON document (SPEC section 9). */
-static void
+/* One ballot's members of the JSON document (SPEC section 9); -1 when a
+ * read failed. */
+static int
 ballot_json(struct ctl *ctl, struct json *j, sqlite3_stmt *st, int votes)
 {
 	const char *ref = col(st, 0);
 	struct tally t;
+	int r;
 
-	ballot_tally(ctl->store, ref, (int)ctl->conf->roster.nparties, &t);
+	if (ballot_tally(ctl->store, ref, (int)ctl->conf->roster.nparties, &t,
+	    NULL) != 0)
+		return -1;
 	json_str(j, "ref", ref);
 	json_str(j, "organisation", col(st, 1));
 	json_str(j, "state", col(st, 2));
@@ -171,12 +187,12 @@ ballot_json(struct ctl *ctl, struct json *j, sqlite3_stmt *st, int votes)
 	json_time(j, "opened", st, 5);
 	json_time(j, "closed", st, 6);
 	if (!votes)
-		return;
+		return 0;
 	sqlite3_stmt *v = store_prepare(ctl->store, "SELECT party, vote, at "
 	    "FROM votes WHERE ref = ? ORDER BY at");
 	sqlite3_bind_text(v, 1, ref, -1, SQLITE_STATIC);
 	json_arr_begin(j, "votes");
-	while (sqlite3_step(v) == SQLITE_ROW) {
+	while ((r = store_row(v, NULL)) > 0) {
 		json_obj_begin(j, NULL);
 		json_str(j, "party", col(v, 0));
 		json_str(j, "vote", col(v, 1));
@@ -185,6 +201,7 @@ ballot_json(struct ctl *ctl, struct json *j, sqlite3_stmt *st, int votes)
 	}
 	json_arr_end(j);
 	store_done(v);
+	return r;
 }
 
 static const char ballot_sql[] = "SELECT b.ref, n.organisation, b.state, "
@@ -201,12 +218,16 @@ ctl_ballots(struct ctl *ctl, int argc, char **argv)
 	struct table *t = table_new(head, nitems(head));
 	struct json j;
 	char at[40];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
-		ballot_json(ctl, &j, st, 0);
+		if (ballot_json(ctl, &j, st, 0) != 0) {
+			r = -1;
+			break;
+		}
 		json_obj_end(&j);
 		table_add(t, (const char *const[]){ col(st, 0), col(st, 2),
 		    col(st, 1), when(at, sizeof at, st, 3) });
@@ -214,20 +235,25 @@ ctl_ballots(struct ctl *ctl, int argc, char **argv)
 	store_done(st);
 	free(sql);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, t);
+	return r < 0 ? ctl_unread(&j, t) : ctl_finish(ctl, &j, t);
 }
 
-/* One ballot for people: its fields, the tally, then each vote. */
-static void
+/* One ballot for people: its fields, the tally, then each vote; -1 when
+ * a read failed. */
+static int
 ballot_text(struct ctl *ctl, sqlite3_stmt *st, const char *ref)
 {
 	static const char *const head[] = { "PARTY", "VOTE", "AT" };
-	struct table *tb = table_new(head, nitems(head));
+	struct table *tb;
 	sqlite3_stmt *v;
 	struct tally t;
 	char at[40], *tally;
+	int r;
 
-	ballot_tally(ctl->store, ref, (int)ctl->conf->roster.nparties, &t);
+	if (ballot_tally(ctl->store, ref, (int)ctl->conf->roster.nparties, &t,
+	    NULL) != 0)
+		return -1;
+	tb = table_new(head, nitems(head));
 	ctl_field("ballot", ref);
 	ctl_field("admission of", col(st, 1));
 	ctl_field("state", col(st, 2));
@@ -239,13 +265,16 @@ ballot_text(struct ctl *ctl, sqlite3_stmt *st, const char *ref)
 	v = store_prepare(ctl->store, "SELECT party, vote, at FROM votes "
 	    "WHERE ref = ? ORDER BY at");
 	sqlite3_bind_text(v, 1, ref, -1, SQLITE_STATIC);
-	while (sqlite3_step(v) == SQLITE_ROW)
+	while ((r = store_row(v, NULL)) > 0)
 		table_add(tb, (const char *const[]){ col(v, 0), col(v, 1),
 		    when(at, sizeof at, v, 2) });
 	store_done(v);
-	printf("\n");
-	table_print(tb, stdout);
+	if (r == 0) {
+		printf("\n");
+		table_print(tb, stdout);
+	}
 	table_free(tb);
+	return r;
 }
 
 int
@@ -254,26 +283,30 @@ ctl_ballot(struct ctl *ctl, int argc, char **argv)
 	char *sql = xasprintf("%s WHERE b.ref = ?", ballot_sql);
 	sqlite3_stmt *st = store_prepare(ctl->store, sql);
 	struct json j;
+	int r;
 
 	free(sql);
 	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((r = store_row(st, NULL)) <= 0) {
 		store_done(st);
+		if (r < 0)
+			return CTL_FAIL;
 		fprintf(stderr, "pactctl: no ballot %s\n", argv[0]);
 		return CTL_DATAERR;
 	}
 	json_init(&j, 1);
 	json_obj_begin(&j, NULL);
-	ballot_json(ctl, &j, st, 1);
+	r = ballot_json(ctl, &j, st, 1);
 	json_obj_end(&j);
-	if (ctl->json)
+	if (ctl->json && r == 0)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		ballot_text(ctl, st, argv[0]);
+		if (r == 0)
+			r = ballot_text(ctl, st, argv[0]);
 	}
 	store_done(st);
-	return CTL_OK;
+	return r < 0 ? CTL_FAIL : CTL_OK;
 }
 
 int
@@ -287,10 +320,11 @@ ctl_declarations(struct ctl *ctl, int argc, char **argv)
 	struct table *t = table_new(head, nitems(head));
 	struct json j;
 	char v[16], at[40];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
 		json_str(&j, "ref", col(st, 0));
 		json_str(&j, "party", col(st, 1));
@@ -306,7 +340,7 @@ ctl_declarations(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, t);
+	return r < 0 ? ctl_unread(&j, t) : ctl_finish(ctl, &j, t);
 }
 
 int
@@ -320,10 +354,11 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 	struct table *t = table_new(head, nitems(head));
 	struct json j;
 	char at[40];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
 		json_str(&j, "ref", col(st, 0));
 		json_str(&j, "title", col(st, 1));
@@ -341,19 +376,21 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, t);
+	return r < 0 ? ctl_unread(&j, t) : ctl_finish(ctl, &j, t);
 }
 
-static void
+/* A status's comments as a JSON array; -1 when a read failed. */
+static int
 status_comments(struct ctl *ctl, struct json *j, const char *ref)
 {
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, by_name, "
 	    "by_addr, text, submitted FROM comments WHERE status_ref = ? "
 	    "ORDER BY submitted");
+	int r;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	json_arr_begin(j, "comments");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(j, NULL);
 		json_str(j, "ref", col(st, 0));
 		json_str(j, "by", col(st, 1) ? col(st, 1) : col(st, 2));
@@ -363,6 +400,7 @@ status_comments(struct ctl *ctl, struct json *j, const char *ref)
 	}
 	json_arr_end(j);
 	store_done(st);
+	return r;
 }
 
 int
@@ -377,10 +415,11 @@ ctl_statuses(struct ctl *ctl, int argc, char **argv)
 	struct table *t = table_new(head, nitems(head));
 	struct json j;
 	char y[16], n[16], at[40];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
 		json_str(&j, "ref", col(st, 0));
 		json_int(&j, "year", sqlite3_column_int(st, 1));
@@ -389,7 +428,10 @@ ctl_statuses(struct ctl *ctl, int argc, char **argv)
 		json_time(&j, "deadline", st, 4);
 		json_time(&j, "submitted", st, 5);
 		json_time(&j, "published", st, 6);
-		status_comments(ctl, &j, col(st, 0));
+		if (status_comments(ctl, &j, col(st, 0)) != 0) {
+			r = -1;
+			break;
+		}
 		json_obj_end(&j);
 		table_add(t, (const char *const[]){ col(st, 0),
 		    num(y, sizeof y, sqlite3_column_int(st, 1)),
@@ -400,5 +442,5 @@ ctl_statuses(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	return ctl_finish(ctl, &j, t);
+	return r < 0 ? ctl_unread(&j, t) : ctl_finish(ctl, &j, t);
 }

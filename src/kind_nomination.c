@@ -199,9 +199,9 @@ kind_nomination(struct submission *sub, struct answer *ans, char **cause)
 	    nomination_insert(sub, ans->ref, &nm, cause) != 0 ||
 	    audit_append(sub->pact->store, "nomination", ans->ref, sub->msgkey,
 	    nm.org, cause) != 0 ||
-	    ballot_open(sub->pact, ans->ref, sub->now, cause) != 0)
+	    ballot_open(sub->pact, ans->ref, sub->now, cause) != 0 ||
+	    ballot_vars(sub->pact, ans->ref, sub->lang, ans->vars, cause) != 0)
 		goto out;
-	ballot_vars(sub->pact, ans->ref, sub->lang, ans->vars);
 	tvars_set(ans->vars, "contact_addr", nm.contact.addr);
 	ans->verdict = VERDICT_ACCEPTED;
 	ans->template = "nomination-receipt.txt";

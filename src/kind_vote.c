@@ -145,9 +145,9 @@ kind_vote(struct submission *sub, struct answer *ans, char **cause)
 	if (state != BALLOT_OPEN) {
 		kind_problem(ans, tr(sub, "afstemningen %s er lukket", "the "
 		    "ballot %s is closed"), ref);
-		ballot_vars(sub->pact, ref, sub->lang, ans->vars);
 		ans->template = "vote-closed.txt";
-		return 0;
+		return ballot_vars(sub->pact, ref, sub->lang, ans->vars,
+		    cause);
 	}
 	w = vote_word(sub);
 	if (w == VOTE_NONE || w == VOTE_AMBIGUOUS) {
@@ -160,9 +160,9 @@ kind_vote(struct submission *sub, struct answer *ans, char **cause)
 		return 0;
 	}
 	if (vote_record(sub, ref, w, &replaced, cause) != 0 ||
-	    ballot_settle(sub->pact, ref, sub->now, cause) != 0)
+	    ballot_settle(sub->pact, ref, sub->now, cause) != 0 ||
+	    ballot_vars(sub->pact, ref, sub->lang, ans->vars, cause) != 0)
 		return -1;
-	ballot_vars(sub->pact, ref, sub->lang, ans->vars);
 	tvars_set(ans->vars, "party", sub->from.party->name);
 	tvars_set(ans->vars, "vote", strcmp(sub->lang, "en") == 0 ?
 	    vote_word_name(w) : w == VOTE_YES ? "ja" : w == VOTE_NO ? "nej" :

@@ -45,21 +45,21 @@ member_admit(struct pact *p, const char *ref, time_t now, char **cause)
 	    "contact_name, contact_addr, party, ? FROM nominations WHERE "
 	    "ref = ? RETURNING organisation, contact_addr, contact_name");
 	char *org = NULL, *addr = NULL, *name = NULL;
-	int rc = -1;
+	int rc = -1, r;
 
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		org = store_col(st, 0);
 		addr = store_col(st, 1);
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			name = store_col(st, 2);
 	}
-	if (store_done(st) != SQLITE_OK || org == NULL) {
-		*cause = xasprintf("%s: cannot admit: %s", ref,
-		    sqlite3_errmsg(p->store->db));
+	store_done(st);
+	if (r == 0)
+		*cause = xasprintf("%s: cannot admit: no such nomination", ref);
+	if (r <= 0)
 		goto out;
-	}
 	log_info("%s: %s admitted as an associate member", ref, org);
 	if (audit_append(p->store, "member admitted", ref, NULL, org,
 	    cause) != 0 ||
@@ -82,19 +82,20 @@ member_withdraw(struct pact *p, const char *ref, time_t now, char **cause)
 	    "state = 'withdrawn', withdrawn = ? WHERE ref = ? AND state = "
 	    "'active' RETURNING organisation, contact_addr");
 	char *org = NULL, *addr = NULL;
-	int rc = -1;
+	int rc = -1, r;
 
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = store_row(st, cause)) > 0) {
 		org = store_col(st, 0);
 		addr = store_col(st, 1);
 	}
-	if (store_done(st) != SQLITE_OK || org == NULL) {
-		*cause = xasprintf("%s: cannot withdraw: %s", ref,
-		    sqlite3_errmsg(p->store->db));
+	store_done(st);
+	if (r == 0)
+		*cause = xasprintf("%s: cannot withdraw: not an active member",
+		    ref);
+	if (r <= 0)
 		goto out;
-	}
 	log_info("%s: %s withdrew", ref, org);
 	if (audit_append(p->store, "member withdrawn", ref, NULL, org,
 	    cause) != 0)
