@@ -35,16 +35,17 @@ ctl_render(struct ctl *ctl, int argc, char **argv)
 	return CTL_OK;
 }
 
-/* One table as an array of objects, every column as it is stored. */
-static void
+/* One table as an array of objects, every column as it is stored; -1
+ * when a read failed. */
+static int
 export_table(struct ctl *ctl, struct json *j, const char *table)
 {
 	char *sql = xasprintf("SELECT * FROM %s", table);
 	sqlite3_stmt *st = store_prepare(ctl->store, sql);
-	int n = sqlite3_column_count(st);
+	int n = sqlite3_column_count(st), r;
 
 	json_arr_begin(j, table);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(j, NULL);
 		for (int i = 0; i < n; i++) {
 			const char *name = sqlite3_column_name(st, i);
@@ -66,6 +67,7 @@ export_table(struct ctl *ctl, struct json *j, const char *table)
 	json_arr_end(j);
 	store_done(st);
 	free(sql);
+	return r;
 }
 
 int
@@ -77,6 +79,7 @@ ctl_export(struct ctl *ctl, int argc, char **argv)
 	    "log" };
 	struct json j;
 	char now[32];
+	int r = 0;
 
 	clock_format_utc(clock_now(), now, sizeof now);
 	json_init(&j, 1);
@@ -84,10 +87,14 @@ ctl_export(struct ctl *ctl, int argc, char **argv)
 	json_str(&j, "name", ctl->conf->name);
 	json_str(&j, "exported", now);
 	store_exec(ctl->store, "BEGIN", &(char *){ NULL });
-	for (size_t i = 0; i < nitems(tables); i++)
-		export_table(ctl, &j, tables[i]);
+	for (size_t i = 0; r == 0 && i < nitems(tables); i++)
+		r = export_table(ctl, &j, tables[i]);
 	store_exec(ctl->store, "COMMIT", &(char *){ NULL });
 	json_obj_end(&j);
+	if (r < 0) {
+		free(json_finish(&j));
+		return CTL_FAIL;
+	}
 	ctl_print_json(&j);
 	return CTL_OK;
 }

@@ -47,16 +47,18 @@ struct kept {
 	size_t len;
 };
 
+/* The next such row after the one with id after: 1, 0, or -1 with
+ * *cause. */
 static int
-kept_next(struct ctl *ctl, long long after, struct kept *k)
+kept_next(struct ctl *ctl, long long after, struct kept *k, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, rcpt, "
 	    "state, ref, data FROM outbox WHERE id > ?1 AND length(data) > 0 "
 	    "ORDER BY id LIMIT 1");
-	int found = 0;
+	int found;
 
 	sqlite3_bind_int64(st, 1, after);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((found = store_row(st, cause)) > 0) {
 		k->id = sqlite3_column_int64(st, 0);
 		k->rcpt = store_col(st, 1);
 		k->state = store_col(st, 2);
@@ -64,7 +66,6 @@ kept_next(struct ctl *ctl, long long after, struct kept *k)
 		    store_col(st, 3);
 		k->len = sqlite3_column_bytes(st, 4);
 		k->data = xstrndup(sqlite3_column_blob(st, 4), k->len);
-		found = 1;
 	}
 	store_done(st);
 	return found;
@@ -86,7 +87,7 @@ forget_unsend(struct ctl *ctl, const struct kept *k, const char *why,
     char **cause)
 {
 	sqlite3_stmt *st = store_prepare(ctl->store, "UPDATE outbox SET "
-	    "state = 'failed', data = X'', last_error = ?2 WHERE id = ?1");
+	    "data = X'', last_error = ?2 WHERE id = ?1");
 	char *err = xasprintf("not sent: %s", why), *detail;
 	int rc;
 
@@ -94,6 +95,7 @@ forget_unsend(struct ctl *ctl, const struct kept *k, const char *why,
 	sqlite3_bind_text(st, 2, err, -1, SQLITE_STATIC);
 	detail = xasprintf("outbox %lld: %s", k->id, err);
 	rc = store_exec_stmt(ctl->store, st, cause) != 0 ||
+	    outbox_enter(ctl->store, k->id, OUTBOX_FAILED, cause) < 0 ||
 	    audit_append(ctl->store, "mail dropped", k->ref, NULL, detail,
 	    cause) != 0 ? -1 : 0;
 	if (rc == 0)
@@ -123,8 +125,7 @@ static int
 forget_mail(struct ctl *ctl, const struct kept *k, const char *addr,
     const struct strv *needles, char **cause)
 {
-	int queued = strcmp(k->state, "queued") == 0 ||
-	    strcmp(k->state, "sending") == 0, n, rc;
+	int queued = outbox_parse_state(k->state) == OUTBOX_QUEUED, n, rc;
 	char *red;
 
 	if (queued && strcasecmp(k->rcpt, addr) == 0)
@@ -153,7 +154,7 @@ forget_outbox(struct ctl *ctl, const char *addr, const struct strv *needles,
 	long long last = 0;
 	int rc = 0;
 
-	while (rc == 0 && kept_next(ctl, last, &k)) {
+	while (rc == 0 && (rc = kept_next(ctl, last, &k, cause)) > 0) {
 		last = k.id;
 		rc = forget_mail(ctl, &k, addr, needles, cause);
 		kept_free(&k);
@@ -173,17 +174,18 @@ column_hits(struct ctl *ctl, const char *table, const char *column,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(ctl->store->db, sql, -1, &st, NULL)) ==
+	if (sqlite3_prepare_v2(ctl->store->db, sql, -1, &st, NULL) ==
 	    SQLITE_OK) {
 		sqlite3_bind_text(st, 1, first, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = store_row(st, NULL)) > 0)
 			strv_addn(rowids, xasprintf("%lld",
 			    (long long)sqlite3_column_int64(st, 0)));
 		sqlite3_finalize(st);
-	}
+	} else
+		rc = -1;
 	free(first);
 	free(sql);
-	return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : -1;
+	return rc;
 }
 
 /* Redact one cell in place. */
@@ -199,7 +201,7 @@ cell_redact(struct ctl *ctl, const char *table, const char *column,
 
 	if (sqlite3_prepare_v2(ctl->store->db, get, -1, &st, NULL) ==
 	    SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (store_row(st, NULL) > 0)
 			red = redact_string((const char *)sqlite3_column_text(
 			    st, 0), needles, &n);
 		sqlite3_finalize(st);
@@ -229,13 +231,17 @@ forget_columns(struct ctl *ctl, const struct strv *needles, char **cause)
 	    "m.type = 'table' AND m.name NOT IN ('log', 'sqlite_sequence') "
 	    "AND NOT (m.name = 'outbox' AND c.name = 'data')");
 	struct strv cols = { 0 }, rows;
-	int rc = 0;
+	int rc;
 
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = store_row(st, cause)) > 0) {
 		strv_add(&cols, (const char *)sqlite3_column_text(st, 0));
 		strv_add(&cols, (const char *)sqlite3_column_text(st, 1));
 	}
 	store_done(st);
+	if (rc < 0) {
+		strv_free(&cols);
+		return -1;
+	}
 	for (size_t i = 0; rc == 0 && i + 1 < cols.n; i += 2)
 		for (size_t k = 0; rc == 0 && k < needles->n; k++) {
 			memset(&rows, 0, sizeof rows);
@@ -265,9 +271,10 @@ people_names(const struct person *p, size_t n, const char *addr,
 }
 
 /* The names an address went by, so that they go too: in the database and
- * in the roster. */
-static void
-forget_names(struct ctl *ctl, const char *addr, struct strv *names)
+ * in the roster. -1 with *cause: a name not read would not be forgotten. */
+static int
+forget_names(struct ctl *ctl, const char *addr, struct strv *names,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT contact_name FROM "
 	    "associates WHERE contact_addr = ?1 UNION SELECT contact_name FROM "
@@ -275,20 +282,24 @@ forget_names(struct ctl *ctl, const char *addr, struct strv *names)
 	    "comments WHERE by_addr = ?1 UNION SELECT name FROM attendees "
 	    "WHERE addr = ?1");
 	const struct roster *r = &ctl->conf->roster;
+	int row;
 
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((row = store_row(st, cause)) > 0)
 		if (sqlite3_column_text(st, 0) != NULL &&
 		    sqlite3_column_bytes(st, 0) > 2)
 			strv_add(names, (const char *)sqlite3_column_text(st,
 			    0));
 	store_done(st);
+	if (row < 0)
+		return -1;
 	for (size_t i = 0; i < r->nparties; i++)
 		people_names(r->parties[i].delegates, r->parties[i].ndelegates,
 		    addr, names);
 	people_names(r->advisory.members, r->advisory.nmembers, addr, names);
 	people_names(r->secretariat.members, r->secretariat.nmembers, addr,
 	    names);
+	return 0;
 }
 
 static int
@@ -298,9 +309,9 @@ forget_run(struct ctl *ctl, const char *addr, int *entries, char **cause)
 	int rc = -1;
 
 	strv_add(&needles, addr);
-	forget_names(ctl, addr, &needles);
 	/* What retention would drop at the next pass goes now. */
-	if (outbox_expire(ctl->store, ctl->conf->outbox_retention_days,
+	if (forget_names(ctl, addr, &needles, cause) != 0 ||
+	    outbox_expire(ctl->store, ctl->conf->outbox_retention_days,
 	    clock_now(), cause) < 0 ||
 	    forget_outbox(ctl, addr, &needles, cause) != 0)
 		goto out;

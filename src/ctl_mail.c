@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "ctl.h"
+#include "outbox.h"
 #include "util.h"
 
 void
@@ -55,32 +56,44 @@ col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : NULL;
 }
 
+/* A mail's state as stored, and its name; one this pactctl does not know
+ * is shown as it is. */
+static int
+row_state(sqlite3_stmt *st, int i, const char **name)
+{
+	int state = outbox_parse_state(col(st, i));
+
+	*name = state >= 0 ? outbox_strstate(state) : col(st, i);
+	return state;
+}
+
 /* One mail as a row; one that did not go gets a second with the error. */
 static void
 outbox_row(struct table *tb, sqlite3_stmt *st)
 {
 	char id[24], tries[16], created[40], next[40], *err = NULL;
-	const char *row[7];
-	int queued = strcmp(col(st, 6), "queued") == 0;
+	const char *row[7], *name;
+	int state = row_state(st, 6, &name);
+	int queued = state == OUTBOX_QUEUED;
 
 	snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
 	snprintf(tries, sizeof tries, "%d", sqlite3_column_int(st, 7));
 	ctl_local(sqlite3_column_int64(st, 10), created, sizeof created);
 	row[0] = id;
-	row[1] = col(st, 6);
+	row[1] = name;
 	row[2] = tries;
 	row[3] = created;
 	row[4] = col(st, 2);
 	row[5] = col(st, 4);
 	row[6] = col(st, 5);
 	table_add(tb, row);
-	if (strcmp(col(st, 6), "bounced") == 0) {
+	if (state == OUTBOX_BOUNCED) {
 		/* Its status and the server's words, under its line. */
 		ctl_local(sqlite3_column_int64(st, 14), next, sizeof next);
 		err = xasprintf("bounced %s: %s%s%s", next, col(st, 12) ?
 		    col(st, 12) : "-", col(st, 13) ? " " : "", col(st, 13) ?
 		    col(st, 13) : "");
-	} else if (col(st, 9) == NULL || strcmp(col(st, 6), "sent") == 0)
+	} else if (col(st, 9) == NULL || state == OUTBOX_SENT)
 		return;
 	else {
 		ctl_local(sqlite3_column_int64(st, 8), next, sizeof next);
@@ -98,21 +111,23 @@ outbox_row(struct table *tb, sqlite3_stmt *st)
 int
 ctl_outbox(struct ctl *ctl, int argc, char **argv)
 {
-	/* 'sending' is left only by an old version: it is queued again. */
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, message_id, "
-	    "rcpt, kind, ref, subject, CASE state WHEN 'sending' THEN 'queued' "
-	    "ELSE state END, attempts, next_try, last_error, created, sent_at, "
-	    "status, diagnostic, bounced_at FROM outbox ORDER BY id");
+	    "rcpt, kind, ref, subject, state, attempts, next_try, last_error, "
+	    "created, sent_at, status, diagnostic, bounced_at FROM outbox "
+	    "ORDER BY id");
 	static const char *const head[] = { "ID", "STATE", "TRIES",
 	    "CREATED", "TO", "REF", "SUBJECT / LAST ERROR, NEXT TRY" };
 	struct table *tb = table_new(head, nitems(head));
 	struct json j;
 	char t1[32], t2[32];
+	const char *name;
+	int r, state;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		ctl_time(sqlite3_column_int64(st, 10), t1, sizeof t1);
+		state = row_state(st, 6, &name);
 		if (ctl->json) {
 			json_obj_begin(&j, NULL);
 			json_int(&j, "id", sqlite3_column_int64(st, 0));
@@ -121,11 +136,11 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 			json_str(&j, "kind", col(st, 3));
 			json_str(&j, "ref", col(st, 4));
 			json_str(&j, "subject", col(st, 5));
-			json_str(&j, "state", col(st, 6));
+			json_str(&j, "state", name);
 			json_int(&j, "attempts", sqlite3_column_int(st, 7));
 			ctl_time(sqlite3_column_int64(st, 8), t2, sizeof t2);
-			json_str(&j, "next_try", strcmp(col(st, 6), "queued") ?
-			    NULL : t2);
+			json_str(&j, "next_try", state == OUTBOX_QUEUED ? t2 :
+			    NULL);
 			json_str(&j, "error", col(st, 9));
 			json_str(&j, "created", t1);
 			ctl_time(sqlite3_column_int64(st, 11), t2, sizeof t2);
@@ -143,14 +158,15 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	if (ctl->json)
+	if (ctl->json && r == 0)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		table_print(tb, stdout);
+		if (r == 0)
+			table_print(tb, stdout);
 	}
 	table_free(tb);
-	return CTL_OK;
+	return r < 0 ? CTL_FAIL : CTL_OK;
 }
 
 /* The audit log, oldest first. */
@@ -164,10 +180,11 @@ ctl_log(struct ctl *ctl, int argc, char **argv)
 	struct table *tb = table_new(head, nitems(head));
 	struct json j;
 	char t[32], id[24], at[40];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		ctl_time(sqlite3_column_int64(st, 1), t, sizeof t);
 		if (!ctl->json) {
 			snprintf(id, sizeof id, "%lld",
@@ -189,14 +206,15 @@ ctl_log(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	if (ctl->json)
+	if (ctl->json && r == 0)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		table_print(tb, stdout);
+		if (r == 0)
+			table_print(tb, stdout);
 	}
 	table_free(tb);
-	return CTL_OK;
+	return r < 0 ? CTL_FAIL : CTL_OK;
 }
 
 int
@@ -267,12 +285,13 @@ ctl_quarantine(struct ctl *ctl, int argc, char **argv)
 	    "'quarantine' ORDER BY id");
 	struct json j;
 	char t[32];
+	int r;
 
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
 	if (!ctl->json)
 		printf("%-20s %-34s %s\n", "AT", "FROM", "SUBJECT / REASON");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		ctl_time(sqlite3_column_int64(st, 0), t, sizeof t);
 		if (!ctl->json) {
 			printf("%-20s %-34s %s\n%20s %s\n", t, col(st, 2) ?
@@ -291,9 +310,9 @@ ctl_quarantine(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	if (ctl->json)
+	if (ctl->json && r == 0)
 		ctl_print_json(&j);
 	else
 		free(json_finish(&j));
-	return CTL_OK;
+	return r < 0 ? CTL_FAIL : CTL_OK;
 }

@@ -76,11 +76,12 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 	sqlite3_stmt *st = store_prepare(ctl->store, sql);
 	struct table *tb = table_new(meeting_head, nitems(meeting_head));
 	struct json j;
+	int r;
 
 	free(sql);
 	json_init(&j, 1);
 	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((r = store_row(st, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
 		meeting_json(&j, st);
 		json_obj_end(&j);
@@ -88,14 +89,15 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	if (ctl->json)
+	if (ctl->json && r == 0)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		table_print(tb, stdout);
+		if (r == 0)
+			table_print(tb, stdout);
 	}
 	table_free(tb);
-	return CTL_OK;
+	return r < 0 ? CTL_FAIL : CTL_OK;
 }
 
 int
@@ -106,13 +108,16 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 	static const char *const head[] = { "ANSWER", "NAME", "ADDRESS" };
 	struct table *tb = table_new(head, nitems(head));
 	struct json j;
+	int r;
 
 	free(sql);
 	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((r = store_row(st, NULL)) <= 0) {
 		store_done(st);
-		fprintf(stderr, "pactctl: no meeting %s\n", argv[0]);
 		table_free(tb);
+		if (r < 0)
+			return CTL_FAIL;
+		fprintf(stderr, "pactctl: no meeting %s\n", argv[0]);
 		return CTL_DATAERR;
 	}
 	json_init(&j, 1);
@@ -124,7 +129,7 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 	    "attendees WHERE ref = ? ORDER BY rowid");
 	sqlite3_bind_text(a, 1, argv[0], -1, SQLITE_STATIC);
 	json_arr_begin(&j, "attendees");
-	while (sqlite3_step(a) == SQLITE_ROW) {
+	while ((r = store_row(a, NULL)) > 0) {
 		json_obj_begin(&j, NULL);
 		json_str(&j, "address", col(a, 0));
 		json_str(&j, "name", col(a, 1));
@@ -137,13 +142,15 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 	json_arr_end(&j);
 	json_obj_end(&j);
 	store_done(st);
-	if (ctl->json)
+	if (ctl->json && r == 0)
 		ctl_print_json(&j);
 	else {
 		free(json_finish(&j));
-		printf("\n");
-		table_print(tb, stdout);
+		if (r == 0) {
+			printf("\n");
+			table_print(tb, stdout);
+		}
 	}
 	table_free(tb);
-	return CTL_OK;
+	return r < 0 ? CTL_FAIL : CTL_OK;
 }
