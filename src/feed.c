@@ -19,6 +19,7 @@ struct feed {
 	struct store	*store;
 	const char	*lang;
 	struct strv	 ids;		/* index.html's ids, sorted */
+	int		 unread;	/* a read failed: no feed this time */
 };
 
 static void sum_declaration(struct feed *, const char *, struct buf *);
@@ -124,6 +125,17 @@ feed_sentences(struct buf *b, const char *text)
 	buf_free(&t);
 }
 
+/* The next row of a statement; a failed read ends it and is noted. */
+static int
+feed_step(struct feed *f, sqlite3_stmt *st)
+{
+	int r = store_row(st, NULL);
+
+	if (r < 0)
+		f->unread = 1;
+	return r > 0;
+}
+
 /* Run sql with ref bound and hand its row to the caller, or NULL. */
 static sqlite3_stmt *
 feed_row(struct feed *f, const char *sql, const char *ref)
@@ -131,7 +143,7 @@ feed_row(struct feed *f, const char *sql, const char *ref)
 	sqlite3_stmt *st = store_prepare(f->store, sql);
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (feed_step(f, st))
 		return st;
 	store_done(st);
 	return NULL;
@@ -345,15 +357,16 @@ feed_party(const struct config *c, const char *id)
 /* The title of one event, or NULL when its subject is gone. A second
  * column, when there is one, follows the first. */
 static char *
-feed_title(const struct config *c, struct store *s, size_t e,
-    const char *ref, const char *lang)
+feed_title(struct feed *f, size_t e, const char *ref)
 {
-	sqlite3_stmt *st = store_prepare(s, feed_events[e].sql);
+	const struct config *c = f->conf;
+	const char *lang = f->lang;
+	sqlite3_stmt *st = store_prepare(f->store, feed_events[e].sql);
 	char *title = NULL, *subject, *clipped;
 	const char *first;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+	if (feed_step(f, st) && sqlite3_column_text(st, 0)) {
 		first = (const char *)sqlite3_column_text(st, 0);
 		if (sqlite3_column_count(st) > 1)
 			subject = xasprintf("%s%s", feed_party(c, first),
@@ -434,7 +447,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT id, at, event, ref FROM "
 	    "log WHERE ref IS NOT NULL ORDER BY id DESC");
-	struct feed f = { c, s, lang, { NULL, 0 } };
+	struct feed f = { c, s, lang, { NULL, 0 }, 0 };
 	struct buf b, entries;
 	time_t updated = 0;
 	int n = 0;
@@ -442,7 +455,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 	feed_ids(&f, html);
 	buf_init(&b);
 	buf_init(&entries);
-	while (n < FEED_ENTRIES && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < FEED_ENTRIES && feed_step(&f, st)) {
 		const char *ev = (const char *)sqlite3_column_text(st, 2);
 		const char *ref = (const char *)sqlite3_column_text(st, 3);
 
@@ -450,7 +463,7 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 			char *title;
 
 			if (strcmp(ev, feed_events[e].event) != 0 ||
-			    (title = feed_title(c, s, e, ref, lang)) == NULL)
+			    (title = feed_title(&f, e, ref)) == NULL)
 				continue;
 			if (updated == 0)
 				updated = sqlite3_column_int64(st, 1);
@@ -469,5 +482,5 @@ feed_render(const struct config *c, struct store *s, const char *lang,
 	buf_adds(&b, "</feed>\n");
 	buf_free(&entries);
 	*out = buf_steal(&b);
-	return 0;
+	return f.unread ? -1 : 0;
 }

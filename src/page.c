@@ -36,7 +36,20 @@ struct page {
 	struct json j;		/* pact.json */
 	struct strv clipped;	/* values clipped for this render */
 	size_t budget;		/* bytes of values index.html may still take */
+	int unread;		/* a read failed: write nothing this time */
 };
+
+/* The next row of a statement; a failed read ends it and is noted, so
+ * that a page with rows missing is never written. */
+static int
+page_row(struct page *pg, sqlite3_stmt *st)
+{
+	int r = store_row(st, NULL);
+
+	if (r < 0)
+		pg->unread = 1;
+	return r > 0;
+}
 
 static const char *
 col(sqlite3_stmt *st, int i)
@@ -154,7 +167,7 @@ page_declaration(struct page *pg, struct tvars *item, const char *party)
 	char iso[64], local[64];
 
 	sqlite3_bind_text(st, 1, party, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (!page_row(pg, st)) {
 		json_null(&pg->j, "declaration");
 		store_done(st);
 		return;
@@ -213,7 +226,7 @@ page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	json_arr_begin(&pg->j, "initiatives");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (page_row(pg, st)) {
 		struct tvars *in = tvars_add_item(item, "initiatives");
 
 		page_json(pg, NULL, col(st, 0), LIMIT_NAME_CHARS);
@@ -234,7 +247,7 @@ page_associates(struct page *pg)
 	int n = 0;
 
 	json_arr_begin(&pg->j, "associates");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (page_row(pg, st)) {
 		struct tvars *item = tvars_add_item(pg->v, "associates");
 
 		n++;
@@ -362,7 +375,7 @@ page_purpose(struct page *pg, int purpose, int json)
 		tvars_set(group, "title", tr(pg, purpose_da[purpose - 1],
 		    purpose_en[purpose - 1]));
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (page_row(pg, st)) {
 		if (json)
 			page_initiative_json(pg, st);
 		else if (n++ < PAGE_ROWS_MAX)
@@ -421,7 +434,7 @@ page_comments(struct page *pg, struct tvars *item, const char *ref)
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	json_arr_begin(&pg->j, "comments");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (page_row(pg, st)) {
 		const char *by = col(st, 0) ? col(st, 0) : board;
 		struct tvars *c;
 
@@ -449,7 +462,7 @@ page_statuses(struct page *pg)
 	char iso[64], local[64];
 
 	json_arr_begin(&pg->j, "statuses");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (page_row(pg, st)) {
 		struct tvars *item = tvars_add_item(pg->v, "statuses");
 		int published = sqlite3_column_type(st, 4) != SQLITE_NULL;
 
@@ -497,7 +510,7 @@ page_meetings(struct page *pg)
 
 	sqlite3_bind_int64(st, 1, pg->now);
 	json_arr_begin(&pg->j, "meetings");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (page_row(pg, st)) {
 		struct tvars *item = tvars_add_item(pg->v, "meetings");
 		char when[64];
 
@@ -585,14 +598,20 @@ page_read(struct page *pg, const char *dir, char **html, char **why,
 	page_gather(pg);
 	template_render(dir, pg->lang, "index.html", pg->v, TEMPLATE_HTML, html,
 	    why);
-	feed_render(pg->conf, pg->store, pg->lang, *html, pg->now, feed);
-	if (store_exec(pg->store, "COMMIT", cause) != 0) {
+	if (feed_render(pg->conf, pg->store, pg->lang, *html, pg->now,
+	    feed) != 0)
+		pg->unread = 1;
+	if (pg->unread) {
+		*cause = xasprintf("%s: a read failed; the page is written "
+		    "at the next pass", pg->store->path);
 		store_rollback(pg->store);
-		free(*feed);
-		*feed = NULL;
-		return -1;
-	}
-	return 0;
+	} else if (store_exec(pg->store, "COMMIT", cause) != 0)
+		store_rollback(pg->store);
+	else
+		return 0;
+	free(*feed);
+	*feed = NULL;
+	return -1;
 }
 
 int

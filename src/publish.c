@@ -49,18 +49,21 @@ publish_parse_state(const char *s)
 	return PUBLISH_PENDING;
 }
 
-/* The state for this URL; another URL's state starts afresh. */
-static void
-publish_load(const struct config *c, struct store *s, struct pubrow *r)
+/* The state for this URL; another URL's state starts afresh. -1 with
+ * *cause (logged when cause is NULL). */
+static int
+publish_load(const struct config *c, struct store *s, struct pubrow *r,
+    char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT state, attempts, "
 	    "next_try, last_success, last_error, last_error_at FROM publish "
 	    "WHERE id = 1 AND url = ?");
+	int row;
 
 	memset(r, 0, sizeof *r);
 	r->state = PUBLISH_PENDING;
 	sqlite3_bind_text(st, 1, c->publish_url, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((row = store_row(st, cause)) > 0) {
 		r->state = publish_parse_state((const char *)
 		    sqlite3_column_text(st, 0));
 		r->attempts = sqlite3_column_int(st, 1);
@@ -71,6 +74,7 @@ publish_load(const struct config *c, struct store *s, struct pubrow *r)
 		r->last_error_at = sqlite3_column_int64(st, 5);
 	}
 	store_done(st);
+	return row < 0 ? -1 : 0;
 }
 
 static int
@@ -158,24 +162,26 @@ publish_ident(const struct stat *sb, char *buf, size_t len)
 	    sb->st_mtim.tv_nsec);
 }
 
-/* What the file was when it last went up to this URL, and when. */
-static char *
+/* What the file was when it last went up to this URL, and when: *ident
+ * NULL when it never did; -1 with *cause (logged when cause is NULL). */
+static int
 publish_uploaded(const struct config *c, struct store *s, const char *name,
-    time_t *at)
+    time_t *at, char **ident, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT ident, at FROM published "
 	    "WHERE url = ? AND name = ?");
-	char *ident = NULL;
+	int r;
 
+	*ident = NULL;
 	sqlite3_bind_text(st, 1, c->publish_url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		ident = store_col(st, 0);
+	if ((r = store_row(st, cause)) > 0) {
+		*ident = store_col(st, 0);
 		if (at != NULL)
 			*at = sqlite3_column_int64(st, 1);
 	}
 	store_done(st);
-	return ident;
+	return r < 0 ? -1 : 0;
 }
 
 static int
@@ -226,9 +232,10 @@ publish_names(const struct config *c, struct strv *names)
 }
 
 /* Whether the server lacks the file as it is here; a missing local file
- * is nothing to upload. */
+ * is nothing to upload. -1 with *cause. */
 static int
-publish_stale(const struct config *c, struct store *s, const char *name)
+publish_stale(const struct config *c, struct store *s, const char *name,
+    char **cause)
 {
 	char *path = xasprintf("%s/%s", c->output_dir, name), ident[128];
 	char *up;
@@ -237,25 +244,30 @@ publish_stale(const struct config *c, struct store *s, const char *name)
 
 	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		publish_ident(&sb, ident, sizeof ident);
-		up = publish_uploaded(c, s, name, NULL);
-		stale = up == NULL || strcmp(up, ident) != 0;
+		if (publish_uploaded(c, s, name, NULL, &up, cause) != 0)
+			stale = -1;
+		else
+			stale = up == NULL || strcmp(up, ident) != 0;
 		free(up);
 	}
 	free(path);
 	return stale;
 }
 
-/* The files that changed since they went up. */
-static void
-publish_changed(const struct config *c, struct store *s, struct strv *out)
+/* The files that changed since they went up; -1 with *cause. */
+static int
+publish_changed(const struct config *c, struct store *s, struct strv *out,
+    char **cause)
 {
 	struct strv names = { NULL, 0 };
+	int stale = 0;
 
 	publish_names(c, &names);
-	for (size_t i = 0; i < names.n; i++)
-		if (publish_stale(c, s, names.v[i]))
+	for (size_t i = 0; stale >= 0 && i < names.n; i++)
+		if ((stale = publish_stale(c, s, names.v[i], cause)) > 0)
 			strv_add(out, names.v[i]);
 	strv_free(&names);
+	return stale < 0 ? -1 : 0;
 }
 
 /* Upload one file and record what went up: 0, 1 when it vanished since,
@@ -347,8 +359,12 @@ publish_run(const struct config *c, struct store *s,
 
 	if (*c->publish_url == '\0')
 		return 0;
-	publish_load(c, s, &r);
-	publish_changed(c, s, &changed);
+	if (publish_load(c, s, &r, cause) != 0)
+		return -1;
+	if (publish_changed(c, s, &changed, cause) != 0) {
+		rc = -1;
+		goto out;
+	}
 	if (changed.n == 0 && r.state != PUBLISH_CURRENT)
 		rc = publish_enter(c, s, &r, PUBLISH_CURRENT, 0, NULL, cause);
 	if (changed.n == 0 || (r.state == PUBLISH_FAILING &&
@@ -371,9 +387,8 @@ publish_next_due(const struct config *c, struct store *s)
 	struct pubrow r;
 	time_t due = 0;
 
-	if (*c->publish_url == '\0')
-		return 0;
-	publish_load(c, s, &r);
+	if (*c->publish_url == '\0' || publish_load(c, s, &r, NULL) != 0)
+		return 0;	/* a failed read was logged */
 	if (r.state == PUBLISH_FAILING)
 		due = r.next_try;
 	else if (r.state == PUBLISH_PENDING)
@@ -391,7 +406,7 @@ publish_tables(struct store *s)
 	    "'published')");
 	int n = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (store_row(st, NULL) > 0)
 		n = sqlite3_column_int(st, 0);
 	store_done(st);
 	return n == 2;
@@ -403,14 +418,14 @@ publish_status(const struct config *c, struct store *s,
 {
 	struct strv names = { NULL, 0 };
 	struct pubrow r;
+	char *up;
 
 	memset(ps, 0, sizeof *ps);
 	if (*c->publish_url == '\0')
 		return;
 	ps->state = PUBLISH_PENDING;
-	if (!publish_tables(s))
-		return;
-	publish_load(c, s, &r);
+	if (!publish_tables(s) || publish_load(c, s, &r, NULL) != 0)
+		return;	/* a failed read was logged */
 	ps->state = r.state;
 	ps->attempts = r.attempts;
 	ps->next_try = r.state == PUBLISH_FAILING ? r.next_try : 0;
@@ -429,8 +444,10 @@ publish_status(const struct config *c, struct store *s,
 			continue;	/* not rendered yet */
 		f = &ps->files[ps->nfiles++];
 		f->name = xstrdup(names.v[i]);
-		f->current = !publish_stale(c, s, f->name);
-		free(publish_uploaded(c, s, f->name, &f->uploaded));
+		f->current = publish_stale(c, s, f->name, NULL) == 0;
+		if (publish_uploaded(c, s, f->name, &f->uploaded, &up,
+		    NULL) == 0)
+			free(up);
 		/* Rendered since pactd last looked: it goes up next. */
 		if (!f->current && ps->state == PUBLISH_CURRENT)
 			ps->state = PUBLISH_PENDING;
