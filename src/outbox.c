@@ -96,12 +96,12 @@ outbox_move(struct store *s, long long id, unsigned from,
 		cur = outbox_parse_state(name);
 	}
 	store_done(st);
-	if (r > 0 && (cur < 0 || cur == (int)to ||
-	    !(OUTBOX_BIT(cur) & from & outbox_moves[to]))) {
-		log_debug("outbox: mail %lld <%s> stays %s (not %s)", id, mid,
-		    name, outbox_strstate(to));
+	if (r > 0 && cur != (int)to && (cur < 0 ||
+	    !(OUTBOX_BIT(cur) & from & outbox_moves[to])))
+		log_debug("outbox: mail %lld <%s> stays %s (no move to %s)",
+		    id, mid, name, outbox_strstate(to));
+	if (r > 0 && (cur < 0 || !(OUTBOX_BIT(cur) & from & outbox_moves[to])))
 		r = 0;
-	}
 	free(name);
 	if (r <= 0) {
 		free(mid);
