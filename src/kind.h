@@ -1,7 +1,11 @@
 /*
  * Submission kinds: one file each (kind_help.c, kind_overview.c, ...), one
  * row each in the table of kinds.c. A handler reads the submission, does
- * its work in the caller's transaction and says what to answer.
+ * its work in the caller's transaction and says what to answer. When the
+ * store fails, a read as much as a write, it returns -1 with *cause: the
+ * message's transaction and the pass are abandoned, nobody is answered,
+ * and the message is read again at the next pass. A failed read is never
+ * a problem told to the sender.
  */
 #ifndef PACTD_KIND_H
 #define PACTD_KIND_H
