@@ -19,7 +19,7 @@ struct feed {
 	struct store	*store;
 	const char	*lang;
 	struct strv	 ids;		/* index.html's ids, sorted */
-	int		 unread;	/* a read failed: no feed this time */
+	int		 unread;	/* a read failed: no feed now */
 };
 
 static void sum_declaration(struct feed *, const char *, struct buf *);

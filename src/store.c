@@ -41,7 +41,7 @@ static const char *const migrations[] = {
 	"  subject TEXT NOT NULL,"
 	"  data BLOB NOT NULL,"
 	"  auto_reply INTEGER NOT NULL DEFAULT 0,"
-	"  state TEXT NOT NULL DEFAULT 'queued',"	/* enum outbox_state (outbox.h) */
+	"  state TEXT NOT NULL DEFAULT 'queued',"	/* enum outbox_state */
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  next_try INTEGER NOT NULL,"
 	"  last_error TEXT,"
