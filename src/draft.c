@@ -6,6 +6,7 @@
  * ready ÅRSSTATUS: every indented line continues the field (SPEC section
  * 3), and no line of the record can be read as a field of its own.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,15 @@ draft_date_parse(const char *s, int *month, int *day)
 {
 	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
-	int m, d, n = 0;
+	int m, d;
 
-	if (s == NULL || sscanf(s, "%2d-%2d%n", &m, &d, &n) != 2 ||
-	    n != 5 || s[n] != '\0' || s[2] != '-' || m < 1 || m > 12 ||
-	    d < 1 || d > days[m - 1])
+	if (s == NULL || strlen(s) != 5 || !isdigit((unsigned char)s[0]) ||
+	    !isdigit((unsigned char)s[1]) || s[2] != '-' ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	m = (s[0] - '0') * 10 + (s[1] - '0');
+	d = (s[3] - '0') * 10 + (s[4] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
 		return -1;
 	*month = m;
 	*day = d;
@@ -474,7 +479,7 @@ draft_attendance(struct draft *d, struct tvars *it, const char *ref)
 {
 	sqlite3_stmt *st = store_prepare(d->store, "SELECT addr FROM "
 	    "attendees WHERE ref = ? AND partstat = ? ORDER BY addr");
-	int none = 0;
+	int invited = 0, none = 0;
 
 	draft_obj_begin(d, "attendance");
 	for (size_t a = 0; a < nitems(draft_answers); a++) {
@@ -507,13 +512,16 @@ draft_attendance(struct draft *d, struct tvars *it, const char *ref)
 		strv_free(&seen);
 	}
 	store_done(st);
-	st = store_prepare(d->store, "SELECT count(*) FROM attendees WHERE "
-	    "ref = ? AND partstat NOT IN ('ACCEPTED', 'DECLINED', "
-	    "'TENTATIVE')");
+	st = store_prepare(d->store, "SELECT count(*), sum(partstat NOT IN "
+	    "('ACCEPTED', 'DECLINED', 'TENTATIVE')) FROM attendees WHERE "
+	    "ref = ?");
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		none = sqlite3_column_int(st, 0);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		invited = sqlite3_column_int(st, 0);
+		none = sqlite3_column_int(st, 1);
+	}
 	store_done(st);
+	draft_int(d, it, "invited", invited);
 	draft_int(d, it, "no_answer", none);
 	draft_obj_end(d);
 }

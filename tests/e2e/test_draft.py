@@ -288,10 +288,11 @@ class Draft(unittest.TestCase):
         self.send("Nina Holm <%s>" % NINA, "UDMELDELSE", "Hej\n\nVi melder os ud.\n", NINA)
         t_beta = self.t
         self.step(at=utc(Y, 10, 2))
-        no_answer = {}
+        no_answer, invited = {}, {}
         for ref in (m1, m2):
             att = self.pact.ctl("meeting", ref)["attendees"]
             no_answer[ref] = len([a for a in att if a["partstat"] == "NEEDS-ACTION"])
+            invited[ref] = len(att)
 
         # Not before draft_date; then once on the day, not again after a
         # restart that day nor after a jump past it.
@@ -359,12 +360,12 @@ class Draft(unittest.TestCase):
         self.assertIn("- Deltog: %s, Alfa Sikkerhed ApS." % DI, spring)
         self.assertIn("- Meldte afbud: %s." % EM, spring)
         self.assertIn("- Svarede måske: IT-Branchen.", spring)
-        self.assertIn("- Ikke svaret: %d indbudte." % no_answer[m1], spring)
+        self.assertIn("- Svarede ikke: %d af %d indbudte." % (no_answer[m1], invited[m1]), spring)
         autumn = section(mtg, "Efterårsmøde", None)
         self.assertIn("Efterårsmøde, 15.9.%d kl. 14.00, Aarhus." % Y, autumn)
         self.assertIn("- Deltog: Dansk Erhverv, IDA.", autumn)
         self.assertNotIn("afbud", autumn)
-        self.assertIn("- Ikke svaret: %d indbudte." % no_answer[m2], autumn)
+        self.assertIn("- Svarede ikke: %d af %d indbudte." % (no_answer[m2], invited[m2]), autumn)
         self.assertNotIn("Ekstra møde", mtg)
 
         # 6. last year's consultation with the advisory board's comment
@@ -401,8 +402,9 @@ class Draft(unittest.TestCase):
                           (gamma, "Gamma IT ApS", "rejected", 0, 5, 0)])
         self.assertEqual([(x["ref"], x["attendance"]) for x in j["meetings"]], [
             (m1, {"accepted": [DI, "Alfa Sikkerhed ApS"], "declined": [EM], "tentative": ["IT-Branchen"],
-                  "no_answer": no_answer[m1]}),
-            (m2, {"accepted": ["Dansk Erhverv", "IDA"], "declined": [], "tentative": [], "no_answer": no_answer[m2]})])
+                  "invited": invited[m1], "no_answer": no_answer[m1]}),
+            (m2, {"accepted": ["Dansk Erhverv", "IDA"], "declined": [], "tentative": [],
+                  "invited": invited[m2], "no_answer": no_answer[m2]})])
         c = j["consultation"]
         self.assertEqual((c["ref"], c["year"], c["comments"]), (sref, Y - 1, [{"by": "Carl Berg", "text": comment}]))
 
