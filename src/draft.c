@@ -98,15 +98,22 @@ col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* A day as people of lang write it. */
+/* A day as people of lang write it, whatever the process's locale. */
 static void
 draft_day(const char *lang, time_t t, char *buf, size_t len)
 {
+	static const char *const months[] = { "January", "February",
+	    "March", "April", "May", "June", "July", "August", "September",
+	    "October", "November", "December" };
 	struct tm tm;
 
 	localtime_r(&t, &tm);
-	strftime(buf, len, strcmp(lang, "en") == 0 ? "%-d %B %Y" :
-	    "%-d.%-m.%Y", &tm);
+	if (strcmp(lang, "en") == 0)
+		snprintf(buf, len, "%d %s %d", tm.tm_mday, months[tm.tm_mon],
+		    tm.tm_year + 1900);
+	else
+		snprintf(buf, len, "%d.%d.%d", tm.tm_mday, tm.tm_mon + 1,
+		    tm.tm_year + 1900);
 }
 
 /* Set name in item to a day, and the same day in UTC in the JSON. */

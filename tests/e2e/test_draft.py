@@ -10,12 +10,13 @@ import datetime
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 
 import clients
-from pactlib import PACT, clear_mailbox, folder_message_ids, make_mail, parse, replies_to, sandbox, text_of
+from pactlib import BUILD, PACT, clear_mailbox, folder_message_ids, make_mail, parse, replies_to, sandbox, text_of
 from test_workflow import (ADVISORY, CVR, DELEGATES, KAREN, NINA, SECRETARIAT, iso, make_cvr, make_pact,
                            nomination_body, rcpt_of, who)
 
@@ -29,6 +30,8 @@ PROCESSED = "pactd/Processed"
 LOGS = os.path.join(tempfile.gettempdir(), "pactd-draft-logs")
 OLGA = "olga@lapsed.example.test"
 DI = "DI – Dansk Industri"
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
 EM = "Erhvervsministeriet"
 
 
@@ -123,11 +126,11 @@ class Draft(unittest.TestCase):
         self.submit((raw, addr))
         return self.receipt(addr, mid)
 
-    def drafts(self, year, settle=True):
+    def drafts(self, year, settle=True, english=False):
         """The draft mails for year in the secretariat's INBOX."""
         if settle:
             time.sleep(1.0)
-        prefix = "Udkast til årsstatus for %d" % year
+        prefix = ("Draft annual status for %d" if english else "Udkast til årsstatus for %d") % year
         return [(r, m) for r, m in ((r, parse(r)) for r in self.sb.messages(SECRETARIAT))
                 if (m["Subject"] or "").startswith(prefix)]
 
@@ -415,6 +418,45 @@ class Draft(unittest.TestCase):
         self.assertIn("Der blev ikke anmeldt nye initiativer i %d." % (Y + 5), norm(empty["text"]))
         p = self.ctl("draft-status", "next", json_out=False, check=False)
         self.assertEqual(p.returncode, 64, p.stderr)
+
+    def test_english_draft_late_in_the_year_and_a_bad_draft_date(self):
+        """draft_date in the second half of the year drafts the year about
+        to end; the secretariat's language decides the draft's."""
+        self.pact.cleanup()
+        self.pact = make_pact({("pact", "default_language"): "en", ("status", "draft_date"): "12-20"})
+        y = self.t.year
+        self.step(at=self.t)
+        self.declare("lise@ida.example.test", ["Security training for members"])
+        t_decl = self.t
+        self.step(at=utc(y, 12, 19, 22, 30))
+        self.assertEqual(self.drafts(y, english=True), [])
+        self.step(at=utc(y, 12, 20, 9))
+        self.step(at=utc(y, 12, 20, 9, 30))
+        got = self.drafts(y, english=True)
+        self.assertEqual(len(got), 1, self.pact.logtext()[-3000:])
+        m = got[0][1]
+        self.assertEqual(m["Subject"], "Draft annual status for %d – edit it and send it as ANNUAL STATUS" % y)
+        body = text_of(m).replace("\r\n", "\n")
+        self.assertIn("Year: %d" % y, body.splitlines())
+        self.assertIn("ANNUAL STATUS", body)
+        s = norm(status_field(body))
+        self.assertIn("IDA made its declaration on %s with these objectives: - Security training for members"
+                      % "%d %s %d" % (t_decl.astimezone(ZONE).day, MONTHS[t_decl.astimezone(ZONE).month - 1], y), s)
+        self.assertIn("No new associate members were admitted in %d." % y, s)
+        self.assertIn("No new initiatives were announced in %d." % y, s)
+        self.assertIn("There were no ballots in %d." % y, s)
+        self.assertIn("The pact held no meetings in %d." % y, s)
+        self.assertIn("No annual status for %d was in consultation." % (y - 1), s)
+
+        # a draft_date that no year has is refused at start, naming the key
+        bad = os.path.join(self.pact.dir, "bad.conf")
+        with open(self.pact.conf) as f, open(bad, "w") as g:
+            g.write(f.read().replace("draft_date = 12-20", "draft_date = 02-30"))
+        p = subprocess.run([os.path.join(BUILD, "pactd"), "-c", bad, "--check-config"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 78, p.stderr)
+        self.assertIn("draft_date", p.stderr)
+        self.assertIn("02-30", p.stderr)
 
 
 if __name__ == "__main__":
