@@ -13,8 +13,10 @@
 #include <strings.h>
 
 #include "audit.h"
+#include "body.h"
 #include "clock.h"
 #include "draft.h"
+#include "limit.h"
 #include "log.h"
 #include "message.h"
 #include "notify.h"
@@ -671,11 +673,28 @@ draft_record(struct draft *d)
 	draft_consultation(d);
 }
 
+/* How long the status field is as pactd will read it back: more than
+ * SPEC section 3 allows a text field, and the draft says so. */
+static size_t
+draft_status_chars(const char *indented)
+{
+	char *mail = xasprintf("Status:\n%s\n", indented);
+	struct fields fs;
+	size_t n;
+
+	body_fields(mail, &fs);
+	n = fs.f[F_STATUS].value ? limit_chars(fs.f[F_STATUS].value) : 0;
+	fields_free(&fs);
+	free(mail);
+	return n;
+}
+
 /* The status text: rendered, wrapped, then indented under "Status:". */
 static int
 draft_status_text(struct draft *d, char **cause)
 {
 	char *out, *wrapped, *indented;
+	size_t n;
 
 	if (template_render(d->conf->templates, d->lang,
 	    "status-draft-text.txt", d->v, TEMPLATE_TEXT, &out, cause) != 0)
@@ -683,6 +702,13 @@ draft_status_text(struct draft *d, char **cause)
 	wrapped = template_wrap(out, DRAFT_WIDTH);
 	indented = draft_indent(wrapped, DRAFT_INDENT);
 	tvars_set(d->v, "status", indented);
+	n = draft_status_chars(indented);
+	if (d->j != NULL)
+		json_int(d->j, "characters", (long long)n);
+	if (n > LIMIT_TEXT_CHARS) {
+		tvars_setf(d->v, "too_long", "%zu", n);
+		tvars_setf(d->v, "limit", "%d", LIMIT_TEXT_CHARS);
+	}
 	free(indented);
 	free(wrapped);
 	free(out);

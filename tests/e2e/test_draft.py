@@ -447,6 +447,18 @@ class Draft(unittest.TestCase):
         self.assertIn("There were no ballots in %d." % y, s)
         self.assertIn("The pact held no meetings in %d." % y, s)
         self.assertIn("No annual status for %d was in consultation." % (y - 1), s)
+        self.assertNotIn("characters long", body)
+        self.assertLessEqual(self.ctl("draft-status", str(y))["characters"], 4000)
+
+        # a year too long for the status field (SPEC section 3: 4 000
+        # characters) says so, and by how much
+        many = ["Målsætning %02d: %s" % (i, "sikkerhedstjek og rådgivning for små virksomheder " * 2)
+                for i in range(50)]
+        self.declare("anne@di.example.test", many)
+        j = self.ctl("draft-status", str(y))
+        self.assertGreater(j["characters"], 4000)
+        self.assertIn("Please note that the draft is %d characters long, but an annual status in the mail "
+                      "itself may hold at most 4000 characters." % j["characters"], norm(j["text"]))
 
         # a draft_date that no year has is refused at start, naming the key
         bad = os.path.join(self.pact.dir, "bad.conf")
