@@ -147,7 +147,7 @@ static void
 draft_lines(struct draft *d, struct tvars *item, const char *name,
     const char *lines)
 {
-	char *copy = xstrdup(lines != NULL ? lines : ""), *s = copy, *nl;
+	char *copy = xstrdup(lines != NULL ? lines : ""), *s = copy, *nl, *one;
 
 	tvars_set_list(item, name);
 	if (d->j != NULL)
@@ -155,11 +155,11 @@ draft_lines(struct draft *d, struct tvars *item, const char *name,
 	for (; s != NULL && *s != '\0'; s = nl) {
 		if ((nl = strchr(s, '\n')) != NULL)
 			*nl++ = '\0';
-		if (*str_trim(s) == '\0')
+		if (*(one = str_trim(s)) == '\0')
 			continue;
-		tvars_add_string(item, name, str_trim(s));
+		tvars_add_string(item, name, one);
 		if (d->j != NULL)
-			json_str(d->j, NULL, str_trim(s));
+			json_str(d->j, NULL, one);
 	}
 	if (d->j != NULL)
 		json_arr_end(d->j);
@@ -351,8 +351,7 @@ draft_withdrawn(struct draft *d)
 	draft_arr_end(d);
 }
 
-/* The partners in one line for the text: "A, B and C" reads worse in a
- * list that people edit than "A, B, C". */
+/* The partners on one line, for the text: "A, B, C". */
 static void
 draft_partner_line(struct tvars *it, const char *partners)
 {
