@@ -213,6 +213,10 @@ class Draft(unittest.TestCase):
         self.declare(mette, ["Alle ministeriets SMV-tilbud samles ét sted"])
         t0 = self.t
 
+        # No draft for a year before the pact's database began: the first
+        # pass is long past 01-15 of its own year.
+        self.assertEqual(self.drafts(Y - 2), [])
+
         # Not before draft_date (01-15): nothing on 01-14 late in the evening.
         self.step(at=utc(Y, 1, 14, 22, 30))
         self.assertEqual(self.drafts(Y - 1), [])
