@@ -213,7 +213,6 @@ page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 {
 	sqlite3_stmt *st = store_prepare(pg->store, "SELECT initiatives FROM "
 	    "nominations WHERE ref = ?");
-
 	const char *items;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
@@ -515,8 +514,8 @@ page_result_list(struct page *pg, struct tvars *item, const char *key,
 
 		json_obj_begin(&pg->j, NULL);
 		page_json(pg, "ref", r->ref, LIMIT_NAME_CHARS);
-		if (strcmp(namekey, "year") == 0)
-			json_int(&pg->j, namekey, atoi(r->name));
+		if (strcmp(namekey, "year") == 0)	/* a number, as in "statuses" */
+			json_int(&pg->j, namekey, strtoll(r->name, NULL, 10));
 		else
 			page_json(pg, namekey, r->name, LIMIT_NAME_CHARS);
 		if (strcmp(key, "initiatives") == 0)
