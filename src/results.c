@@ -99,17 +99,25 @@ results_party_names(const struct config *c, struct result_list *l)
 }
 
 void
-results_gather(struct store *s, const struct config *c, const char *ref,
-    time_t start, time_t now, struct results *r)
+results_window(struct store *s, const struct config *c, time_t since,
+    time_t until, struct results *r)
 {
-	memset(r, 0, sizeof *r);
-	results_previous(s, ref, start, r);
-	r->until = now < start ? now : start;
+	r->since = since;
+	r->until = until;
 	results_read(s, SQL_ASSOCIATES, r, &r->associates);
 	results_read(s, SQL_INITIATIVES, r, &r->initiatives);
 	results_read(s, SQL_DECLARATIONS, r, &r->declarations);
 	results_party_names(c, &r->declarations);
 	results_read(s, SQL_STATUSES, r, &r->statuses);
+}
+
+void
+results_gather(struct store *s, const struct config *c, const char *ref,
+    time_t start, time_t now, struct results *r)
+{
+	memset(r, 0, sizeof *r);
+	results_previous(s, ref, start, r);
+	results_window(s, c, r->since, now < start ? now : start, r);
 }
 
 static void

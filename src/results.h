@@ -40,6 +40,10 @@ struct results {
  * stand at now. */
 void results_gather(struct store *, const struct config *, const char *ref,
     time_t start, time_t now, struct results *);
+/* The same for any window [since, until], into a zeroed struct results
+ * (previous stays NULL): for a year's record, say. */
+void results_window(struct store *, const struct config *, time_t since,
+    time_t until, struct results *);
 void results_free(struct results *);
 
 /* How many things happened in the window, shown or counted. */
