@@ -86,15 +86,15 @@ results_read(struct store *s, const char *sql, const struct results *r,
 	store_done(st);
 }
 
-/* Declarations are read with the party's id; people read its name. */
+/* Declarations are read with the party's id, kept in by for links;
+ * people read its name. */
 static void
 results_party_names(const struct config *c, struct result_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		char *id = l->v[i].name;
-
-		l->v[i].name = xstrdup(party_name(c, id));
-		free(id);
+		free(l->v[i].by);
+		l->v[i].by = l->v[i].name;
+		l->v[i].name = xstrdup(party_name(c, l->v[i].by));
 	}
 }
 

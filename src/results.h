@@ -19,7 +19,7 @@
 struct result {
 	char *ref;
 	char *name;	/* organisation, title, party or year */
-	char *by;	/* an initiative's owner */
+	char *by;	/* an initiative's owner, a declaration's party id */
 	int version;	/* a declaration's version; above 1: changed */
 };
 

@@ -89,6 +89,7 @@ test_since_the_previous_meeting(void **state)
 	assert_int_equal(r.declarations.n, 2);
 	assert_string_equal(r.declarations.v[0].ref, "D3");
 	assert_string_equal(r.declarations.v[0].name, "Erhvervsministeriet");
+	assert_string_equal(r.declarations.v[0].by, "EM");
 	assert_true(r.declarations.v[0].version > 1);
 	assert_string_equal(r.declarations.v[1].ref, "D5");
 	assert_string_equal(r.declarations.v[1].name, "DI – Dansk Industri");
