@@ -91,11 +91,25 @@ check: deps
 	$(MAKE) WERROR=1 all
 	/usr/bin/python3 tests/e2e/run.py
 	/usr/bin/python3 tests/torture/torture.py --mails 120 --kills 20
+	$(MAKE) WERROR=1 $(BUILD)/powercut.so
+	/usr/bin/python3 tests/torture/powercut.py --mails 120 --cuts 12
 	sh tests/fuzz/run.sh 10
 
 # The long runs, by hand.
 torture: all
 	/usr/bin/python3 tests/torture/torture.py --mails 1000 --kills 200
+
+# Power cuts, by hand: every life of pactd ends in one (tests/powercut).
+powercut: all $(BUILD)/powercut.so
+	/usr/bin/python3 tests/torture/powercut.py --mails 400 --cuts 150
+
+# The power-cut shim, preloaded into pactd by tests/torture/powercut.py;
+# never linked into pactd. No sanitizers: it must load before everything.
+POWERCUT_SRCS = $(wildcard tests/powercut/*.c)
+$(BUILD)/powercut.so: $(POWERCUT_SRCS) tests/powercut/power.h | $(BUILD)
+	$(CC) -D_GNU_SOURCE -U_FORTIFY_SOURCE $(call pkg_query,--cflags sqlite3) \
+	    -std=c17 $(WARNINGS) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ \
+	    $(POWERCUT_SRCS) $(call pkg_query,--libs sqlite3) -ldl -lpthread
 
 fuzz:
 	sh tests/fuzz/run.sh 300
@@ -172,5 +186,6 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit deps check e2e demo torture fuzz bench check-valgrind \
+.PHONY: all unit deps check e2e demo torture powercut fuzz bench \
+	check-valgrind \
 	install uninstall clean
