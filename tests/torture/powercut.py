@@ -101,6 +101,8 @@ def masked(text):
 
 
 class Powercut(torture.Torture):
+    RESULT_OK = "RESULT: OK -- nothing lost; only mails in flight at a cut sent twice"
+
     def __init__(self, args):
         args.kills = args.cuts
         super().__init__(args)
