@@ -83,15 +83,15 @@ deps:
 	@sh tests/sandbox/page_deps.sh
 
 # Everything: packages, unit tests under ASan+UBSan, the end-to-end suite
-# against real Dovecot and OpenSMTPD, a short crash torture and a short
-# fuzzing run of every parser.
+# against real Dovecot and OpenSMTPD, a short crash torture, a short run of
+# power cuts and a short fuzzing run of every parser.
 # Packages first, then the builds in sub-makes that ask pkg-config anew.
 check: deps
 	$(MAKE) SANITIZE=1 WERROR=1 unit
 	$(MAKE) WERROR=1 all
+	$(MAKE) WERROR=1 $(BUILD)/powercut.so
 	/usr/bin/python3 tests/e2e/run.py
 	/usr/bin/python3 tests/torture/torture.py --mails 120 --kills 20
-	$(MAKE) WERROR=1 $(BUILD)/powercut.so
 	/usr/bin/python3 tests/torture/powercut.py --mails 120 --cuts 12
 	sh tests/fuzz/run.sh 10
 
@@ -131,7 +131,7 @@ check-valgrind: deps
 	@! find $(BUILD)/valgrind -size +0 | grep . || \
 	  (echo "valgrind reports above"; exit 1)
 
-e2e: all
+e2e: all $(BUILD)/powercut.so
 	/usr/bin/python3 tests/e2e/run.py
 
 demo: deps

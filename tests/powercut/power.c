@@ -6,6 +6,8 @@
  *		watched file or directory): that sync never completes
  *	write:N	cut just before the Nth write to SQLite's or a watched file
  *	ms:T	cut T milliseconds after the start, whatever pactd is doing
+ *	exit	cut when the process exits normally: what it did not make
+ *		durable before it ended is undone
  *	tear	the last write to SQLite's files is torn instead of dropped
  *
  * and PACTD_TEST_CUTFS names the plain-file directories to watch (the
@@ -28,7 +30,7 @@ __thread int power_inside;
 static pthread_mutex_t power_mtx = PTHREAD_MUTEX_INITIALIZER;
 static long power_syncs, power_writes;
 static long power_at_sync, power_at_write, power_at_ms;
-static int power_tear;
+static int power_tear, power_at_exit;
 static struct timespec power_t0;
 
 void
@@ -109,6 +111,8 @@ power_item(const char *item)
 
 	if (strcmp(item, "tear") == 0)
 		return power_tear = 1, 0;
+	if (strcmp(item, "exit") == 0)
+		return power_at_exit = 1, 0;
 	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
 		size_t len = strlen(items[i].name);
 
@@ -146,4 +150,15 @@ power_init(void)
 	cutfs_init(getenv("PACTD_TEST_CUTFS"));
 	if (power_at_ms > 0 && pthread_create(&t, NULL, power_timer, NULL) != 0)
 		_exit(2);
+}
+
+/* After exit() and its handlers: SQLite has closed its files by now. */
+__attribute__((destructor)) static void
+power_exit(void)
+{
+	if (!power_at_exit)
+		return;
+	fflush(NULL);	/* what it printed is out before the lights go */
+	power_lock();
+	power_cut("at exit");
 }
