@@ -83,19 +83,33 @@ deps:
 	@sh tests/sandbox/page_deps.sh
 
 # Everything: packages, unit tests under ASan+UBSan, the end-to-end suite
-# against real Dovecot and OpenSMTPD, a short crash torture and a short
-# fuzzing run of every parser.
+# against real Dovecot and OpenSMTPD, a short crash torture, a short run of
+# power cuts and a short fuzzing run of every parser.
 # Packages first, then the builds in sub-makes that ask pkg-config anew.
 check: deps
 	$(MAKE) SANITIZE=1 WERROR=1 unit
 	$(MAKE) WERROR=1 all
+	$(MAKE) WERROR=1 $(BUILD)/powercut.so
 	/usr/bin/python3 tests/e2e/run.py
 	/usr/bin/python3 tests/torture/torture.py --mails 120 --kills 20
+	/usr/bin/python3 tests/torture/powercut.py --mails 120 --cuts 12
 	sh tests/fuzz/run.sh 10
 
 # The long runs, by hand.
 torture: all
 	/usr/bin/python3 tests/torture/torture.py --mails 1000 --kills 200
+
+# Power cuts, by hand: every life of pactd ends in one (tests/powercut).
+powercut: all $(BUILD)/powercut.so
+	/usr/bin/python3 tests/torture/powercut.py --mails 400 --cuts 150
+
+# The power-cut shim, preloaded into pactd by tests/torture/powercut.py;
+# never linked into pactd. No sanitizers: it must load before everything.
+POWERCUT_SRCS = $(wildcard tests/powercut/*.c)
+$(BUILD)/powercut.so: $(POWERCUT_SRCS) tests/powercut/power.h | $(BUILD)
+	$(CC) -D_GNU_SOURCE -U_FORTIFY_SOURCE $(call pkg_query,--cflags sqlite3) \
+	    -std=c17 $(WARNINGS) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ \
+	    $(POWERCUT_SRCS) $(call pkg_query,--libs sqlite3) -ldl -lpthread
 
 fuzz:
 	sh tests/fuzz/run.sh 300
@@ -117,7 +131,7 @@ check-valgrind: deps
 	@! find $(BUILD)/valgrind -size +0 | grep . || \
 	  (echo "valgrind reports above"; exit 1)
 
-e2e: all
+e2e: all $(BUILD)/powercut.so
 	/usr/bin/python3 tests/e2e/run.py
 
 demo: deps
@@ -172,5 +186,6 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit deps check e2e demo torture fuzz bench check-valgrind \
+.PHONY: all unit deps check e2e demo torture powercut fuzz bench \
+	check-valgrind \
 	install uninstall clean

@@ -89,7 +89,8 @@ status_duplicate(struct submission *sub, struct answer *ans, int year,
 	return r < 0 ? -1 : 0;
 }
 
-/* Keep the PDF beside the database, written whole or not at all. */
+/* Keep the PDF beside the database, written whole or not at all and
+ * durable before the transaction that names it commits. */
 static int
 status_save_pdf(const struct config *c, const char *ref,
     const struct mime_part *pdf, char **path, char **cause)

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "consult.h"
 #include "config.h"
+#include "draft.h"
 #include "imap.h"
 #include "ical.h"
 #include "log.h"
@@ -264,6 +265,7 @@ run_timers(struct pact *p)
 	if (ballot_timers(p, now, &cause) != 0 ||
 	    consult_timers(p, now, &cause) != 0 ||
 	    meeting_timers(p, now, &cause) != 0 ||
+	    draft_timers(p, now, &cause) != 0 ||
 	    bounce_notice_run(p, now, &cause) != 0 ||
 	    outbox_expire(p->store, p->conf->outbox_retention_days, now,
 	    &cause) < 0) {
@@ -326,7 +328,9 @@ page_failures(struct pact *p, struct strv *failed)
  * last rendered from (the entry, language, templates and folder) is kept
  * in the database too, so that pactd --once run from a timer does not
  * render an unchanged page at every start. Only a render that wrote every
- * file counts: after a failed file the next pass renders again.
+ * file counts: after a failed file the next pass renders again. The files
+ * are durable (directory fsynced) before the stamp commits, so that a power
+ * cut never leaves an old page under a stamp that calls it current.
  */
 static void
 run_page(struct pact *p)

@@ -181,6 +181,11 @@ def main():
                 ctype = [p.get_content_type() + (";method=" + p.get_param("method") if p.get_param("method") else "")
                          for p in m.walk()]
                 print("   %s got %s (%s)" % (u, m["Subject"], ", ".join(ctype)))
+    # what the pact has created so far, as the invitation lists it
+    text = invites["anne@di.example.test"].get_body(("plain",)).get_content()
+    start = text.find("Nyt i pagten")
+    for l in text[start:text.find("Svar med knapperne")].strip().splitlines():
+        print("      %s%s%s" % (DIM, l, END))
 
     step("6. RSVPs: Outlook accepts, Apple Calendar says maybe, a plain reply says no")
     uid = meeting["uid"]
@@ -222,6 +227,17 @@ def main():
     st = d.ctl("statuses")[-1]
     print("   pactctl statuses: %s %d published %s with %d comment(s)" % (st["ref"], st["year"], st["published"], len(st["comments"])))
 
+    step("7b. On [status] draft_date (01-15) the secretariat gets the drafted status for 2026")
+    d.run("2027-01-15T09:00:00Z")
+    for m in d.new_mail("sekretariat@erst.example.test"):
+        if str(m["Subject"]).startswith("Udkast til årsstatus"):
+            text = text_of(m).splitlines()
+            show_mail("sekretariat@erst.example.test", m, lines=0)
+            for l in text[text.index("År: 2026"):text.index("År: 2026") + 24]:
+                print("      %s%s%s" % (DIM, l, END))
+            print("      %s...%s" % (DIM, END))
+    print("   (the same draft: build/pactctl -c %s draft-status 2026)" % pact.conf)
+
     step("8. The public page")
     out = os.path.join(pact.dir, "public")
     data = json.load(open(os.path.join(out, "pact.json")))
@@ -230,6 +246,11 @@ def main():
     print("   associates: %s" % ", ".join(a["name"] for a in data["associates"]))
     print("   initiatives: %s" % ", ".join(i["title"] for i in data["initiatives"]))
     print("   meetings: %s" % ", ".join("%s %s" % (mt["title"], mt["start"]) for mt in data["meetings"]))
+    for mt in data["meetings"]:
+        r = mt.get("results") or {}
+        print("   %s: results since %s: %s" % (mt["ref"], r.get("previous") or "the pact began", ", ".join(
+            "%s %d" % (k, len(r[k])) for k in ("associates", "initiatives", "declarations", "statuses") if r.get(k))
+            or "nothing new"))
     ok = d.ctl("verify-log")
     print("   pactctl verify-log: %s" % ("ok" if ok.get("ok") else ok))
 

@@ -1,6 +1,7 @@
 /* Unit tests: the modes of the files pactd writes, whatever the umask.
  * The database, its -wal and -shm and backups are the owner's alone
- * (0600); the public page's files 0644 in a 0755 folder. */
+ * (0600); the public page's files 0644 in a 0755 folder. That they are
+ * durable is tests/e2e/test_powercut.py's to show. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -162,6 +163,35 @@ test_page_files(void **state)
 	free(pub);
 }
 
+/* The file as written, no temporary left, also for a name without a
+ * folder (the directory fsynced is then "."); a missing folder fails
+ * with the temporary's name. */
+static void
+test_write_atomic(void **state)
+{
+	char cwd[4096], buf[16] = { 0 }, *cause = NULL;
+	char *missing = xasprintf("%s/no/such", dir);
+	FILE *fp;
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(file_write_atomic("plain.txt", "one", 3, 0644,
+	    &cause), 0);
+	assert_int_equal(file_write_atomic("plain.txt", "two", 3, 0644,
+	    &cause), 0);
+	assert_non_null(fp = fopen("plain.txt", "r"));
+	assert_int_equal(fread(buf, 1, sizeof buf, fp), 3);
+	fclose(fp);
+	assert_string_equal(buf, "two");
+	assert_int_equal(access("plain.txt.tmp", F_OK), -1);
+	unlink("plain.txt");
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(file_write_atomic(missing, "x", 1, 0644, &cause), -1);
+	assert_non_null(strstr(cause, "/no/such.tmp: No such file"));
+	free(cause);
+	free(missing);
+}
+
 static int
 setup(void **state)
 {
@@ -186,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_database_tightened),
 		cmocka_unit_test(test_file_mode),
 		cmocka_unit_test(test_page_files),
+		cmocka_unit_test(test_write_atomic),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
