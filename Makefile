@@ -54,8 +54,12 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/pactd $(BUILD)/pactctl
 
-$(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
-	$(CC) $(PACTD_CPPFLAGS) $(PACTD_CFLAGS) -c -o $@ $<
+# Each object depends on the headers it includes, as the compiler found
+# them (-MMD); -MP keeps a removed header from stopping the build.
+DEPFLAGS = -MMD -MP
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(DEPFLAGS) $(PACTD_CPPFLAGS) $(PACTD_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libpactd.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -66,12 +70,16 @@ $(BUILD)/pactd: $(BUILD)/pactd.o $(BUILD)/libpactd.a
 $(BUILD)/pactctl: $(BUILD)/pactctl.o $(BUILD)/libpactd.a
 	$(CC) $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $^ $(PACTD_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpactd.a src/*.h | $(BUILD)
-	$(CC) $(PACTD_CPPFLAGS) -Isrc $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $< \
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpactd.a | $(BUILD)
+	$(CC) $(DEPFLAGS) $(PACTD_CPPFLAGS) -Isrc $(PACTD_CFLAGS) \
+	    $(PACTD_LDFLAGS) -o $@ $< \
 	    $(BUILD)/libpactd.a $(PACTD_LIBS) -lcmocka
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests
+
+# The dependencies of the last build; none before the first.
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
 
 # Unit tests, each binary on its own.
 unit: $(UNIT_BINS)
