@@ -157,9 +157,7 @@ kind_vote(struct submission *sub, struct answer *ans, char **cause)
 		return -1;
 	ballot_vars(sub->pact, ref, sub->lang, ans->vars);
 	tvars_set(ans->vars, "party", sub->from.party->name);
-	tvars_set(ans->vars, "vote", strcmp(sub->lang, "en") == 0 ?
-	    vote_word_name(w) : w == VOTE_YES ? "ja" : w == VOTE_NO ? "nej" :
-	    "undlad");
+	tvars_set(ans->vars, "vote", vote_word_say(w, sub->lang));
 	if (replaced)
 		tvars_set(ans->vars, "replaced", "yes");
 	ans->verdict = VERDICT_ACCEPTED;
