@@ -70,9 +70,14 @@ $(BUILD)/pactd: $(BUILD)/pactd.o $(BUILD)/libpactd.a
 $(BUILD)/pactctl: $(BUILD)/pactctl.o $(BUILD)/libpactd.a
 	$(CC) $(PACTD_CFLAGS) $(PACTD_LDFLAGS) -o $@ $^ $(PACTD_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpactd.a | $(BUILD)
+# Each unit binary with the helpers they share (tests/unit/unit.h).
+$(BUILD)/tests/unit.o: tests/unit/unit.c | $(BUILD)
+	$(CC) $(DEPFLAGS) $(PACTD_CPPFLAGS) -Isrc $(PACTD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/unit.o $(BUILD)/libpactd.a \
+    | $(BUILD)
 	$(CC) $(DEPFLAGS) $(PACTD_CPPFLAGS) -Isrc $(PACTD_CFLAGS) \
-	    $(PACTD_LDFLAGS) -o $@ $< \
+	    $(PACTD_LDFLAGS) -o $@ $< $(BUILD)/tests/unit.o \
 	    $(BUILD)/libpactd.a $(PACTD_LIBS) -lcmocka
 
 $(BUILD):
