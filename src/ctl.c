@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "log.h"
 #include "util.h"
 
 #define CTL_CELL_MAX	48	/* bytes of a cell made from a number or time */
@@ -173,6 +174,8 @@ ctl_list(struct ctl *ctl, const struct ctl_list *l)
 	struct table *tb;
 	struct json j;
 
+	if (l->ntext > CTL_COLS_MAX)
+		fatalx("ctl_list: %zu columns", l->ntext);
 	for (size_t i = 0; i < l->ntext; i++)
 		head[i] = l->text[i].name;
 	tb = table_new(head, l->ntext);
