@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "kind.h"
+#include "problem.h"
 #include "subject.h"
 #include "util.h"
 
@@ -31,12 +32,9 @@ comment_status(struct submission *sub, struct answer *ans)
 		ref = store_col(st, 0);
 	store_done(st);
 	if (ref == NULL && year != NULL)
-		kind_problem(ans, tr(sub, "der er ingen årsstatus for %s",
-		    "there is no annual status for %s"), year);
+		problem_add(sub, ans, "no-status-year", "year", year, NULL);
 	else if (ref == NULL)
-		kind_problem(ans, tr(sub, "der er ingen åben høring at "
-		    "kommentere", "there is no open consultation to comment "
-		    "on"));
+		problem_add(sub, ans, "no-consultation", NULL);
 	return ref;
 }
 
@@ -105,8 +103,7 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref)
 	}
 	store_done(st);
 	if (!open)
-		kind_problem(ans, tr(sub, "høringen om %s er lukket", "the "
-		    "consultation on %s is closed"), ref);
+		problem_add(sub, ans, "consultation-closed", "ref", ref, NULL);
 	return open;
 }
 
@@ -119,8 +116,7 @@ kind_comment(struct submission *sub, struct answer *ans, char **cause)
 
 	open = status != NULL && comment_open(sub, ans, status);
 	if (*str_trim(text) == '\0')
-		kind_problem(ans, tr(sub, "kommentaren er tom", "the comment is "
-		    "empty"));
+		problem_add(sub, ans, "comment-empty", NULL);
 	else
 		kind_limit_text(sub, ans, tr(sub, "Kommentaren", "The comment"),
 		    str_trim(text));

@@ -4,6 +4,7 @@
 
 #include "audit.h"
 #include "kind.h"
+#include "problem.h"
 #include "util.h"
 #include "validate.h"
 
@@ -23,15 +24,10 @@ initiative_check(struct submission *sub, struct answer *ans,
 	in->description = kind_require(sub, ans, F_DESCRIPTION);
 	if ((purpose = kind_require(sub, ans, F_PURPOSE)) != NULL &&
 	    (in->purposes = purposes_parse(purpose)) < 0)
-		kind_problem(ans, tr(sub, "\"Formål\" skal være et eller flere "
-		    "af 1, 2 og 3, ikke \"%s\"", "\"Purpose\" must be one or "
-		    "more of 1, 2 and 3, not \"%s\""), purpose);
+		problem_add(sub, ans, "bad-purpose", "value", purpose, NULL);
 	in->link = sub->fields.f[F_LINK].value;
 	if (in->link != NULL && !url_valid(in->link))
-		kind_problem(ans, tr(sub, "\"Link\" skal være en adresse, der "
-		    "begynder med https:// eller http://, ikke \"%s\"", "\"Link\" "
-		    "must be an address starting with https:// or http://, not "
-		    "\"%s\""), in->link);
+		problem_add(sub, ans, "bad-link", "value", in->link, NULL);
 	in->partners = list_join(&sub->fields.f[F_PARTNERS].items);
 }
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "meeting.h"
 #include "notify.h"
+#include "problem.h"
 #include "util.h"
 #include "vote.h"
 
@@ -116,8 +117,8 @@ rsvp_record(struct submission *sub, struct answer *ans, struct meeting *mt,
 	ans->ref = xstrdup(mt->ref);
 	meeting_vars(mt, sub->lang, ans->vars);
 	if (rc > 0) {
-		kind_problem(ans, tr(sub, "%s er ikke inviteret til mødet %s",
-		    "%s is not invited to the meeting %s"), addr, mt->ref);
+		problem_add(sub, ans, "not-invited", "addr", addr, "ref",
+		    mt->ref, NULL);
 		return 0;
 	}
 	tvars_set(ans->vars, "answer", rsvp_word_name(sub, ps));
@@ -176,15 +177,13 @@ rsvp_imip(struct submission *sub, struct answer *ans, struct ical_reply *r,
 		rc = rsvp_forward(sub, ans, &mt, r, cause);
 	} else if (mt.state == MEETING_CANCELLED) {
 		ans->ref = xstrdup(mt.ref);
-		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
-		    "is cancelled"), mt.ref);
+		problem_add(sub, ans, "meeting-cancelled", "ref", mt.ref, NULL);
 	} else if (r->partstat != ICAL_PS_ACCEPTED &&
 	    r->partstat != ICAL_PS_DECLINED &&
 	    r->partstat != ICAL_PS_TENTATIVE) {
 		ans->ref = xstrdup(mt.ref);
-		kind_problem(ans, tr(sub, "svaret siger hverken ja, nej eller "
-		    "måske (PARTSTAT %s)", "the answer says neither yes, no nor "
-		    "maybe (PARTSTAT %s)"), ical_partstat_name(r->partstat));
+		problem_add(sub, ans, "rsvp-partstat", "partstat",
+		    ical_partstat_name(r->partstat), NULL);
 	} else
 		rc = rsvp_record(sub, ans, &mt, sub->from.addr, r->partstat,
 		    cause);
@@ -201,8 +200,7 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	int rc;
 
 	if (meeting_load(sub->pact->store, sub->tok.ref, NULL, &mt) != 0) {
-		kind_problem(ans, tr(sub, "mødet findes ikke længere", "the "
-		    "meeting no longer exists"));
+		problem_add(sub, ans, "meeting-gone", NULL);
 		return 0;
 	}
 	if (first_nonempty_line(sub->newtext, line, sizeof line) != NULL)
@@ -210,15 +208,11 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	else
 		w = rsvp_parse_line(sub->subj.rest);
 	if (strcasecmp(sub->tok.addr, sub->from.addr) != 0)
-		kind_problem(ans, tr(sub, "invitationen blev sendt til en anden; "
-		    "svar på din egen", "the invitation was sent to someone "
-		    "else; answer your own"));
+		problem_add(sub, ans, "invitation-of-another", NULL);
 	else if (mt.state == MEETING_CANCELLED)
-		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
-		    "is cancelled"), mt.ref);
+		problem_add(sub, ans, "meeting-cancelled", "ref", mt.ref, NULL);
 	else if (w == RSVP_NONE || w == RSVP_AMBIGUOUS)
-		kind_problem(ans, tr(sub, "skriv JA, NEJ eller MÅSKE på første "
-		    "linje", "write YES, NO or MAYBE on the first line"));
+		problem_add(sub, ans, "rsvp-no-word", NULL);
 	if (ans->problems.n > 0) {
 		meeting_free(&mt);
 		return 0;
@@ -244,8 +238,7 @@ kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 	}
 	if (sub->has_tok && sub->tok.kind == 'm')
 		return rsvp_plain(sub, ans, cause);
-	kind_problem(ans, tr(sub, "svaret kunne ikke knyttes til et møde",
-	    "the answer could not be matched to a meeting"));
+	problem_add(sub, ans, "rsvp-no-meeting", NULL);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "consult.h"
 #include "fileio.h"
 #include "kind.h"
+#include "problem.h"
 #include "util.h"
 #include "validate.h"
 
@@ -47,28 +48,22 @@ status_check(struct submission *sub, struct answer *ans, struct status *st)
 		st->year = (int)strtol(year, &end, 10);
 		if (*str_trim(end) != '\0' || st->year < 2000 ||
 		    st->year > 2200)
-			kind_problem(ans, tr(sub, "\"År\" skal være et årstal som "
-			    "2026, ikke \"%s\"", "\"Year\" must be a year such as "
-			    "2026, not \"%s\""), year);
+			problem_add(sub, ans, "bad-year", "value", year, NULL);
 	}
 	st->deadline = deadline_after(sub->now,
 	    sub->pact->conf->consultation_days);
 	if (deadline != NULL) {
 		if (date_parse(deadline, &y, &m, &d) != 0)
-			kind_problem(ans, tr(sub, "fristen \"%s\" skal skrives "
-			    "ÅÅÅÅ-MM-DD", "the deadline \"%s\" must be written "
-			    "YYYY-MM-DD"), deadline);
+			problem_add(sub, ans, "bad-deadline", "value",
+			    deadline, NULL);
 		else if ((st->deadline = date_local(y, m, d, 1)) <= sub->now)
-			kind_problem(ans, tr(sub, "fristen %s er allerede "
-			    "passeret", "the deadline %s has already passed"),
-			    deadline);
+			problem_add(sub, ans, "deadline-passed", "value",
+			    deadline, NULL);
 	}
 	st->text = sub->fields.f[F_STATUS].value;
 	st->pdf = status_pdf(sub->mail);
 	if (st->pdf == NULL && (st->text == NULL || *st->text == '\0'))
-		kind_problem(ans, tr(sub, "feltet \"Status\" mangler (eller "
-		    "vedhæft statussen som PDF)", "the field \"Status\" is "
-		    "missing (or attach the status as a PDF)"));
+		problem_add(sub, ans, "status-missing", NULL);
 }
 
 /* A status for the year already exists. */
@@ -77,12 +72,13 @@ status_duplicate(struct submission *sub, struct answer *ans, int year)
 {
 	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT ref FROM "
 	    "statuses WHERE year = ?");
+	char y[16];
 
 	sqlite3_bind_int(st, 1, year);
+	snprintf(y, sizeof y, "%d", year);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		kind_problem(ans, tr(sub, "der er allerede en årsstatus for %d: "
-		    "%s", "there already is an annual status for %d: %s"),
-		    year, sqlite3_column_text(st, 0));
+		problem_add(sub, ans, "status-exists", "year", y, "ref",
+		    store_text(st, 0), NULL);
 	store_done(st);
 }
 

@@ -5,6 +5,7 @@
 
 #include "kind.h"
 #include "member.h"
+#include "problem.h"
 #include "util.h"
 
 /* The active associate the secretariat names in "Organisation". */
@@ -26,8 +27,7 @@ withdrawal_named(struct submission *sub, struct answer *ans)
 		ref = store_col(st, 0);
 	store_done(st);
 	if (ref == NULL)
-		kind_problem(ans, tr(sub, "\"%s\" er ikke et aktivt associeret "
-		    "medlem", "\"%s\" is not an active associate member"), org);
+		problem_add(sub, ans, "not-a-member", "value", org, NULL);
 	return ref;
 }
 

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "kind.h"
 #include "limit.h"
+#include "problem.h"
 #include "util.h"
 
 #define R(r)	ROLE_BIT(ROLE_##r)
@@ -127,8 +128,8 @@ kind_require(struct submission *sub, struct answer *ans, enum field_id id)
 
 	if (v != NULL && *v != '\0')
 		return v;
-	kind_problem(ans, tr(sub, "feltet \"%s\" mangler", "the field "
-	    "\"%s\" is missing"), field_name(sub, id));
+	problem_add(sub, ans, "field-missing", "field", field_name(sub, id),
+	    NULL);
 	return NULL;
 }
 
@@ -140,9 +141,8 @@ kind_require_list(struct submission *sub, struct answer *ans,
 
 	if (items->n > 0)
 		return items;
-	kind_problem(ans, tr(sub, "feltet \"%s\" skal have mindst ét punkt "
-	    "(ét pr. linje)", "the field \"%s\" needs at least one item (one "
-	    "a line)"), field_name(sub, id));
+	problem_add(sub, ans, "field-no-items", "field", field_name(sub, id),
+	    NULL);
 	return NULL;
 }
 

@@ -18,6 +18,7 @@
 #include "mime.h"
 #include "notify.h"
 #include "outbox.h"
+#include "problem.h"
 #include "process.h"
 #include "screen.h"
 #include "util.h"
@@ -206,25 +207,19 @@ static char *
 mail_problem(const struct submission *sub)
 {
 	const struct mail *m = sub->mail;
+	char n[24];
 
+	snprintf(n, sizeof n, "%zu", m->limit_value);
 	switch (m->limit) {
 	case MAIL_LIMIT_SIZE:
-		return xasprintf(tr(sub, "beskeden er større end de %zu bytes, "
-		    "pagten tager imod; send teksten uden store vedhæftninger",
-		    "the message is larger than the %zu bytes the pact accepts; "
-		    "send the text without large attachments"), m->limit_value);
+		return problem_text(sub, "mail-too-big", "n", n, NULL);
 	case MAIL_LIMIT_DEPTH:
-		return xasprintf(tr(sub, "beskeden har mere end %zu indlejrede "
-		    "niveauer af dele og kan ikke læses", "the message has more "
-		    "than %zu nested multipart levels and cannot be read"),
-		    m->limit_value);
+		return problem_text(sub, "mail-too-deep", "n", n, NULL);
 	case MAIL_LIMIT_PARTS:
-		return xasprintf(tr(sub, "beskeden har mere end %zu dele og kan "
-		    "ikke læses", "the message has more than %zu parts and cannot "
-		    "be read"), m->limit_value);
+		return problem_text(sub, "mail-too-many-parts", "n", n, NULL);
 	default:
-		return xasprintf("%s: %s", tr(sub, "beskeden kunne ikke læses",
-		    "the message could not be read"), m->problem);
+		return problem_text(sub, "mail-unreadable", "why", m->problem,
+		    NULL);
 	}
 }
 
@@ -270,9 +265,8 @@ warn_unknown(struct submission *sub, const struct kind *k, struct answer *ans)
 	if (!k->has_form || k->kw == KW_OVERVIEW)
 		return;
 	for (size_t i = 0; i < sub->fields.unknown.n; i++)
-		strv_addn(&ans->warnings, xasprintf(tr(sub, "feltet \"%s\" "
-		    "kendes ikke og blev ikke læst", "the field \"%s\" is not "
-		    "known and was not read"), sub->fields.unknown.v[i]));
+		strv_addn(&ans->warnings, problem_text(sub, "field-unknown",
+		    "field", sub->fields.unknown.v[i], NULL));
 }
 
 static int
@@ -291,11 +285,9 @@ decide_submission(struct pact *p, struct submission *sub,
 		ans.verdict = VERDICT_REJECTED;
 		strv_addn(&ans.problems, mail_problem(sub));
 	} else if (!(k->roles & ROLE_BIT(sub->from.role))) {
-		ans.verdict = VERDICT_REJECTED;
-		strv_addn(&ans.problems, xasprintf(tr(sub, "%s kan ikke sendes "
-		    "af dig (din rolle i pagten: %s)", "%s cannot be sent by you "
-		    "(your role in the pact: %s)"), kind_title(k, sub->lang),
-		    role_title(sub->from.role, sub->lang)));
+		problem_add(sub, &ans, "not-your-kind", "kind",
+		    kind_title(k, sub->lang), "role",
+		    role_title(sub->from.role, sub->lang), NULL);
 	} else {
 		kind_limits(sub, k, &ans);
 		if (k->handle(sub, &ans, cause) != 0)

@@ -448,6 +448,12 @@ store_col(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
+const char *
+store_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
 char *
 store_meta_get(struct store *s, const char *key)
 {
