@@ -414,7 +414,7 @@ decide_stranger(struct pact *p, const struct mail *m, const char *key,
 		d->reason = xasprintf("sender not on the roster; no reply, no "
 		    "DMARC pass: %s", why);
 	if ((why == NULL || c->sender_auth != SENDER_AUTH_DMARC) &&
-	    rsvp_stranger(p, m, now, cause) != 0)
+	    rsvp_stranger(p, m, key, now, cause) != 0)
 		rc = -1;
 	if (why != NULL || rc != 0) {
 		free(why);
