@@ -833,6 +833,208 @@ test_mail(void **state)
 	free(file);
 }
 
+/* ---------------------------------------------- the two security fixes */
+
+/* A corpus mail filled in with these placeholders changed as well. */
+static char *
+variant(const char *path, size_t *len, ...)
+{
+	struct corpus_case *c = case_find(path), v;
+	char *file, *text;
+	const char *k;
+	struct buf raw;
+	va_list ap;
+
+	assert_non_null(c);
+	memset(&v, 0, sizeof v);
+	v.path = c->path;
+	for (size_t i = 0; i < c->keys.n; i++) {
+		strv_add(&v.keys, c->keys.v[i]);
+		strv_add(&v.vals, c->vals.v[i]);
+	}
+	va_start(ap, len);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		strv_add(&v.keys, k);
+		strv_add(&v.vals, va_arg(ap, const char *));
+	}
+	va_end(ap);
+	file = xasprintf("%s/%s", DATA, path);
+	if ((text = slurp(file, len)) == NULL)
+		fail_msg("%s: cannot read", file);
+	buf_init(&raw);
+	fill_entity(&raw, text, *len, &v);
+	*len = raw.len;
+	strv_free(&v.keys);
+	strv_free(&v.vals);
+	free(text);
+	free(file);
+	return buf_steal(&raw);
+}
+
+/* The raw mail with its From line replaced. */
+static char *
+with_from(const char *raw, size_t *len, const char *from)
+{
+	const char *p = strncmp(raw, "From: ", 6) == 0 ? raw :
+	    strstr(raw, "\nFrom: "), *eol;
+	char *out;
+
+	assert_non_null(p);
+	if (*p == '\n')
+		p++;
+	eol = strchr(p, '\r');
+	assert_non_null(eol);
+	out = xasprintf("%.*sFrom: %s%s", (int)(p - raw), raw, from, eol);
+	*len = strlen(out);
+	return out;
+}
+
+static struct pact security_pact;
+static char security_db[4096];
+
+static void
+security_open(int rate)
+{
+	struct strv errors = { 0 };
+
+	memset(&security_pact, 0, sizeof security_pact);
+	if ((security_pact.conf = config_load(CONF, &errors)) == NULL)
+		fail_msg("%s: %s", CONF, errors.n ? errors.v[0] : "?");
+	security_pact.conf->reply_rate_per_hour = rate;
+	security_pact.store = fixture_store(security_db, sizeof security_db);
+	strv_free(&queued);
+}
+
+static void
+security_close(void)
+{
+	store_remove(security_pact.store, security_db);
+	config_free(security_pact.conf);
+	strv_free(&queued);
+}
+
+static const struct corpus_case security_case = { .path = "security" };
+
+/*
+ * A mail that takes a genuine mail's Message-ID first does not pre-empt
+ * it: a stranger's copy of Anne's HELP is quarantined, Anne's own is
+ * answered, and Anne's seen again has no new effect.
+ */
+static void
+test_message_id_preempted(void **state)
+{
+	char *genuine, *forged;
+	size_t glen, flen;
+
+	(void)state;
+	security_open(20);
+	genuine = variant("outlook_da_help.eml", &glen, NULL);
+	flen = glen;
+	forged = with_from(genuine, &flen,
+	    "Mallory <mallory@attacker.example.net>");
+	assert_string_equal(run_once(&security_pact, &security_case, forged,
+	    flen), "pactd/Quarantine");
+	assert_int_equal(queued.n, 0);
+	assert_string_equal(run_once(&security_pact, &security_case, genuine,
+	    glen), "pactd/Processed");
+	assert_int_equal(queued.n, 1);
+	assert_string_equal(queued.v[0], "anne@di.example.test:da/help.txt");
+	assert_string_equal(run_once(&security_pact, &security_case, genuine,
+	    glen), "pactd/Processed");
+	assert_int_equal(queued.n, 1);
+	/* The same body from the stranger again: still only quarantined. */
+	assert_string_equal(run_once(&security_pact, &security_case, forged,
+	    flen), "pactd/Quarantine");
+	assert_int_equal(queued.n, 1);
+	free(genuine);
+	free(forged);
+	security_close();
+}
+
+/* A row written before digests were kept (msgkey the bare Message-ID,
+ * no digest) is this message when its sender is, else another's. */
+static void
+test_message_id_before_digests(void **state)
+{
+	char *raw, *cause = NULL;
+	size_t len;
+	const char *const mid = "001701db5f13$c2a1d6e0$47e584a0$@di.example.test";
+	const char *const senders[] = { "anne@di.example.test",
+	    "mallory@attacker.example.net" };
+	const char *const folders[] = { "pactd/Rejected", "pactd/Processed" };
+
+	(void)state;
+	for (size_t i = 0; i < nitems(senders); i++) {
+		char *sql = xasprintf("INSERT INTO processed(msgkey, message_id, "
+		    "sender, outcome, at) VALUES('%s', '%s', '%s', 'rejected', "
+		    "1796000000)", mid, mid, senders[i]);
+
+		security_open(20);
+		if (store_exec(security_pact.store, sql, &cause) != 0)
+			fail_msg("%s", cause);
+		raw = variant("outlook_da_help.eml", &len, NULL);
+		assert_non_null(strstr(raw, mid));
+		assert_string_equal(run_once(&security_pact, &security_case,
+		    raw, len), folders[i]);
+		assert_int_equal(queued.n, i);
+		free(raw);
+		free(sql);
+		security_close();
+	}
+}
+
+/*
+ * Calendar answers pactd forwards to the secretariat: at most
+ * reply_rate_per_hour an hour from one roster address, and as many from
+ * all strangers together, however many From addresses they use.
+ */
+static void
+test_forwards_limited(void **state)
+{
+	const char *const fwd = "sekretariat@erst.example.test:da/"
+	    "meeting-forward.txt";
+	char mid[64], from[128], attendee[128], *raw, *r2;
+	size_t len;
+
+	(void)state;
+	security_open(2);
+	for (int i = 0; i < 4; i++) {
+		size_t nq = queued.n;
+
+		snprintf(mid, sizeof mid, "counter-%d@attacker.example.net", i);
+		snprintf(from, sizeof from, "m%d@attacker.example.net", i);
+		snprintf(attendee, sizeof attendee, "m%d@attacker.example.net",
+		    i);
+		raw = variant("rsvp/outlook_counter.eml", &len, "@@MSGID@@",
+		    mid, "@@ATTENDEE@@", attendee, NULL);
+		r2 = with_from(raw, &len, from);
+		assert_string_equal(run_once(&security_pact, &security_case,
+		    r2, len), "pactd/Quarantine");
+		/* One secretariat member: one forward each, two in all. */
+		assert_int_equal(queued.n, nq + (i < 2));
+		if (i < 2)
+			assert_string_equal(queued.v[queued.n - 1], fwd);
+		free(raw);
+		free(r2);
+	}
+	/* Jens, on the roster, has his own two. */
+	for (int i = 0; i < 3; i++) {
+		strv_free(&queued);
+		snprintf(mid, sizeof mid, "counter-%d@danskerhverv.example.test",
+		    i);
+		raw = variant("rsvp/outlook_counter.eml", &len, "@@MSGID@@",
+		    mid, NULL);
+		assert_string_equal(run_once(&security_pact, &security_case,
+		    raw, len), i < 2 ? "pactd/Processed" : "pactd/Rejected");
+		/* The third: neither forwarded nor answered, his two
+		 * replies of the hour being used up as well. */
+		assert_int_equal(queued.n, i < 2 ? 2 : 0);
+		assert_int_equal(strv_contains_case(&queued, fwd), i < 2);
+		free(raw);
+	}
+	security_close();
+}
+
 /* Every directory that holds mail, once each. */
 static void
 read_all_decisions(void)
@@ -883,5 +1085,14 @@ main(void)
 	}
 	rc = _cmocka_run_group_tests("corpus", tests, ncases, NULL, NULL);
 	free(tests);
+	{
+		const struct CMUnitTest security[] = {
+			cmocka_unit_test(test_message_id_preempted),
+			cmocka_unit_test(test_message_id_before_digests),
+			cmocka_unit_test(test_forwards_limited),
+		};
+
+		rc |= cmocka_run_group_tests(security, NULL, NULL);
+	}
 	return rc;
 }
