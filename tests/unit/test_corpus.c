@@ -747,78 +747,58 @@ check_again(struct pact *p, const struct corpus_case *c, const char *raw,
 	strv_free(&again);
 }
 
-static void
-test_mail(void **state)
+/* The mail of c, its placeholders filled. */
+static char *
+filled(const struct corpus_case *c, size_t *len)
 {
-	struct corpus_case *c = *state;
-	struct strv errors = { 0 }, before = { 0 }, after = { 0 }, added = { 0 };
-	struct config *conf;
-	struct pact p;
+	char *file = xasprintf("%s/%s", DATA, c->path), *text;
 	struct buf raw;
-	char dbpath[4096], *file, *text, *kind, *reason, *got_mail, *got_state;
-	char *want_mail, *want_state;
-	const char *folder;
-	size_t len;
-	int bad = 0;
 
-	if (c->line == 0)
-		fail_msg("%s: no line for it in the decisions file beside it",
-		    c->path);
-	if ((conf = config_load(CONF, &errors)) == NULL)
-		fail_msg("%s: %s", CONF, errors.n ? errors.v[0] : "?");
-	apply_set(conf, c);
-	file = xasprintf("%s/%s", DATA, c->path);
-	if ((text = slurp(file, &len)) == NULL)
+	if ((text = slurp(file, len)) == NULL)
 		fail_msg("%s: cannot read", file);
 	buf_init(&raw);
-	fill_entity(&raw, text, len, c);
-	memset(&p, 0, sizeof p);
-	p.conf = conf;
-	p.store = fixture_store(dbpath, sizeof dbpath);
-	snapshot(p.store, &before);
-	strv_free(&queued);
-	folder = run_once(&p, c, raw.s, raw.len);
-	snapshot(p.store, &after);
-	for (size_t i = 0; i < after.n; i++)
-		if (!strv_contains_case(&before, after.v[i]))
-			strv_add(&added, after.v[i]);
-	reason = last_reason(p.store, &kind);
+	fill_entity(&raw, text, *len, c);
+	*len = raw.len;
+	free(text);
+	free(file);
+	return buf_steal(&raw);
+}
+
+/* One difference from the expected decision, told; 1 when there is. */
+static int
+differs(const struct corpus_case *c, const char *what, const char *got,
+    const char *want, int part)
+{
+	if (part ? strstr(got, want) != NULL : strcmp(got, want) == 0)
+		return 0;
+	print_error("%s: %s \"%s\"\n  want %s\"%s\"\n", c->path, what, got,
+	    part ? "a part " : "", want);
+	return 1;
+}
+
+/* How many parts of the decision differ from the decisions line. */
+static int
+check_decision(struct store *s, const struct corpus_case *c,
+    const char *folder, const struct strv *before, const struct strv *after)
+{
+	struct strv added = { 0 };
+	char *kind, *reason = last_reason(s, &kind), *got_mail, *got_state;
+	char *want_mail, *want_state;
+	int bad;
+
+	for (size_t i = 0; i < after->n; i++)
+		if (!strv_contains_case(before, after->v[i]))
+			strv_add(&added, after->v[i]);
 	got_mail = joined(&queued, ",");
 	got_state = joined(&added, "; ");
 	want_mail = normal_list(c->mail, ',', ",");
 	want_state = normal_list(c->state, ';', "; ");
-	if (strcmp(folder, c->folder) != 0) {
-		print_error("%s: folder %s, want %s\n", c->path, folder,
-		    c->folder);
-		bad = 1;
-	}
-	if (strcmp(kind ? kind : "-", c->kind) != 0) {
-		print_error("%s: kind %s, want %s\n", c->path, kind ? kind :
-		    "-", c->kind);
-		bad = 1;
-	}
-	if (strcmp(got_mail, want_mail) != 0) {
-		print_error("%s: mail %s\n  want %s\n", c->path, got_mail,
-		    want_mail);
-		bad = 1;
-	}
-	if (strcmp(got_state, want_state) != 0) {
-		print_error("%s: state %s\n  want %s\n", c->path, got_state,
-		    want_state);
-		bad = 1;
-	}
-	if (c->reason != NULL && (reason == NULL ||
-	    strstr(reason, c->reason) == NULL)) {
-		print_error("%s: reason \"%s\", want a part \"%s\"\n", c->path,
-		    reason ? reason : "", c->reason);
-		bad = 1;
-	}
-	if (bad)
-		fail_msg("%s: not the decision of line %d", c->path, c->line);
-	check_again(&p, c, raw.s, raw.len, folder, &after);
-	strv_free(&queued);
-	strv_free(&before);
-	strv_free(&after);
+	bad = differs(c, "folder", folder, c->folder, 0) +
+	    differs(c, "kind", kind ? kind : "-", c->kind, 0) +
+	    differs(c, "mail", got_mail, want_mail, 0) +
+	    differs(c, "state", got_state, want_state, 0);
+	if (c->reason != NULL)
+		bad += differs(c, "reason", reason ? reason : "", c->reason, 1);
 	strv_free(&added);
 	free(got_mail);
 	free(got_state);
@@ -826,11 +806,41 @@ test_mail(void **state)
 	free(want_state);
 	free(kind);
 	free(reason);
+	return bad;
+}
+
+static void
+test_mail(void **state)
+{
+	struct corpus_case *c = *state;
+	struct strv errors = { 0 }, before = { 0 }, after = { 0 };
+	struct pact p;
+	char dbpath[4096], *raw;
+	const char *folder;
+	size_t len;
+
+	if (c->line == 0)
+		fail_msg("%s: no line for it in the decisions file beside it",
+		    c->path);
+	memset(&p, 0, sizeof p);
+	if ((p.conf = config_load(CONF, &errors)) == NULL)
+		fail_msg("%s: %s", CONF, errors.n ? errors.v[0] : "?");
+	apply_set(p.conf, c);
+	raw = filled(c, &len);
+	p.store = fixture_store(dbpath, sizeof dbpath);
+	snapshot(p.store, &before);
+	strv_free(&queued);
+	folder = run_once(&p, c, raw, len);
+	snapshot(p.store, &after);
+	if (check_decision(p.store, c, folder, &before, &after) != 0)
+		fail_msg("%s: not the decision of line %d", c->path, c->line);
+	check_again(&p, c, raw, len, folder, &after);
+	strv_free(&queued);
+	strv_free(&before);
+	strv_free(&after);
 	store_remove(p.store, dbpath);
-	config_free(conf);
-	buf_free(&raw);
-	free(text);
-	free(file);
+	config_free(p.conf);
+	free(raw);
 }
 
 /* ---------------------------------------------- the two security fixes */
@@ -840,9 +850,8 @@ static char *
 variant(const char *path, size_t *len, ...)
 {
 	struct corpus_case *c = case_find(path), v;
-	char *file, *text;
 	const char *k;
-	struct buf raw;
+	char *raw;
 	va_list ap;
 
 	assert_non_null(c);
@@ -858,17 +867,10 @@ variant(const char *path, size_t *len, ...)
 		strv_add(&v.vals, va_arg(ap, const char *));
 	}
 	va_end(ap);
-	file = xasprintf("%s/%s", DATA, path);
-	if ((text = slurp(file, len)) == NULL)
-		fail_msg("%s: cannot read", file);
-	buf_init(&raw);
-	fill_entity(&raw, text, *len, &v);
-	*len = raw.len;
+	raw = filled(&v, len);
 	strv_free(&v.keys);
 	strv_free(&v.vals);
-	free(text);
-	free(file);
-	return buf_steal(&raw);
+	return raw;
 }
 
 /* The raw mail with its From line replaced. */
