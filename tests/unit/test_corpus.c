@@ -74,6 +74,7 @@ static struct corpus_case *cases;
 static size_t ncases;
 static struct strv queued;		/* "to:lang/template" */
 
+/* notice_observer: each mail queued, as the decisions files write it. */
 static void
 observe(const struct notice *n)
 {
@@ -624,6 +625,7 @@ normal_list(const char *s, char sep, const char *join)
 	return r;
 }
 
+/* The configuration a mail's set= asks for, over pactd.conf's. */
 static void
 apply_set(struct config *conf, const struct corpus_case *c)
 {
