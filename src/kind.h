@@ -106,7 +106,9 @@ int kind_rsvp(struct submission *, struct answer *, char **);
 
 /* Whether a mail holds a calendar answer to one of the pact's meetings. */
 int rsvp_is_calendar_reply(struct store *, const struct mail *);
-/* Pass a calendar answer from a stranger on to the secretariat. */
-int rsvp_stranger(struct pact *, const struct mail *, time_t, char **);
+/* Pass a calendar answer from a stranger on to the secretariat, within
+ * the hour's limit; key is the message's. */
+int rsvp_stranger(struct pact *, const struct mail *, const char *key,
+    time_t, char **);
 
 #endif

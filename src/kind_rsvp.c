@@ -56,19 +56,65 @@ rsvp_is_calendar_reply(struct store *s, const struct mail *m)
 	return found;
 }
 
-/* Tell the secretariat about an answer pactd cannot record itself. */
-int
+/*
+ * How many answers were forwarded to the secretariat in the last hour
+ * for mail from this roster address, or (from NULL) for mail from outside
+ * the roster, whose From anyone can write. The forwards are found by the
+ * message that caused them, among the hour's mail to the secretariat's
+ * first member.
+ */
+static int
+rsvp_forwards_recent(struct pact *p, const char *from, time_t now)
+{
+	const struct group *g = &p->conf->roster.secretariat;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (g->nmembers == 0)
+		return 0;
+	st = store_prepare(p->store, "SELECT count(DISTINCT o.cause) FROM "
+	    "outbox AS o JOIN processed AS m ON m.msgkey = o.cause WHERE "
+	    "o.rcpt = ?1 AND o.created > ?2 AND o.kind = 'notice' AND "
+	    "(?3 IS NULL AND m.outcome = 'quarantine' OR m.sender = ?3)");
+	sqlite3_bind_text(st, 1, g->members[0].addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - 3600);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	store_done(st);
+	return n;
+}
+
+/*
+ * Tell the secretariat about an answer pactd cannot record itself: at
+ * most reply_rate_per_hour an hour from one roster address (roster NULL
+ * for a stranger: as many from all strangers together), so that someone
+ * who knows a meeting's UID cannot flood the secretariat. 0 when
+ * forwarded, 1 when the hour's forwards are used up, -1 with *cause.
+ */
+static int
 rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
-    const struct ical_reply *r, const char *from, const char *why,
-    time_t now, char **cause)
+    const struct ical_reply *r, const char *from, const char *roster,
+    const char *why, const char *key, time_t now, char **cause)
 {
 	const struct group *g = &p->conf->roster.secretariat;
 	const char *lang = notice_lang(p->conf, g->lang);
-	struct tvars *v = notice_vars(p);
+	struct tvars *v;
 	struct notice n;
 	char when[64];
 	int rc;
 
+	if (rsvp_forwards_recent(p, roster, now) >=
+	    p->conf->reply_rate_per_hour) {
+		log_warnx("<%s>: not forwarded to the secretariat: %d answers "
+		    "from %s in the last hour", key, p->conf->reply_rate_per_hour,
+		    roster ? roster : "outside the roster");
+		if (audit_append(p->store, "forward suppressed", mt->ref, key,
+		    "reply_rate_per_hour reached", cause) != 0)
+			return -1;
+		return 1;
+	}
+	v = notice_vars(p);
 	meeting_vars(mt, lang, v);
 	tvars_set(v, "why", why);
 	tvars_set(v, "from", from ? from : "?");
@@ -84,7 +130,7 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 	n.vars = v;
 	n.kind = "notice";
 	n.ref = mt->ref;
-	n.cause_key = mt->ref;
+	n.cause_key = key;	/* what rsvp_forwards_recent counts by */
 	n.auto_generated = 1;
 	rc = notice_group(p, g, &n, now, cause);
 	tvars_free(v);
@@ -151,10 +197,21 @@ rsvp_forward(struct submission *sub, struct answer *ans,
 	const char *why = r->is_counter ? "COUNTER" :
 	    strcasecmp(r->attendee, sub->from.addr) != 0 ?
 	    "the answer is for another attendee" : "not invited";
+	int rc;
 
-	if (rsvp_to_secretariat(sub->pact, mt, r, sub->from.addr, why,
-	    sub->now, cause) != 0)
+	rc = rsvp_to_secretariat(sub->pact, mt, r, sub->from.addr,
+	    sub->from.addr, why, sub->msgkey, sub->now, cause);
+	if (rc < 0)
 		return -1;
+	if (rc > 0) {
+		kind_problem(ans, tr(sub, "der er allerede sendt %d svar fra "
+		    "dig videre til sekretariatet i den seneste time; skriv "
+		    "til sekretariatet selv", "%d answers from you have "
+		    "already been forwarded to the secretariat in the last "
+		    "hour; write to the secretariat yourself"),
+		    sub->pact->conf->reply_rate_per_hour);
+		return 0;
+	}
 	meeting_vars(mt, sub->lang, ans->vars);
 	tvars_set(ans->vars, "forwarded", "yes");
 	ans->verdict = VERDICT_ANSWERED;
@@ -245,8 +302,8 @@ kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 /* A calendar answer from someone not on the roster: the secretariat
  * hears of it; nobody else is written to. */
 int
-rsvp_stranger(struct pact *p, const struct mail *m, time_t now,
-    char **cause)
+rsvp_stranger(struct pact *p, const struct mail *m, const char *key,
+    time_t now, char **cause)
 {
 	struct ical_reply r;
 	struct meeting mt;
@@ -255,8 +312,8 @@ rsvp_stranger(struct pact *p, const struct mail *m, time_t now,
 	if (rsvp_find(m, &r) != 0)
 		return 0;
 	if (meeting_load(p->store, NULL, r.uid, &mt) == 0) {
-		rc = rsvp_to_secretariat(p, &mt, &r, m->from_addr,
-		    "unknown attendee", now, cause);
+		rc = rsvp_to_secretariat(p, &mt, &r, m->from_addr, NULL,
+		    "unknown attendee", key, now, cause) < 0 ? -1 : 0;
 		meeting_free(&mt);
 	}
 	ical_reply_free(&r);

@@ -57,7 +57,7 @@ struct decision {
 
 /* The Message-ID, or a digest of the whole message when it has none. */
 static char *
-message_key(const struct mail *m, const char *raw, size_t len)
+message_id_key(const struct mail *m, const char *raw, size_t len)
 {
 	char hex[65];
 
@@ -66,6 +66,77 @@ message_key(const struct mail *m, const char *raw, size_t len)
 		return xstrdup(m->message_id);
 	sha256_hex(raw, len, hex);
 	return xasprintf("sha256:%s", hex);
+}
+
+/* A digest of the From address and the body: the same in every copy of
+ * one message, whatever the hops on its way added to the header. */
+static void
+message_digest(const struct mail *m, const char *raw, size_t len,
+    char out[65])
+{
+	const char *crlf = memmem(raw, len, "\r\n\r\n", 4);
+	const char *lf = memmem(raw, len, "\n\n", 2);
+	size_t off = len;
+	char body[65], *s;
+
+	if (lf != NULL && (crlf == NULL || lf < crlf))
+		off = (size_t)(lf - raw) + 2;
+	else if (crlf != NULL)
+		off = (size_t)(crlf - raw) + 4;
+	sha256_hex(raw + off, len - off, body);
+	s = xasprintf("%s\n%s", m != NULL && m->from_addr ? m->from_addr : "",
+	    body);
+	sha256_hex(s, strlen(s), out);
+	free(s);
+}
+
+/*
+ * Whether another message holds key: one whose From and body differ, so
+ * that it must not pre-empt this one. A row from before digests were
+ * kept is this message when its sender is. 1, 0, or -1 with *cause.
+ */
+static int
+key_taken(struct store *s, const char *key, const char *digest,
+    const char *from, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT digest IS NOT ?2 AND "
+	    "(digest IS NOT NULL OR sender IS NOT ?3) FROM processed "
+	    "WHERE msgkey = ?1");
+	int rc, taken = 0;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		taken = sqlite3_column_int(st, 0);
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = store_error(s);
+		return -1;
+	}
+	return taken;
+}
+
+/*
+ * The key a message is recorded under: its Message-ID; the Message-ID
+ * and the digest when another message holds the Message-ID (a sender who
+ * reuses one, or a stranger who sent it first to pre-empt the genuine
+ * mail); a digest of the whole message when it has none. NULL and *cause
+ * when the store failed.
+ */
+static char *
+message_key(struct store *s, const struct mail *m, const char *raw,
+    size_t len, const char *digest, char **cause)
+{
+	char *key = message_id_key(m, raw, len);
+	int taken;
+
+	if (strncmp(key, "sha256:", 7) == 0)
+		return key;
+	if ((taken = key_taken(s, key, digest, m->from_addr, cause)) == 0)
+		return key;
+	free(key);
+	return taken < 0 ? NULL : xasprintf("%s %s", m->message_id, digest);
 }
 
 /* The outcome of a message already processed, or -1. */
@@ -84,12 +155,12 @@ already_processed(struct store *s, const char *key)
 }
 
 static int
-record_processed(struct store *s, const char *key, const struct mail *m,
-    const struct decision *d, time_t now, char **cause)
+record_processed(struct store *s, const char *key, const char *digest,
+    const struct mail *m, const struct decision *d, time_t now, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "INSERT INTO processed(msgkey, "
-	    "message_id, sender, subject, kind, ref, outcome, reason, at) "
-	    "VALUES(?,?,?,?,?,?,?,?,?)");
+	    "message_id, sender, subject, kind, ref, outcome, reason, at, "
+	    "digest) VALUES(?,?,?,?,?,?,?,?,?,?)");
 	char *detail;
 	int rc;
 
@@ -102,6 +173,7 @@ record_processed(struct store *s, const char *key, const struct mail *m,
 	sqlite3_bind_text(st, 7, outcome_names[d->outcome], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, d->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_text(st, 10, digest, -1, SQLITE_STATIC);
 	if (store_exec_stmt(s, st, cause) != 0)
 		return -1;
 	detail = xasprintf("from %s: %s%s%s%s", m && m->from_addr ?
@@ -334,7 +406,7 @@ decide_stranger(struct pact *p, const struct mail *m, const char *key,
 		d->reason = xasprintf("sender not on the roster; no reply, no "
 		    "DMARC pass: %s", why);
 	if ((why == NULL || c->sender_auth != SENDER_AUTH_DMARC) &&
-	    rsvp_stranger(p, m, now, cause) != 0)
+	    rsvp_stranger(p, m, key, now, cause) != 0)
 		rc = -1;
 	if (why != NULL || rc != 0) {
 		free(why);
@@ -476,10 +548,13 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 	struct mail *m = mail_parse(raw, len, toobig ? 0 : (size_t)c->max_message_bytes);
 	struct decision d;
 	time_t now = clock_now();
-	char *key = message_key(m, raw, len);
+	char digest[65], *key;
 	int seen, rc = -1;
 
 	memset(&d, 0, sizeof d);
+	message_digest(m, raw, len, digest);
+	if ((key = message_key(p->store, m, raw, len, digest, cause)) == NULL)
+		goto out;
 	if (m != NULL && toobig && m->problem == NULL) {
 		m->problem = xasprintf("the message is larger than %d bytes",
 		    c->max_message_bytes);
@@ -494,7 +569,7 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 		goto out;
 	}
 	if (decide(p, m, key, &d, now, cause) != 0 ||
-	    record_processed(p->store, key, m, &d, now, cause) != 0)
+	    record_processed(p->store, key, digest, m, &d, now, cause) != 0)
 		goto out;
 	log_info("<%s> from %s: %s%s%s%s%s%s%s", key, m && m->from_addr ?
 	    m->from_addr : "?", outcome_names[d.outcome], d.kind ? " " : "",
