@@ -16,6 +16,18 @@
 #include "util.h"
 #include "vote.h"
 
+static int kind_rsvp(struct submission *, struct answer *, char **);
+static int rsvp_claims(const struct submission *);
+
+const struct kind kind_rsvp_entry = {
+	.name = "rsvp",
+	.token = 'm',
+	.claims = rsvp_claims,
+	.title = { "Et svar på en invitation", "An answer to an invitation" },
+	.roles = ROLES_ANYONE,
+	.handle = kind_rsvp,
+};
+
 /* The first calendar part that reads as a REPLY or COUNTER. */
 static int
 rsvp_find(const struct mail *m, struct ical_reply *r)
@@ -39,16 +51,17 @@ rsvp_find(const struct mail *m, struct ical_reply *r)
 	return -1;
 }
 
-int
-rsvp_is_calendar_reply(struct store *s, const struct mail *m)
+/* A calendar answer to one of the pact's meetings, whatever its subject. */
+static int
+rsvp_claims(const struct submission *sub)
 {
 	struct ical_reply r;
 	struct meeting mt;
 	int found;
 
-	if (rsvp_find(m, &r) != 0)
+	if (rsvp_find(sub->mail, &r) != 0)
 		return 0;
-	found = meeting_load(s, NULL, r.uid, &mt) == 0;
+	found = meeting_load(sub->pact->store, NULL, r.uid, &mt) == 0;
 	if (found)
 		meeting_free(&mt);
 	ical_reply_free(&r);
@@ -230,7 +243,7 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	return rc;
 }
 
-int
+static int
 kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct ical_reply r;
@@ -242,7 +255,7 @@ kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 		if (rc != 0 || ans->template != NULL || ans->problems.n > 0)
 			return rc;
 	}
-	if (sub->has_tok && sub->tok.kind == 'm')
+	if (sub->has_tok && sub->tok.kind == kind_rsvp_entry.token)
 		return rsvp_plain(sub, ans, cause);
 	kind_problem(ans, tr(sub, "svaret kunne ikke knyttes til et møde",
 	    "the answer could not be matched to a meeting"));
