@@ -77,7 +77,14 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 	const struct group *g = &p->conf->roster.secretariat;
 	const char *lang = notice_lang(p->conf, g->lang);
 	struct tvars *v = notice_vars(p);
-	struct notice n;
+	struct notice n = {
+		.tmpl = "meeting-forward.txt",
+		.vars = v,
+		.kind = "notice",
+		.ref = mt->ref,
+		.cause_key = mt->ref,
+		.auto_generated = 1,
+	};
 	char when[64];
 	int rc;
 
@@ -91,13 +98,6 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 		clock_format_local(lang, r->counter_start, when, sizeof when);
 		tvars_set(v, "proposed", when);
 	}
-	memset(&n, 0, sizeof n);
-	n.tmpl = "meeting-forward.txt";
-	n.vars = v;
-	n.kind = "notice";
-	n.ref = mt->ref;
-	n.cause_key = mt->ref;
-	n.auto_generated = 1;
 	rc = notice_group(p, g, &n, now, cause);
 	tvars_free(v);
 	return rc;
