@@ -11,6 +11,18 @@
 #include "subject.h"
 #include "util.h"
 
+static int kind_comment(struct submission *, struct answer *, char **);
+
+const struct kind kind_comment_entry = {
+	.name = "comment",
+	.keyword = { "KOMMENTAR", "COMMENT" },
+	.token = 'c',
+	.roles = ROLE_BIT(ROLE_ADVISORY),
+	.form = "form-comment.txt",
+	.fields = FIELD_BIT(F_YEAR),
+	.handle = kind_comment,
+};
+
 /* Which status: the token's, the År/Year field's, or the one open. */
 static char *
 comment_status(struct submission *sub, struct answer *ans)
@@ -19,7 +31,7 @@ comment_status(struct submission *sub, struct answer *ans)
 	sqlite3_stmt *st;
 	char *ref = NULL;
 
-	if (sub->has_tok && sub->tok.kind == 'c')
+	if (sub->has_tok && sub->tok.kind == kind_comment_entry.token)
 		return xstrdup(sub->tok.ref);
 	if (year != NULL) {
 		st = store_prepare(sub->pact->store, "SELECT ref FROM statuses "
@@ -107,7 +119,7 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref)
 	return open;
 }
 
-int
+static int
 kind_comment(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *status = comment_status(sub, ans);

@@ -8,6 +8,18 @@
 #include "util.h"
 #include "validate.h"
 
+static int kind_initiative(struct submission *, struct answer *, char **);
+
+const struct kind kind_initiative_entry = {
+	.name = "initiative",
+	.keyword = { "INITIATIV", "INITIATIVE" },
+	.roles = ROLE_BIT(ROLE_DELEGATE) | ROLE_BIT(ROLE_ASSOCIATE),
+	.form = "form-initiative.txt",
+	.fields = FIELD_BIT(F_TITLE) | FIELD_BIT(F_DESCRIPTION) |
+	    FIELD_BIT(F_PURPOSE) | FIELD_BIT(F_PARTNERS) | FIELD_BIT(F_LINK),
+	.handle = kind_initiative,
+};
+
 struct initiative {
 	const char *title, *description, *link;
 	int purposes;
@@ -58,7 +70,7 @@ initiative_insert(struct submission *sub, const char *ref,
 	return store_exec_stmt(sub->pact->store, st, cause);
 }
 
-int
+static int
 kind_initiative(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct initiative in = { 0 };

@@ -10,6 +10,44 @@
 #include "util.h"
 #include "validate.h"
 
+static int meeting_new(struct submission *, struct answer *, char **);
+static int kind_meeting_update(struct submission *, struct answer *,
+    char **);
+static int kind_meeting_cancel(struct submission *, struct answer *,
+    char **);
+
+#define MEETING_FIELDS	(FIELD_BIT(F_TITLE) | FIELD_BIT(F_START) | \
+    FIELD_BIT(F_END) | FIELD_BIT(F_LOCATION) | FIELD_BIT(F_AGENDA))
+
+const struct kind kind_meeting_entry = {
+	.name = "meeting",
+	.keyword = { "MØDE", "MEETING" },
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-meeting.txt",
+	.fields = MEETING_FIELDS,
+	.handle = meeting_new,
+};
+
+const struct kind kind_meeting_update_entry = {
+	.name = "meeting",
+	.keyword = { "MØDE ÆNDRING", "MEETING UPDATE" },
+	.keyword_ref = 1,
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-meeting.txt",
+	.fields = MEETING_FIELDS,
+	.handle = kind_meeting_update,
+};
+
+const struct kind kind_meeting_cancel_entry = {
+	.name = "meeting",
+	.keyword = { "MØDE AFLYS", "MEETING CANCEL" },
+	.keyword_ref = 1,
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-meeting.txt",
+	.fields = MEETING_FIELDS,
+	.handle = kind_meeting_cancel,
+};
+
 /* Read a local time field into *t; 1 when present and good. */
 static int
 meeting_time(struct submission *sub, struct answer *ans, enum field_id id,
@@ -164,15 +202,16 @@ out:
 	return rc;
 }
 
-int
-kind_meeting(struct submission *sub, struct answer *ans, char **cause)
+static int
+kind_meeting_update(struct submission *sub, struct answer *ans,
+    char **cause)
 {
-	switch (sub->subj.kw) {
-	case KW_MEETING_UPDATE:
-		return meeting_change(sub, ans, 0, cause);
-	case KW_MEETING_CANCEL:
-		return meeting_change(sub, ans, 1, cause);
-	default:
-		return meeting_new(sub, ans, cause);
-	}
+	return meeting_change(sub, ans, 0, cause);
+}
+
+static int
+kind_meeting_cancel(struct submission *sub, struct answer *ans,
+    char **cause)
+{
+	return meeting_change(sub, ans, 1, cause);
 }

@@ -13,6 +13,20 @@
 #include "util.h"
 #include "validate.h"
 
+static int kind_nomination(struct submission *, struct answer *, char **);
+
+const struct kind kind_nomination_entry = {
+	.name = "nomination",
+	.keyword = { "INDSTILLING", "NOMINATION" },
+	.roles = ROLE_BIT(ROLE_DELEGATE),
+	.form = "form-nomination.txt",
+	.fields = FIELD_BIT(F_ORGANISATION) | FIELD_BIT(F_TYPE) |
+	    FIELD_BIT(F_CVR) | FIELD_BIT(F_CONTACT) | FIELD_BIT(F_DIALOGUE) |
+	    FIELD_BIT(F_PRINCIPLES) | FIELD_BIT(F_INITIATIVES) |
+	    FIELD_BIT(F_FIT),
+	.handle = kind_nomination,
+};
+
 struct nominee {
 	const char *org;
 	const char *type;	/* company|association */
@@ -154,7 +168,7 @@ nomination_insert(struct submission *sub, const char *ref,
 	return rc;
 }
 
-int
+static int
 kind_nomination(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct nominee nm;

@@ -17,6 +17,18 @@
 #include "util.h"
 #include "vote.h"
 
+static int kind_rsvp(struct submission *, struct answer *, char **);
+static int rsvp_claims(const struct submission *);
+
+const struct kind kind_rsvp_entry = {
+	.name = "rsvp",
+	.token = 'm',
+	.claims = rsvp_claims,
+	.title = { "Et svar på en invitation", "An answer to an invitation" },
+	.roles = ROLES_ANYONE,
+	.handle = kind_rsvp,
+};
+
 /* The first calendar part that reads as a REPLY or COUNTER. */
 static int
 rsvp_find(const struct mail *m, struct ical_reply *r)
@@ -40,16 +52,17 @@ rsvp_find(const struct mail *m, struct ical_reply *r)
 	return -1;
 }
 
-int
-rsvp_is_calendar_reply(struct store *s, const struct mail *m)
+/* A calendar answer to one of the pact's meetings, whatever its subject. */
+static int
+rsvp_claims(const struct submission *sub)
 {
 	struct ical_reply r;
 	struct meeting mt;
 	int found;
 
-	if (rsvp_find(m, &r) != 0)
+	if (rsvp_find(sub->mail, &r) != 0)
 		return 0;
-	found = meeting_load(s, NULL, r.uid, &mt) == 0;
+	found = meeting_load(sub->pact->store, NULL, r.uid, &mt) == 0;
 	if (found)
 		meeting_free(&mt);
 	ical_reply_free(&r);
@@ -100,7 +113,6 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 	const struct group *g = &p->conf->roster.secretariat;
 	const char *lang = notice_lang(p->conf, g->lang);
 	struct tvars *v;
-	struct notice n;
 	char when[64];
 	int rc;
 
@@ -125,13 +137,15 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 		clock_format_local(lang, r->counter_start, when, sizeof when);
 		tvars_set(v, "proposed", when);
 	}
-	memset(&n, 0, sizeof n);
-	n.tmpl = "meeting-forward.txt";
-	n.vars = v;
-	n.kind = "notice";
-	n.ref = mt->ref;
-	n.cause_key = key;	/* what rsvp_forwards_recent counts by */
-	n.auto_generated = 1;
+	struct notice n = {
+		.tmpl = "meeting-forward.txt",
+		.vars = v,
+		.kind = "notice",
+		.ref = mt->ref,
+		.cause_key = key,	/* what rsvp_forwards_recent counts by */
+		.auto_generated = 1,
+	};
+
 	rc = notice_group(p, g, &n, now, cause);
 	tvars_free(v);
 	return rc;
@@ -281,7 +295,7 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	return rc;
 }
 
-int
+static int
 kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct ical_reply r;
@@ -293,7 +307,7 @@ kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 		if (rc != 0 || ans->template != NULL || ans->problems.n > 0)
 			return rc;
 	}
-	if (sub->has_tok && sub->tok.kind == 'm')
+	if (sub->has_tok && sub->tok.kind == kind_rsvp_entry.token)
 		return rsvp_plain(sub, ans, cause);
 	problem_add(sub, ans, "rsvp-no-meeting", NULL);
 	return 0;

@@ -14,6 +14,18 @@
 #include "util.h"
 #include "validate.h"
 
+static int kind_status(struct submission *, struct answer *, char **);
+
+const struct kind kind_status_entry = {
+	.name = "status",
+	.keyword = { "ÅRSSTATUS", "ANNUAL STATUS" },
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-status.txt",
+	.fields = FIELD_BIT(F_YEAR) | FIELD_BIT(F_DEADLINE) |
+	    FIELD_BIT(F_STATUS),
+	.handle = kind_status,
+};
+
 struct status {
 	int year;
 	time_t deadline;
@@ -109,7 +121,7 @@ status_insert(struct submission *sub, const char *ref,
 	return store_exec_stmt(sub->pact->store, q, cause);
 }
 
-int
+static int
 kind_status(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct status st = { 0 };

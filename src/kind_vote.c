@@ -17,11 +17,41 @@
 #include "util.h"
 #include "vote.h"
 
+static int kind_vote(struct submission *, struct answer *, char **);
+static int vote_claims(const struct submission *);
+
+const struct kind kind_vote_entry = {
+	.name = "vote",
+	.token = 'v',
+	.claims = vote_claims,
+	.title = { "En stemme", "A vote" },
+	.roles = ROLE_BIT(ROLE_DELEGATE),
+	.handle = kind_vote,
+};
+
+/* A reply without token that names a ballot only by its subject tag. */
+static int
+vote_claims(const struct submission *sub)
+{
+	const char *tag = subject_ref_tag(&sub->subj);
+	sqlite3_stmt *st;
+	int found;
+
+	if (tag == NULL || sub->subj.kind != NULL)
+		return 0;
+	st = store_prepare(sub->pact->store, "SELECT 1 FROM ballots WHERE "
+	    "ref = ?");
+	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	store_done(st);
+	return found;
+}
+
 /* The ballot this reply names: by token, or (dmarc) by its subject tag. */
 static const char *
 vote_ballot(struct submission *sub)
 {
-	if (sub->has_tok && sub->tok.kind == 'v')
+	if (sub->has_tok && sub->tok.kind == kind_vote_entry.token)
 		return sub->tok.ref;
 	return subject_ref_tag(&sub->subj);
 }
@@ -118,7 +148,7 @@ vote_ballot_state(struct submission *sub, const char *ref)
 	return s;
 }
 
-int
+static int
 kind_vote(struct submission *sub, struct answer *ans, char **cause)
 {
 	const char *ref = vote_ballot(sub);

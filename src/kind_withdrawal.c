@@ -8,6 +8,17 @@
 #include "problem.h"
 #include "util.h"
 
+static int kind_withdrawal(struct submission *, struct answer *, char **);
+
+const struct kind kind_withdrawal_entry = {
+	.name = "withdrawal",
+	.keyword = { "UDMELDELSE", "WITHDRAWAL" },
+	.roles = ROLE_BIT(ROLE_ASSOCIATE) | ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-withdrawal.txt",
+	.fields = FIELD_BIT(F_ORGANISATION),
+	.handle = kind_withdrawal,
+};
+
 /* The active associate the secretariat names in "Organisation". */
 static char *
 withdrawal_named(struct submission *sub, struct answer *ans)
@@ -31,7 +42,7 @@ withdrawal_named(struct submission *sub, struct answer *ans)
 	return ref;
 }
 
-int
+static int
 kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *ref;

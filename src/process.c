@@ -198,7 +198,18 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
     const struct tvars *v, const char *ref, const char *key, time_t now,
     char **cause)
 {
-	struct notice n;
+	struct notice n = {
+		.to_addr = addr,
+		.to_name = name,
+		.lang = lang,
+		.tmpl = tmpl,
+		.vars = v,
+		.kind = "reply",
+		.ref = ref,
+		.cause_key = key,
+		.in_reply_to = m->message_id,
+		.references = m->references,
+	};
 
 	if (outbox_recent_replies(p->store, addr, now,
 	    p->conf->reply_rate_per_hour) >= p->conf->reply_rate_per_hour) {
@@ -207,17 +218,6 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
 		return audit_append(p->store, "reply suppressed", ref, key,
 		    "reply_rate_per_hour reached", cause);
 	}
-	memset(&n, 0, sizeof n);
-	n.to_addr = addr;
-	n.to_name = name;
-	n.lang = lang;
-	n.tmpl = tmpl;
-	n.vars = v;
-	n.kind = "reply";
-	n.ref = ref;
-	n.cause_key = key;
-	n.in_reply_to = m->message_id;
-	n.references = m->references;
 	return notice_queue(p, &n, now, cause);
 }
 
@@ -263,7 +263,7 @@ answer_vars(struct pact *p, struct submission *sub, const struct kind *k,
 		tvars_add_string(ans->vars, "warnings", ans->warnings.v[i]);
 	if (ans->warnings.n > 0)
 		tvars_set(ans->vars, "has_warnings", "yes");
-	if (ans->verdict != VERDICT_REJECTED || k == NULL || !k->has_form ||
+	if (ans->verdict != VERDICT_REJECTED || k == NULL || k->form == NULL ||
 	    !(k->roles & ROLE_BIT(sub->from.role)))
 		return 0;
 	if (kind_form(p->conf, sub->lang, k, &form, cause) != 0)
@@ -295,46 +295,12 @@ mail_problem(const struct submission *sub)
 	}
 }
 
-/* A ballot named only by its subject tag, in a reply without keyword. */
-static int
-names_ballot(struct pact *p, const struct submission *sub)
-{
-	const char *tag = subject_ref_tag(&sub->subj);
-	sqlite3_stmt *st;
-	int found;
-
-	if (tag == NULL || sub->subj.kw != KW_NONE)
-		return 0;
-	st = store_prepare(p->store, "SELECT 1 FROM ballots WHERE ref = ?");
-	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	store_done(st);
-	return found;
-}
-
-/* Which kind: the token's answer, else the subject keyword, else HELP. */
-static const struct kind *
-decide_kind(struct pact *p, struct submission *sub)
-{
-	const struct kind *k = NULL;
-
-	if (sub->has_tok)
-		k = kind_named(sub->tok.kind == 'v' ? "vote" :
-		    sub->tok.kind == 'c' ? "comment" : "rsvp");
-	else if (rsvp_is_calendar_reply(p->store, sub->mail))
-		k = kind_named("rsvp");
-	else if (names_ballot(p, sub))
-		k = kind_named("vote");
-	if (k == NULL)
-		k = kind_find(sub->subj.kw);
-	return k != NULL ? k : kind_find(KW_HELP);
-}
-
-/* Unknown field names are reported back; the submission still counts. */
+/* Unknown field names are reported back; the submission still counts.
+ * A kind that reads no fields (a vote, OVERVIEW) takes its text as it is. */
 static void
 warn_unknown(struct submission *sub, const struct kind *k, struct answer *ans)
 {
-	if (!k->has_form || k->kw == KW_OVERVIEW)
+	if (k->fields == 0)
 		return;
 	for (size_t i = 0; i < sub->fields.unknown.n; i++)
 		strv_addn(&ans->warnings, problem_text(sub, "field-unknown",
@@ -345,7 +311,7 @@ static int
 decide_submission(struct pact *p, struct submission *sub,
     struct decision *d, char **cause)
 {
-	const struct kind *k = decide_kind(p, sub);
+	const struct kind *k = kind_decide(sub);
 	struct answer ans;
 	int rc = -1;
 
