@@ -7,8 +7,21 @@
 #include "audit.h"
 #include "clock.h"
 #include "kind.h"
+#include "problem.h"
 #include "subject.h"
 #include "util.h"
+
+static int kind_comment(struct submission *, struct answer *, char **);
+
+const struct kind kind_comment_entry = {
+	.name = "comment",
+	.keyword = { "KOMMENTAR", "COMMENT" },
+	.token = 'c',
+	.roles = ROLE_BIT(ROLE_ADVISORY),
+	.form = "form-comment.txt",
+	.fields = FIELD_BIT(F_YEAR),
+	.handle = kind_comment,
+};
 
 /* Which status: the token's, the År/Year field's, or the one open, into
  * *refp (NULL with a problem when none); -1 with *cause. */
@@ -21,7 +34,7 @@ comment_status(struct submission *sub, struct answer *ans, char **refp,
 	char *ref = NULL;
 	int r;
 
-	if (sub->has_tok && sub->tok.kind == 'c') {
+	if (sub->has_tok && sub->tok.kind == kind_comment_entry.token) {
 		*refp = xstrdup(sub->tok.ref);
 		return 0;
 	}
@@ -38,12 +51,9 @@ comment_status(struct submission *sub, struct answer *ans, char **refp,
 	if (r < 0)
 		return -1;
 	if (ref == NULL && year != NULL)
-		kind_problem(ans, tr(sub, "der er ingen årsstatus for %s",
-		    "there is no annual status for %s"), year);
+		problem_add(sub, ans, "no-status-year", "year", year, NULL);
 	else if (ref == NULL)
-		kind_problem(ans, tr(sub, "der er ingen åben høring at "
-		    "kommentere", "there is no open consultation to comment "
-		    "on"));
+		problem_add(sub, ans, "no-consultation", NULL);
 	*refp = ref;
 	return 0;
 }
@@ -117,12 +127,11 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref,
 	if (r < 0)
 		return -1;
 	if (!open)
-		kind_problem(ans, tr(sub, "høringen om %s er lukket", "the "
-		    "consultation on %s is closed"), ref);
+		problem_add(sub, ans, "consultation-closed", "ref", ref, NULL);
 	return open;
 }
 
-int
+static int
 kind_comment(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *status, *text;
@@ -137,8 +146,7 @@ kind_comment(struct submission *sub, struct answer *ans, char **cause)
 	}
 	text = comment_text(sub->newtext);
 	if (*str_trim(text) == '\0')
-		kind_problem(ans, tr(sub, "kommentaren er tom", "the comment is "
-		    "empty"));
+		problem_add(sub, ans, "comment-empty", NULL);
 	else
 		kind_limit_text(sub, ans, tr(sub, "Kommentaren", "The comment"),
 		    str_trim(text));

@@ -8,6 +8,16 @@
 #include "kind.h"
 #include "util.h"
 
+static int kind_overview(struct submission *, struct answer *, char **);
+
+const struct kind kind_overview_entry = {
+	.name = "overview",
+	.keyword = { "OVERBLIK", "OVERVIEW" },
+	.roles = ROLES_ANYONE,
+	.form = "form-overview.txt",
+	.handle = kind_overview,
+};
+
 /* Whether the sender's party has voted on a ballot: 1, 0, or -1. */
 static int
 party_voted(struct store *s, const char *ref, const char *party,
@@ -80,7 +90,7 @@ overview_meetings(struct submission *sub, struct answer *ans, char **cause)
 	return r;
 }
 
-int
+static int
 kind_overview(struct submission *sub, struct answer *ans, char **cause)
 {
 	if (overview_ballots(sub, ans, cause) != 0 ||

@@ -5,7 +5,19 @@
 
 #include "kind.h"
 #include "member.h"
+#include "problem.h"
 #include "util.h"
+
+static int kind_withdrawal(struct submission *, struct answer *, char **);
+
+const struct kind kind_withdrawal_entry = {
+	.name = "withdrawal",
+	.keyword = { "UDMELDELSE", "WITHDRAWAL" },
+	.roles = ROLE_BIT(ROLE_ASSOCIATE) | ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-withdrawal.txt",
+	.fields = FIELD_BIT(F_ORGANISATION),
+	.handle = kind_withdrawal,
+};
 
 /* The active associate the secretariat names in "Organisation", into
  * *refp (NULL with a problem when none); -1 with *cause. */
@@ -32,13 +44,12 @@ withdrawal_named(struct submission *sub, struct answer *ans, char **refp,
 	if (r < 0)
 		return -1;
 	if (ref == NULL)
-		kind_problem(ans, tr(sub, "\"%s\" er ikke et aktivt associeret "
-		    "medlem", "\"%s\" is not an active associate member"), org);
+		problem_add(sub, ans, "not-a-member", "value", org, NULL);
 	*refp = ref;
 	return 0;
 }
 
-int
+static int
 kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *ref;

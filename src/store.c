@@ -218,6 +218,11 @@ static const char *const migrations[] = {
 	"UPDATE outbox SET bounce_tag = lower(hex(randomblob(6)));"
 	"CREATE INDEX outbox_unnoticed ON outbox(id) "
 	"  WHERE state = 'bounced' AND noticed IS NULL;",
+
+	/* 7: a digest of each message's From address and body, so that a
+	 * mail that takes a Message-ID first does not pre-empt the one the
+	 * Message-ID belongs to (process.c message_key). */
+	"ALTER TABLE processed ADD COLUMN digest TEXT;",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own
@@ -457,6 +462,12 @@ store_col(sqlite3_stmt *st, int i)
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return xstrdup(t ? (const char *)t : "");
+}
+
+const char *
+store_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
 }
 
 int
