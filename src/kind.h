@@ -103,6 +103,8 @@ int kind_comment(struct submission *, struct answer *, char **);
 int kind_withdrawal(struct submission *, struct answer *, char **);
 int kind_meeting(struct submission *, struct answer *, char **);
 int kind_rsvp(struct submission *, struct answer *, char **);
+/* Also KOMMENTAR with an Initiativ field (kind_comment.c). */
+int kind_sparring(struct submission *, struct answer *, char **);
 
 /* Whether a mail holds a calendar answer to one of the pact's meetings. */
 int rsvp_is_calendar_reply(struct store *, const struct mail *);

@@ -113,10 +113,16 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref)
 int
 kind_comment(struct submission *sub, struct answer *ans, char **cause)
 {
-	char *status = comment_status(sub, ans);
-	char *text = comment_text(sub->newtext);
+	char *status, *text;
 	int open, rc = 0;
 
+	/* Initiativ: PAGT-... makes it sparring on that initiative, unless
+	 * the mail answers a consultation. */
+	if (fields_has(&sub->fields, F_INITIATIVE) &&
+	    !(sub->has_tok && sub->tok.kind == 'c'))
+		return kind_sparring(sub, ans, cause);
+	status = comment_status(sub, ans);
+	text = comment_text(sub->newtext);
 	open = status != NULL && comment_open(sub, ans, status);
 	if (*str_trim(text) == '\0')
 		kind_problem(ans, tr(sub, "kommentaren er tom", "the comment is "

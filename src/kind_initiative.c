@@ -4,6 +4,7 @@
 
 #include "audit.h"
 #include "kind.h"
+#include "sparring.h"
 #include "util.h"
 #include "validate.h"
 
@@ -76,7 +77,8 @@ kind_initiative(struct submission *sub, struct answer *ans, char **cause)
 	if (kind_new_ref(sub, ans, cause) != 0 ||
 	    initiative_insert(sub, ans->ref, &in, cause) != 0 ||
 	    audit_append(sub->pact->store, "initiative", ans->ref, sub->msgkey,
-	    in.title, cause) != 0)
+	    in.title, cause) != 0 ||
+	    sparring_open(sub->pact, ans->ref, sub->now, cause) != 0)
 		goto out;
 	purposes_format(in.purposes, purposes, sizeof purposes);
 	tvars_set(ans->vars, "title", in.title);

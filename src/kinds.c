@@ -28,7 +28,8 @@ static const struct kind kinds[] = {
 	{ KW_INITIATIVE, "initiative", R(DELEGATE) | R(ASSOCIATE), 1,
 	    kind_initiative, INITIATIVE },
 	{ KW_STATUS, "status", R(SECRETARIAT), 1, kind_status, STATUS },
-	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment, F(YEAR) },
+	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment, F(YEAR) |
+	    F(INITIATIVE) },
 	{ KW_WITHDRAWAL, "withdrawal", R(ASSOCIATE) | R(SECRETARIAT), 1,
 	    kind_withdrawal, F(ORGANISATION) },
 	{ KW_MEETING, "meeting", R(SECRETARIAT), 1, kind_meeting, MEETING },
@@ -40,6 +41,7 @@ static const struct kind kinds[] = {
 	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help, 0 },
 	{ KW_NONE, "vote", R(DELEGATE), 0, kind_vote, 0 },
 	{ KW_NONE, "rsvp", ROLES_ANYONE, 0, kind_rsvp, 0 },
+	{ KW_NONE, "sparring", R(ADVISORY), 0, kind_sparring, 0 },
 };
 
 const struct kind *
@@ -76,6 +78,9 @@ kind_title(const struct kind *k, const char *lang)
 		return keyword_name(k->kw, lang);
 	if (strcmp(k->name, "vote") == 0)
 		return en ? "A vote" : "En stemme";
+	if (strcmp(k->name, "sparring") == 0)
+		return en ? "An answer on an initiative" :
+		    "Et svar på et initiativ";
 	return en ? "An answer to an invitation" : "Et svar på en invitation";
 }
 

@@ -245,6 +245,14 @@ names_ballot(struct pact *p, const struct submission *sub)
 	return found;
 }
 
+/* The kind a token's letter answers; 's' is sparring on an initiative. */
+static const char *
+token_kind_name(char letter)
+{
+	return letter == 'v' ? "vote" : letter == 'c' ? "comment" :
+	    letter == 's' ? "sparring" : "rsvp";
+}
+
 /* Which kind: the token's answer, else the subject keyword, else HELP. */
 static const struct kind *
 decide_kind(struct pact *p, struct submission *sub)
@@ -252,8 +260,7 @@ decide_kind(struct pact *p, struct submission *sub)
 	const struct kind *k = NULL;
 
 	if (sub->has_tok)
-		k = kind_named(sub->tok.kind == 'v' ? "vote" :
-		    sub->tok.kind == 'c' ? "comment" : "rsvp");
+		k = kind_named(token_kind_name(sub->tok.kind));
 	else if (rsvp_is_calendar_reply(p->store, sub->mail))
 		k = kind_named("rsvp");
 	else if (names_ballot(p, sub))

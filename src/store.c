@@ -218,6 +218,19 @@ static const char *const migrations[] = {
 	"UPDATE outbox SET bounce_tag = lower(hex(randomblob(6)));"
 	"CREATE INDEX outbox_unnoticed ON outbox(id) "
 	"  WHERE state = 'bounced' AND noticed IS NULL;",
+
+	/* 7: the advisory board's sparring on initiatives (SPEC section
+	 * 11): each member's answer, kept and counted on the page. */
+	"CREATE TABLE sparring ("
+	"  id INTEGER PRIMARY KEY,"
+	"  initiative TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  by_addr TEXT,"
+	"  by_name TEXT,"
+	"  text TEXT NOT NULL,"
+	"  forwarded INTEGER NOT NULL DEFAULT 0,"
+	"  submitted INTEGER NOT NULL);"
+	"CREATE INDEX sparring_initiative ON sparring(initiative, submitted);",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own

@@ -79,7 +79,8 @@ token_scan(struct store *s, const char *text, struct token *t)
 {
 	if (text == NULL)
 		return 0;
-	for (const char *p = text; (p = strpbrk(p, "vcmVCM")) != NULL; p++) {
+	for (const char *p = text; (p = strpbrk(p, TOKEN_LETTERS)) != NULL;
+	    p++) {
 		char word[TOKEN_CHARS + 1];
 		int i;
 

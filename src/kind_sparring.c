@@ -1,0 +1,152 @@
+/* A sparring answer: an advisory board member's reply to the mail that
+ * sent a new initiative to the board, or KOMMENTAR / COMMENT with an
+ * Initiativ / Initiative field (SPEC section 11). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kind.h"
+#include "sparring.h"
+#include "subject.h"
+#include "util.h"
+
+/* The member as the roster has them: the forward's Reply-To is never an
+ * address read from the mail. */
+static const struct person *
+sparring_member(const struct config *c, const char *addr)
+{
+	const struct group *g = &c->roster.advisory;
+
+	for (size_t i = 0; addr != NULL && i < g->nmembers; i++)
+		if (strcasecmp(g->members[i].addr, addr) == 0)
+			return &g->members[i];
+	return NULL;
+}
+
+/* Which initiative: the token's, else the Initiativ field's; NULL and a
+ * problem when it names none. */
+static char *
+sparring_which(struct submission *sub, struct answer *ans)
+{
+	const char *field = sub->fields.f[F_INITIATIVE].value;
+	char *ref;
+
+	if (sub->has_tok && sub->tok.kind == 's')
+		return xstrdup(sub->tok.ref);
+	ref = xstrdup(field != NULL ? field : "");
+	str_trim(ref);
+	for (char *p = ref; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (!subject_is_ref(ref))
+		kind_problem(ans, tr(sub, "feltet \"%s\" skal være initiativets "
+		    "reference, fx PAGT-2026-0007", "the field \"%s\" must be "
+		    "the initiative's reference, e.g. PAGT-2026-0007"),
+		    field_name(sub, F_INITIATIVE));
+	else if (!sparring_initiative(sub->pact->store, ref, NULL))
+		kind_problem(ans, tr(sub, "der er intet initiativ med "
+		    "referencen %s", "there is no initiative with the reference "
+		    "%s"), ref);
+	if (ans->problems.n == 0)
+		return ref;
+	free(ref);
+	return NULL;
+}
+
+/* Whether a line is the Initiativ / Initiative field. */
+static int
+is_initiative_line(const char *p)
+{
+	size_t k;
+
+	while (*p == ' ' || *p == '\t' || *p == '*')
+		p++;
+	if ((k = fold_prefix(p, "INITIATIVE")) == 0)
+		k = fold_prefix(p, "INITIATIV");
+	if (k == 0)
+		return 0;
+	for (p += k; *p == ' ' || *p == '\t' || *p == '*'; p++)
+		;
+	return *p == ':';
+}
+
+/* The new text without the Initiativ line, which names and is not part
+ * of the answer. Owned. */
+static char *
+sparring_text(const char *text)
+{
+	struct buf b;
+	const char *line = text;
+
+	buf_init(&b);
+	while (*line != '\0') {
+		size_t n = strcspn(line, "\n");
+
+		if (!is_initiative_line(line)) {
+			buf_add(&b, line, n);
+			buf_addc(&b, '\n');
+		}
+		line += n + (line[n] == '\n');
+	}
+	return buf_steal(&b);
+}
+
+/* The receipt's variables: what the answer was on and what became of it. */
+static void
+sparring_receipt(struct submission *sub, struct answer *ans,
+    const char *which, const char *text, enum sparring_fate fate)
+{
+	static const char *const fates[] = { "forwarded", "held_rate",
+	    "held_gone" };
+	char *title = NULL;
+
+	sparring_initiative(sub->pact->store, which, &title);
+	tvars_set(ans->vars, "initiative_ref", which);
+	tvars_set(ans->vars, "title", title);
+	tvars_set(ans->vars, "text", text);
+	tvars_set(ans->vars, fates[fate], "yes");
+	free(title);
+	ans->verdict = VERDICT_ACCEPTED;
+	ans->template = "sparring-receipt.txt";
+}
+
+int
+kind_sparring(struct submission *sub, struct answer *ans, char **cause)
+{
+	const struct person *m = sparring_member(sub->pact->conf,
+	    sub->from.addr);
+	char *which = sparring_which(sub, ans);
+	char *text = sparring_text(sub->newtext);
+	struct sparring sp;
+	enum sparring_fate fate;
+	int rc = 0;
+
+	if (*str_trim(text) == '\0')
+		kind_problem(ans, tr(sub, "svaret er tomt", "the answer is "
+		    "empty"));
+	else
+		kind_limit_text(sub, ans, tr(sub, "Svaret", "The answer"),
+		    str_trim(text));
+	if (m == NULL)
+		kind_problem(ans, tr(sub, "kun advisory boardets medlemmer kan "
+		    "give sparring på initiativer", "only the advisory board's "
+		    "members can give sparring on initiatives"));
+	if (which == NULL || ans->problems.n > 0)
+		goto out;
+	memset(&sp, 0, sizeof sp);
+	sp.initiative = which;
+	sp.addr = m->addr;
+	sp.name = m->name;
+	sp.text = str_trim(text);
+	sp.cause_key = sub->msgkey;
+	rc = -1;
+	if (sparring_keep(sub->pact, &sp, sub->now, &ans->ref, &fate,
+	    cause) != 0)
+		goto out;
+	sparring_receipt(sub, ans, which, sp.text, fate);
+	rc = 0;
+out:
+	free(which);
+	free(text);
+	return rc;
+}
