@@ -314,7 +314,8 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 {
 	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT ref, title, "
 	    "description, purposes, partners, link, by_name, by_party, "
-	    "by_associate, submitted FROM initiatives ORDER BY submitted");
+	    "by_associate, submitted, (SELECT count(*) FROM sparring s WHERE "
+	    "s.initiative = i.ref) FROM initiatives i ORDER BY submitted");
 	static const char *const head[] = { "REF", "TITLE", "PURPOSES", "BY",
 	    "SUBMITTED" };
 	struct table *t = table_new(head, nitems(head));
@@ -335,6 +336,7 @@ ctl_initiatives(struct ctl *ctl, int argc, char **argv)
 		json_str(&j, "party", col(st, 7));
 		json_str(&j, "associate", col(st, 8));
 		json_time(&j, "submitted", st, 9);
+		json_int(&j, "sparring", sqlite3_column_int(st, 10));
 		json_obj_end(&j);
 		table_add(t, (const char *const[]){ col(st, 0), col(st, 1),
 		    col(st, 3), col(st, 6), when(at, sizeof at, st, 9) });
