@@ -15,6 +15,7 @@ import re
 import clients
 import test_workflow as wf
 from pactlib import folder_message_ids, make_mail, parse, replies_to, text_of
+from test_forget import findings
 
 CARL, DORTE = wf.ADVISORY
 CARL_WHO = "Carl Berg <%s>" % CARL
@@ -221,3 +222,23 @@ class Sparring(wf.Workflow):
         self.assertEqual(sorted(t for m in fw for t in texts if t in text_of(m)), texts[:2])
         html, inits = self.page()
         self.assertEqual(inits[iref]["sparring"], 3)
+
+    def test_forgetting_a_member_keeps_the_count(self):
+        """pactctl forget erases a member's answers (text, name, address);
+        the count on the page stays."""
+        iref = self.initiative(SOFIE, wf.who(SOFIE), "Sikker SMV")
+        tok, carl_mail = self.sparring_mail(CARL, iref)
+        mid = self.answer("gmail", CARL, CARL_WHO, carl_mail, "Hilsen fra Carl Berg: husk de små.")
+        self.reply_to(CARL, mid)
+        needles = ["Carl Berg", CARL, "husk de små"]
+        self.assertTrue([f for f in findings(self.pact.db, needles) if f.startswith("sparring.")])
+        p = self.pact.ctl("forget", CARL, json_out=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # name and address nowhere; the text only in the forward Sofie has had
+        # (its copy in the outbox goes with outbox_retention_days)
+        self.assertEqual(findings(self.pact.db, needles[:2]), [])
+        self.assertEqual([f for f in findings(self.pact.db, needles) if not f.startswith("outbox.data")], [])
+        self.step()
+        html, inits = self.page()
+        self.assertEqual(inits[iref]["sparring"], 1)
+        self.assertIn("Sparring fra advisory boardet: 1 svar", html)
