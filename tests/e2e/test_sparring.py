@@ -34,11 +34,11 @@ class Sparring(wf.Workflow):
     admit = wf.Associates.admit
 
     # ------------------------------------------------------------ helpers
-    def initiative(self, sender, sender_who, title, subject="INITIATIV"):
+    def initiative(self, sender, sender_who, title, subject="INITIATIV", ar=None):
         raw, mid = make_mail(sender_who, subject,
                              "Hej\n\nTitel: %s\nBeskrivelse: Et gratis sikkerhedstjek for SMV'er.\n"
                              "Formål: 1, 3\nPartnere:\n- IDA\n\nVenlig hilsen\n" % title)
-        self.submit((raw, sender))
+        self.submit((wf.with_ar(raw, ar) if ar else raw, sender))
         r, text = self.reply_to(sender, mid)
         return re.search(r"\[(PAGT-\d{4}-\d{4})\]", r["Subject"]).group(1)
 
@@ -60,9 +60,9 @@ class Sparring(wf.Workflow):
         self.assertEqual(m["Auto-Submitted"], "auto-generated")
         return tok, got[0]
 
-    def forwards(self, addr, ref, want=1):
+    def forwards(self, addr, ref, want=1, timeout=15):
         return self.wait_mail(addr, lambda m: (m["Subject"] or "").startswith(
-            "[%s] Sparring fra advisory boardet" % ref), want=want)
+            "[%s] Sparring fra advisory boardet" % ref), want=want, timeout=timeout)
 
     def page(self):
         out = os.path.join(self.pact.dir, "public")
@@ -218,7 +218,7 @@ class Sparring(wf.Workflow):
             else:
                 self.assertIn("gemt, men ikke sendt videre", text)
         self.settle()
-        fw = self.forwards(SOFIE, iref, want=2)
+        fw = self.forwards(SOFIE, iref, want=3, timeout=0.5)
         self.assertEqual(sorted(t for m in fw for t in texts if t in text_of(m)), texts[:2])
         html, inits = self.page()
         self.assertEqual(inits[iref]["sparring"], 3)
@@ -242,3 +242,30 @@ class Sparring(wf.Workflow):
         html, inits = self.page()
         self.assertEqual(inits[iref]["sparring"], 1)
         self.assertIn("Sparring fra advisory boardet: 1 svar", html)
+
+    def test_sender_auth_dmarc(self):
+        """With sender_auth = dmarc an answer counts only with an aligned
+        DMARC pass, as every other submission (SPEC section 2)."""
+        self.pact.cleanup()
+        self.pact = wf.make_pact({("security", "sender_auth"): "dmarc"})
+        iref = self.initiative(SOFIE, wf.who(SOFIE), "Sikker SMV",
+                               ar="mx.example.test; dmarc=pass header.from=itb.example.test")
+        tok, carl_mail = self.sparring_mail(CARL, iref)
+        cases = [("Uden afsenderkontrol.", None),
+                 ("Et andet domænes pass.", "mx.example.test; dmarc=pass header.from=evil.example.test"),
+                 ("En fremmed server.", "mx.evil.example.test; dmarc=pass header.from=vfds.example.test")]
+        for text, ar in cases:
+            raw, mid = clients.reply("outlook", carl_mail, CARL_WHO, text)
+            self.submit((wf.with_ar(raw, ar) if ar else raw, CARL))
+            self.assertIn(mid, folder_message_ids(wf.PACT, "pactd/Quarantine"), text)
+            self.assertEqual(replies_to(CARL, mid, timeout=0.5), [], text)
+        raw, mid = clients.reply("outlook", carl_mail, CARL_WHO, "Med afsenderkontrol.")
+        self.submit((wf.with_ar(raw, "mx.example.test; dmarc=pass header.from=vfds.example.test"), CARL))
+        self.reply_to(CARL, mid)
+        fw = self.forwards(SOFIE, iref)
+        self.assertEqual(len(fw), 1)
+        self.assertIn("Med afsenderkontrol.", text_of(fw[0]))
+        self.settle()
+        self.assertEqual(len(self.forwards(SOFIE, iref, want=2, timeout=0.5)), 1)
+        html, inits = self.page()
+        self.assertEqual(inits[iref]["sparring"], 1)
