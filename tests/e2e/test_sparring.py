@@ -138,7 +138,10 @@ class Sparring(wf.Workflow):
         self.assertEqual(len(self.forwards(KAREN, iref2, want=2)), 2)
 
         # KOMMENTAR with Initiativ: the same effect, Danish; COMMENT with Initiative:, English
-        raw, mid = make_mail(CARL_WHO, "KOMMENTAR", "Initiativ: %s\n\nHusk også de frivillige.\n" % iref1)
+        # (from his phone: another display name, the address in capitals; the
+        # forward's Reply-To is still the roster's)
+        raw, mid = make_mail('"Carl (mobil), VFDS" <Carl@VFDS.example.test>', "KOMMENTAR",
+                             "Initiativ: %s\n\nHusk også de frivillige.\n" % iref1)
         self.submit((raw, CARL))
         r, text = self.reply_to(CARL, mid)
         self.assertIn(mid, folder_message_ids(wf.PACT, wf.PROCESSED))
@@ -148,6 +151,7 @@ class Sparring(wf.Workflow):
         second = [m for m in fw if "frivillige" in text_of(m)]
         self.assertEqual(len(second), 1)
         self.assertNotIn("Initiativ:", text_of(second[0]))
+        self.assertEqual(str(second[0]["Reply-To"]), CARL_WHO)
         raw, mid = make_mail(DORTE, "COMMENT", "Initiative: %s\n\nWe suggest a follow-up.\n" % iref2.lower())
         self.submit((raw, DORTE))
         r, text = self.reply_to(DORTE, mid)
