@@ -177,6 +177,42 @@ class Sparring(wf.Workflow):
         ctl = {i["ref"]: i["sparring"] for i in self.pact.ctl("initiatives")}
         self.assertEqual(ctl, {iref1: 2, iref2: 3})
 
+        # the associate withdraws: a later answer is kept, nobody outside the pact written to
+        raw, mid = make_mail("Karen Madsen <%s>" % KAREN, "UDMELDELSE", "Vi melder os ud.\n")
+        self.submit((raw, KAREN))
+        self.reply_to(KAREN, mid)
+        mid = self.answer("gmail", CARL, CARL_WHO, toks[CARL, iref2][1], "Ærgerligt; held og lykke.")
+        r, text = self.reply_to(CARL, mid)
+        self.assertIn("ikke længere med i pagten", text)
+        self.settle()
+        self.assertEqual(len(self.forwards(KAREN, iref2, want=4, timeout=0.5)), 3)
+        ctl = {i["ref"]: i["sparring"] for i in self.pact.ctl("initiatives")}
+        self.assertEqual(ctl, {iref1: 2, iref2: 4})
+
+    def test_hostile_answers(self):
+        """An answer over the text limit is refused with the limit; an empty
+        one too; a forged Reply-To in the answer changes nothing."""
+        iref = self.initiative(SOFIE, wf.who(SOFIE), "Sikker SMV")
+        tok, carl_mail = self.sparring_mail(CARL, iref)
+        mid = self.answer("gmail", CARL, CARL_WHO, carl_mail, "ø" * 4001)
+        r, text = self.reply_to(CARL, mid)
+        self.assertIn(mid, folder_message_ids(wf.PACT, wf.REJECTED))
+        self.assertIn("4000", text.replace("\u00a0", "").replace(" ", ""))
+        raw, mid = make_mail(CARL_WHO, "KOMMENTAR", "Initiativ: %s\n" % iref)
+        self.submit((raw, CARL))
+        r, text = self.reply_to(CARL, mid)
+        self.assertIn("svaret er tomt", text)
+        raw, mid = make_mail(CARL_WHO, "KOMMENTAR", "Initiativ: %s\n\nSe her.\n" % iref,
+                             headers={"Reply-To": "Eve <eve@evil.example.test>"})
+        self.submit((raw, CARL))
+        self.reply_to(CARL, mid)
+        fw = self.forwards(SOFIE, iref)
+        self.assertEqual(len(fw), 1)
+        self.assertEqual(str(fw[0]["Reply-To"]), CARL_WHO)
+        self.assertNotIn("evil", fw[0].as_string())
+        html, inits = self.page()
+        self.assertEqual(inits[iref]["sparring"], 1)
+
     def test_others_and_automatic_replies_have_no_effect(self):
         iref = self.initiative(SOFIE, wf.who(SOFIE), "Sikker SMV")
         tok, carl_mail = self.sparring_mail(CARL, iref)
