@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "draft.h"
 #include "header.h"
 #include "util.h"
 
@@ -654,6 +655,22 @@ conf_where(const struct parse *p, const char *section, const char *key)
 	return xasprintf("%s: ", p->file);
 }
 
+/* [status] draft_date must be a day that comes every year or in leap
+ * years: a mistyped one would never send the draft. */
+static void
+conf_check_draft(struct parse *p, const struct config *c)
+{
+	int m, d;
+	char *where;
+
+	if (draft_date_parse(c->draft_date, &m, &d) == 0)
+		return;
+	where = conf_where(p, "status", "draft_date");
+	strv_addn(p->errors, xasprintf("%s[status] draft_date: \"%s\" is not "
+	    "a day written MM-DD", where, c->draft_date));
+	free(where);
+}
+
 /* The host of scheme://host[:port][/path], an IPv6 address unbracketed. */
 static char *
 url_host(const char *url)
@@ -788,6 +805,7 @@ config_load(const char *path, struct strv *errors)
 		conf_check_tls(&p, "smtp", c->smtp_url, c->smtp_starttls,
 		    c->smtp_user);
 		conf_check_publish(&p, c);
+		conf_check_draft(&p, c);
 	}
 	if (errors->n == before) {
 		conf_relative(c, &c->roster_path);

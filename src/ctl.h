@@ -48,6 +48,7 @@ int ctl_ballot(struct ctl *, int, char **);
 int ctl_declarations(struct ctl *, int, char **);
 int ctl_initiatives(struct ctl *, int, char **);
 int ctl_statuses(struct ctl *, int, char **);
+int ctl_draft_status(struct ctl *, int, char **);
 int ctl_meetings(struct ctl *, int, char **);
 int ctl_meeting(struct ctl *, int, char **);
 int ctl_render(struct ctl *, int, char **);

@@ -32,6 +32,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "declarations", "declarations", 0, 0, ctl_declarations, 0 },
 	{ "initiatives", "initiatives", 0, 0, ctl_initiatives, 0 },
 	{ "statuses", "statuses", 0, 0, ctl_statuses, 0 },
+	{ "draft-status", "draft-status YEAR", 1, 1, ctl_draft_status, 0 },
 	{ "quarantine", "quarantine", 0, 0, ctl_quarantine, 0 },
 	{ "outbox", "outbox", 0, 0, ctl_outbox, 0 },
 	{ "log", "log", 0, 0, ctl_log, 0 },

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "consult.h"
 #include "config.h"
+#include "draft.h"
 #include "imap.h"
 #include "ical.h"
 #include "log.h"
@@ -264,6 +265,7 @@ run_timers(struct pact *p)
 	if (ballot_timers(p, now, &cause) != 0 ||
 	    consult_timers(p, now, &cause) != 0 ||
 	    meeting_timers(p, now, &cause) != 0 ||
+	    draft_timers(p, now, &cause) != 0 ||
 	    bounce_notice_run(p, now, &cause) != 0 ||
 	    outbox_expire(p->store, p->conf->outbox_retention_days, now,
 	    &cause) < 0) {

@@ -231,6 +231,17 @@ def main():
     st = d.ctl("statuses")[-1]
     print("   pactctl statuses: %s %d published %s with %d comment(s)" % (st["ref"], st["year"], st["published"], len(st["comments"])))
 
+    step("7b. On [status] draft_date (01-15) the secretariat gets the drafted status for 2026")
+    d.run("2027-01-15T09:00:00Z")
+    for m in d.new_mail("sekretariat@erst.example.test"):
+        if str(m["Subject"]).startswith("Udkast til årsstatus"):
+            text = text_of(m).splitlines()
+            show_mail("sekretariat@erst.example.test", m, lines=0)
+            for l in text[text.index("År: 2026"):text.index("År: 2026") + 24]:
+                print("      %s%s%s" % (DIM, l, END))
+            print("      %s...%s" % (DIM, END))
+    print("   (the same draft: build/pactctl -c %s draft-status 2026)" % pact.conf)
+
     step("8. The public page")
     out = os.path.join(pact.dir, "public")
     data = json.load(open(os.path.join(out, "pact.json")))

@@ -22,6 +22,8 @@ class Demo(unittest.TestCase):
             self.assertIn(answer, out)
         self.assertIn("with 2 comment(s)", out)
         self.assertIn("associates: Sikker SMV ApS", out)
+        self.assertIn("Udkast til årsstatus for 2026", out)
+        self.assertIn("Sikker SMV ApS blev optaget som associeret medlem", out)
         self.assertIn("servers stopped", out)
 
 
