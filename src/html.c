@@ -21,6 +21,7 @@ struct elem {
 	int pre;
 	int drop;		/* content hidden (Outlook list bullets) */
 	int gmail;		/* Gmail's quote container */
+	int item;		/* a list item */
 };
 
 struct tag {
@@ -40,6 +41,8 @@ struct html {
 	int pending_nl;		/* line ends owed before the next text */
 	int pending_sp;		/* a collapsed space owed */
 	int pending_bullet;
+	int item;		/* list items open */
+	int item_started;	/* the open item's bullet is written */
 	int inline_text;	/* text on the current line */
 	int quote;
 	int last_quote;		/* quote level of the last text written */
@@ -198,8 +201,13 @@ flush(struct html *h)
 	}
 	if (!h->inline_text) {
 		add_prefix(h, h->quote);
-		if (h->pending_bullet)
+		/* A list item's later lines are indented, so that the body
+		 * parser reads them as the same item. */
+		if (h->pending_bullet) {
 			buf_add(&h->out, "- ", 2);
+			h->item_started = h->item > 0;
+		} else if (h->item > 0 && h->item_started)
+			buf_add(&h->out, "  ", 2);
 		h->pending_bullet = 0;
 		h->inline_text = 1;
 	} else if (h->pending_sp)
@@ -258,6 +266,10 @@ do_break(struct html *h, enum brk brk)
 {
 	if (h->drop || brk == BRK_NONE)
 		return;
+	/* Paragraphs inside a list item (<li><p>) leave no blank line, which
+	 * would end the list field. */
+	if (brk == BRK_PARA && h->item > 0)
+		brk = BRK_BLOCK;
 	if (brk == BRK_PARA && (h->out.len > 0 || h->inline_text)) {
 		if (h->pending_nl < 2)
 			h->pending_nl = 2;
@@ -508,6 +520,7 @@ elem_pop(struct html *h)
 
 	if (e->drop)
 		h->drop--;
+	h->item -= e->item;
 	do_break(h, e->brk);
 	if (e->quote)
 		h->quote--;
@@ -538,6 +551,14 @@ elem_break(const struct tag *t)
 	return BRK_NONE;
 }
 
+/* A list item: <li>, or an Outlook list paragraph. */
+static int
+elem_item(const struct tag *t)
+{
+	return strcmp(t->name, "li") == 0 || (strcmp(t->name, "p") == 0 &&
+	    strncasecmp(t->cls, "msolistparagraph", 16) == 0);
+}
+
 /* Open an element: break, bullet, quote level and the like. */
 static void
 elem_open(struct html *h, const struct tag *t)
@@ -553,10 +574,10 @@ elem_open(struct html *h, const struct tag *t)
 		line_break(h);
 	if (strcmp(t->name, "td") == 0 || strcmp(t->name, "th") == 0)
 		emit_space(h);
-	if (!h->drop && (strcmp(t->name, "li") == 0 ||
-	    (strcmp(t->name, "p") == 0 &&
-	    strncasecmp(t->cls, "msolistparagraph", 16) == 0)))
+	if (!h->drop && elem_item(t)) {
 		h->pending_bullet = 1;
+		h->item_started = 0;
+	}
 	if (strcmp(t->name, "a") == 0) {
 		if (h->href != NULL)
 			link_close(h);
@@ -572,9 +593,11 @@ elem_open(struct html *h, const struct tag *t)
 	e->pre = strcmp(t->name, "pre") == 0;
 	e->drop = strcasestr(t->style, "mso-list:ignore") != NULL;
 	e->gmail = gmail && strcmp(t->name, "div") == 0;
+	e->item = elem_item(t);
 	e->quote = e->gmail || (strcmp(t->name, "blockquote") == 0 &&
 	    !(gmail && inside_gmail_quote(h)));
 	h->pre += e->pre;
+	h->item += e->item;
 	h->drop += e->drop;
 	h->quote += e->quote;
 }

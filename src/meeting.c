@@ -9,6 +9,7 @@
 #include "meeting.h"
 #include "message.h"
 #include "notify.h"
+#include "results.h"
 #include "roster.h"
 #include "token.h"
 #include "util.h"
@@ -92,22 +93,30 @@ meeting_vars(const struct meeting *m, const char *lang, struct tvars *v)
 	free(copy);
 }
 
-/* The calendar's DESCRIPTION: the agenda, in the attendee's language. */
+/* The calendar's DESCRIPTION: the agenda, in the attendee's language,
+ * and the results in one short line (the mail's text lists them). */
 static char *
-meeting_description(const struct meeting *m, const char *lang)
+meeting_description(const struct meeting *m, const char *lang,
+    const struct results *r)
 {
 	struct buf b;
-	char *copy, *save = NULL;
+	char *copy, *save = NULL, *line;
 
 	buf_init(&b);
-	if (m->agenda == NULL || *m->agenda == '\0')
-		return buf_steal(&b);
-	buf_adds(&b, strcmp(lang, "en") == 0 ? "Agenda:" : "Dagsorden:");
-	copy = xstrdup(m->agenda);
-	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n",
-	    &save))
-		buf_addf(&b, "\n- %s", l);
-	free(copy);
+	if (m->agenda != NULL && *m->agenda != '\0') {
+		buf_adds(&b, strcmp(lang, "en") == 0 ? "Agenda:" :
+		    "Dagsorden:");
+		copy = xstrdup(m->agenda);
+		for (char *l = strtok_r(copy, "\n", &save); l;
+		    l = strtok_r(NULL, "\n", &save))
+			buf_addf(&b, "\n- %s", l);
+		free(copy);
+	}
+	if (r != NULL) {
+		line = results_line(r, lang);
+		buf_addf(&b, "%s%s", b.len > 0 ? "\n\n" : "", line);
+		free(line);
+	}
 	return buf_steal(&b);
 }
 
@@ -171,6 +180,7 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	struct sender who;
 	struct ical_event ev;
 	struct notice n;
+	struct results res;
 	struct tvars *v;
 	char word[TOKEN_CHARS + 1], *detail, *desc, *cal, *mid;
 	const char *lang;
@@ -180,7 +190,12 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 		return -1;
 	roster_lookup(c, p->store, addr, &who);
 	lang = notice_lang(c, who.lang);
-	desc = meeting_description(m, lang);
+	/* Invitations and updates tell what the pact has done since the
+	 * last meeting; a cancellation need not. */
+	memset(&res, 0, sizeof res);
+	if (!cancel)
+		results_gather(p->store, c, m->ref, m->start, now, &res);
+	desc = meeting_description(m, lang, cancel ? NULL : &res);
 	memset(&ev, 0, sizeof ev);
 	ev.uid = m->uid;
 	ev.organizer = c->address;
@@ -200,6 +215,7 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	if ((cal = ical_build(&ev)) == NULL) {
 		*cause = xasprintf("%s: cannot build the calendar for %s",
 		    m->ref, addr);
+		results_free(&res);
 		free(desc);
 		sender_free(&who);
 		return -1;
@@ -208,6 +224,8 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	mid = meeting_message_id(p, word, m->ref);
 	v = notice_vars(p);
 	meeting_vars(m, lang, v);
+	if (!cancel)
+		results_vars(&res, lang, v);
 	tvars_set(v, "name", name);
 	tvars_set(v, "token_line", detail);
 	if (how == HOW_UNINVITE)
@@ -233,6 +251,7 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	free(detail);
 	free(cal);
 	free(desc);
+	results_free(&res);
 	sender_free(&who);
 	return rc;
 }

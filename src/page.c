@@ -19,6 +19,7 @@
 #include "json.h"
 #include "limit.h"
 #include "page.h"
+#include "results.h"
 #include "template.h"
 #include "util.h"
 
@@ -204,23 +205,31 @@ party_name(const struct config *c, const char *id)
 	return id;
 }
 
-/* An associate's initiatives, by title. */
+/* An associate's initiatives: the items its nomination listed, in order
+ * (SPEC section 10); with links to those it announced later, which stand
+ * among all initiatives with "by" naming it. */
 static void
 page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 {
-	sqlite3_stmt *st = store_prepare(pg->store, "SELECT ref, title FROM "
-	    "initiatives WHERE by_associate = ? ORDER BY submitted");
+	sqlite3_stmt *st = store_prepare(pg->store, "SELECT initiatives FROM "
+	    "nominations WHERE ref = ?");
+	const char *items;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	json_arr_begin(&pg->j, "initiatives");
+	items = sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : NULL;
+	page_lines(pg, item, "initiatives", items);
+	if (items != NULL && *items != '\0')
+		tvars_set(item, "committed", "yes");
+	store_done(st);
+	st = store_prepare(pg->store, "SELECT ref, title FROM initiatives "
+	    "WHERE by_associate = ? ORDER BY submitted");
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct tvars *in = tvars_add_item(item, "initiatives");
+		struct tvars *in = tvars_add_item(item, "announced");
 
-		page_json(pg, NULL, col(st, 0), LIMIT_NAME_CHARS);
 		page_show(pg, in, "ref", col(st, 0), LIMIT_NAME_CHARS);
 		page_show(pg, in, "title", col(st, 1), LIMIT_NAME_CHARS);
 	}
-	json_arr_end(&pg->j);
 	store_done(st);
 }
 
@@ -503,6 +512,80 @@ page_statuses(struct page *pg)
 	store_done(st);
 }
 
+/* One kind of results in both outputs: JSON objects with ref and the
+ * kind's own name for its name, list items for index.html. */
+static void
+page_result_list(struct page *pg, struct tvars *item, const char *key,
+    const char *namekey, const struct result_list *l)
+{
+	/* Prefixed, so that an empty list cannot fall back to the page's own
+	 * "associates" or "initiatives". */
+	char *tkey = xasprintf("results_%s", key);
+
+	json_arr_begin(&pg->j, key);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct result *r = &l->v[i];
+		struct tvars *it = tvars_add_item(item, tkey);
+
+		json_obj_begin(&pg->j, NULL);
+		page_json(pg, "ref", r->ref, LIMIT_NAME_CHARS);
+		if (strcmp(namekey, "year") == 0)	/* a number, as in "statuses" */
+			json_int(&pg->j, namekey, strtoll(r->name, NULL, 10));
+		else
+			page_json(pg, namekey, r->name, LIMIT_NAME_CHARS);
+		if (strcmp(key, "initiatives") == 0)
+			page_json(pg, "by", r->by, LIMIT_NAME_CHARS);
+		if (strcmp(key, "declarations") == 0)
+			json_str(&pg->j, "change", r->version > 1 ? "changed" :
+			    "new");
+		json_obj_end(&pg->j);
+		page_show(pg, it, "ref", r->ref, LIMIT_NAME_CHARS);
+		page_show(pg, it, "name", r->name, LIMIT_NAME_CHARS);
+		page_show(pg, it, "by", r->by, LIMIT_NAME_CHARS);
+		if (r->version > 1)
+			tvars_set(it, "changed", "yes");
+	}
+	json_arr_end(&pg->j);
+	free(tkey);
+}
+
+/* What the pact created since the previous meeting (SPEC section 11),
+ * as the invitations list it; a cancelled meeting has none. */
+static void
+page_meeting_results(struct page *pg, struct tvars *item, const char *ref,
+    time_t start)
+{
+	struct results r;
+	char iso[64], local[64];
+	size_t more;
+
+	results_gather(pg->store, pg->conf, ref, start, pg->now, &r);
+	json_obj_begin(&pg->j, "results");
+	if (r.previous != NULL) {
+		page_times(pg, r.since, iso, local, sizeof iso);
+		json_str(&pg->j, "previous", r.previous);
+		json_str(&pg->j, "since", iso);
+		tvars_set(item, "results_previous", r.previous);
+		tvars_set(item, "results_since", local);
+	} else {
+		json_null(&pg->j, "previous");
+		json_null(&pg->j, "since");
+	}
+	page_result_list(pg, item, "associates", "name", &r.associates);
+	page_result_list(pg, item, "initiatives", "title", &r.initiatives);
+	page_result_list(pg, item, "declarations", "party", &r.declarations);
+	page_result_list(pg, item, "statuses", "year", &r.statuses);
+	more = r.associates.more + r.initiatives.more +
+	    r.declarations.more + r.statuses.more;
+	json_int(&pg->j, "more", (long long)more);
+	json_obj_end(&pg->j);
+	tvars_set(item, results_count(&r) > 0 ? "has_results" : "no_results",
+	    "yes");
+	if (more > 0)
+		tvars_setf(item, "results_more", "%zu", more);
+	results_free(&r);
+}
+
 static void
 page_meetings(struct page *pg)
 {
@@ -531,6 +614,11 @@ page_meetings(struct page *pg)
 		json_str(&pg->j, "end", iso);
 		page_json(pg, "location", col(st, 4), LIMIT_TEXT_CHARS);
 		page_json(pg, "state", col(st, 5), LIMIT_NAME_CHARS);
+		if (strcmp(col(st, 5), "cancelled") == 0)
+			json_null(&pg->j, "results");
+		else
+			page_meeting_results(pg, item, col(st, 0),
+			    sqlite3_column_int64(st, 2));
 		json_obj_end(&pg->j);
 		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
 		page_show(pg, item, "title", col(st, 1) && *col(st, 1) ?

@@ -190,6 +190,11 @@ def main():
                 ctype = [p.get_content_type() + (";method=" + p.get_param("method") if p.get_param("method") else "")
                          for p in m.walk()]
                 print("   %s got %s (%s)" % (u, m["Subject"], ", ".join(ctype)))
+    # what the pact has created so far, as the invitation lists it
+    text = invites["anne@di.example.test"].get_body(("plain",)).get_content()
+    start = text.find("Nyt i pagten")
+    for l in text[start:text.find("Svar med knapperne")].strip().splitlines():
+        print("      %s%s%s" % (DIM, l, END))
 
     step("6. RSVPs: Outlook accepts, Apple Calendar says maybe, a plain reply says no")
     uid = meeting["uid"]
@@ -251,6 +256,11 @@ def main():
     print("   initiatives: %s" % ", ".join("%s (sparring: %d)" % (i["title"], i.get("sparring", 0))
                                           for i in data["initiatives"]))
     print("   meetings: %s" % ", ".join("%s %s" % (mt["title"], mt["start"]) for mt in data["meetings"]))
+    for mt in data["meetings"]:
+        r = mt.get("results") or {}
+        print("   %s: results since %s: %s" % (mt["ref"], r.get("previous") or "the pact began", ", ".join(
+            "%s %d" % (k, len(r[k])) for k in ("associates", "initiatives", "declarations", "statuses") if r.get(k))
+            or "nothing new"))
     ok = d.ctl("verify-log")
     print("   pactctl verify-log: %s" % ("ok" if ok.get("ok") else ok))
 

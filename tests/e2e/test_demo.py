@@ -24,6 +24,10 @@ class Demo(unittest.TestCase):
         self.assertIn("associates: Sikker SMV ApS", out)
         self.assertIn("Udkast til årsstatus for 2026", out)
         self.assertIn("Sikker SMV ApS blev optaget som associeret medlem", out)
+        # the invitation lists what the pact has created so far (issue 15)
+        self.assertIn("Nyt i pagten, siden den begyndte:", out)
+        self.assertRegex(out, r"- Sikker SMV ApS \(PAGT-\d{4}-\d{4}\)")
+        self.assertRegex(out, r"PAGT-\d{4}-\d{4}: results since the pact began: associates 1, initiatives 1")
         self.assertIn("servers stopped", out)
 
 

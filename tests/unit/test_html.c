@@ -56,6 +56,31 @@ test_lists(void **state)
 	html_eq("<ol><li>one</li></ol>", "- one\n");
 }
 
+/* A list item's paragraphs and line breaks stay in the item: a blank line
+ * would end the list field, an unindented line would be an item of its
+ * own (issue 15: an HTML-only nomination's initiatives). */
+static void
+test_list_item_blocks(void **state)
+{
+	/* Gmail: items in <div>; editors that put <p> in each item */
+	html_eq("<div>Initiativer:</div><ul><li style=\"margin-left:15px\">"
+	    "Et</li><li><div>To</div></li><li><p>Tre</p></li></ul>"
+	    "<div>Sammenhæng: x</div>",
+	    "Initiativer:\n- Et\n- To\n- Tre\nSammenhæng: x\n");
+	/* a line break or a second paragraph continues the item, indented */
+	html_eq("<ol><li>Tre<br>fortsat</li><li><p>Fire</p><p>mere</p></li>"
+	    "</ol>", "- Tre\n  fortsat\n- Fire\n  mere\n");
+	/* a nested list is items of their own */
+	html_eq("<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>",
+	    "- a\n- b\n- c\n");
+	/* Outlook: MsoListParagraph items inside <ul>, and after the list a
+	 * paragraph of its own again */
+	html_eq("<p class=MsoNormal>Initiativer:<o:p></o:p></p><ul type=disc>"
+	    "<li class=MsoListParagraph style=\"mso-list:l0 level1 lfo1\">Et"
+	    "<o:p></o:p></li><li class=MsoListParagraph>To<o:p></o:p></li>"
+	    "</ul><p>efter</p>", "Initiativer:\n- Et\n- To\n\nefter\n");
+}
+
 static void
 test_entities(void **state)
 {
@@ -188,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_gmail_blank_lines),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_list_item_blocks),
 		cmocka_unit_test(test_entities),
 		cmocka_unit_test(test_whitespace),
 		cmocka_unit_test(test_dropped),
