@@ -88,6 +88,8 @@ kind_initiative(struct submission *sub, struct answer *ans, char **cause)
 		tvars_add_string(ans->vars, "partners",
 		    sub->fields.f[F_PARTNERS].items.v[i]);
 	tvars_set(ans->vars, "link", in.link);
+	if (sub->pact->conf->roster.advisory.nmembers > 0)
+		tvars_set(ans->vars, "sparring", "yes");
 	ans->verdict = VERDICT_ACCEPTED;
 	ans->template = "initiative-receipt.txt";
 	rc = 0;

@@ -40,6 +40,7 @@ class Sparring(wf.Workflow):
                              "Formål: 1, 3\nPartnere:\n- IDA\n\nVenlig hilsen\n" % title)
         self.submit((wf.with_ar(raw, ar) if ar else raw, sender))
         r, text = self.reply_to(sender, mid)
+        self.assertIn("også sendt til pagtens advisory board", text)
         return re.search(r"\[(PAGT-\d{4}-\d{4})\]", r["Subject"]).group(1)
 
     def sparring_mail(self, addr, ref):
