@@ -201,34 +201,30 @@ ballot_mail(struct pact *p, const char *ref, const struct party *pt,
 {
 	const struct person *d = &pt->delegates[di];
 	const char *lang = notice_lang(p->conf, pt->lang);
-	const char *domain = strchr(p->conf->address, '@') + 1;
 	struct tvars *v = notice_vars(p);
-	struct notice n;
-	char *detail = xasprintf("v-%s", word);
-	char *mid = xasprintf("v-%s.%s.%s%zu@%s", word, ref, tag, di + 1,
-	    domain);
+	struct token_mail tm = token_mail(p->conf, 'v', word, ref, tag,
+	    (int)di + 1);
+	struct notice n = {
+		.to_addr = d->addr,
+		.to_name = d->name,
+		.lang = lang,
+		.tmpl = tmpl,
+		.vars = v,
+		.kind = *tag ? "reminder" : "ballot",
+		.ref = ref,
+		.cause_key = ref,
+		.reply_to = tm.reply_to,
+		.message_id = tm.message_id,
+		.auto_generated = 1,
+	};
 	int rc;
 
 	ballot_vars(p, ref, lang, v);
-	tvars_set(v, "token_line", detail);
+	tvars_set(v, "token_line", tm.detail);
 	tvars_set(v, "party", pt->name);
 	tvars_set(v, "name", d->name);
-	memset(&n, 0, sizeof n);
-	n.to_addr = d->addr;
-	n.to_name = d->name;
-	n.lang = lang;
-	n.tmpl = tmpl;
-	n.vars = v;
-	n.kind = *tag ? "reminder" : "ballot";
-	n.ref = ref;
-	n.cause_key = ref;
-	n.reply_to = notice_subaddress(p->conf, detail);
-	n.message_id = mid;
-	n.auto_generated = 1;
 	rc = notice_queue(p, &n, now, cause);
-	free((char *)n.reply_to);
-	free(detail);
-	free(mid);
+	token_mail_free(&tm);
 	tvars_free(v);
 	return rc;
 }
@@ -277,21 +273,21 @@ ballot_results(struct pact *p, const char *ref, time_t now, char **cause)
 
 		for (size_t d = 0; d < pt->ndelegates; d++) {
 			struct tvars *v = notice_vars(p);
-			struct notice n;
+			struct notice n = {
+				.to_addr = pt->delegates[d].addr,
+				.to_name = pt->delegates[d].name,
+				.lang = lang,
+				.tmpl = "ballot-result.txt",
+				.vars = v,
+				.kind = "result",
+				.ref = ref,
+				.cause_key = ref,
+				.auto_generated = 1,
+			};
 			int rc;
 
 			ballot_vars(p, ref, lang, v);
 			tvars_set(v, "name", pt->delegates[d].name);
-			memset(&n, 0, sizeof n);
-			n.to_addr = pt->delegates[d].addr;
-			n.to_name = pt->delegates[d].name;
-			n.lang = lang;
-			n.tmpl = "ballot-result.txt";
-			n.vars = v;
-			n.kind = "result";
-			n.ref = ref;
-			n.cause_key = ref;
-			n.auto_generated = 1;
 			rc = notice_queue(p, &n, now, cause);
 			tvars_free(v);
 			if (rc != 0)

@@ -117,15 +117,15 @@ static int
 notice_send(struct pact *p, struct tvars *v, long long last,
     const char *day, time_t now, char **cause)
 {
-	struct notice n;
+	struct notice n = {
+		.tmpl = "bounces.txt",
+		.vars = v,
+		.kind = "bounces",
+		.cause_key = "bounces",
+		.auto_generated = 1,
+	};
 	sqlite3_stmt *st;
 
-	memset(&n, 0, sizeof n);
-	n.tmpl = "bounces.txt";
-	n.vars = v;
-	n.kind = "bounces";
-	n.cause_key = "bounces";
-	n.auto_generated = 1;
 	if (store_begin(p->store, cause) != 0)
 		return -1;
 	st = store_prepare(p->store, "UPDATE outbox SET noticed = ? WHERE "

@@ -51,40 +51,30 @@ consult_vars(struct pact *p, const char *ref, const char *lang,
 /* One consultation mail, carrying the member's token. */
 static int
 consult_mail(struct pact *p, const char *ref, const struct person *m,
-    const char *lang, time_t now, char **cause)
+    const char *word, const char *lang, time_t now, char **cause)
 {
-	const char *domain = strchr(p->conf->address, '@') + 1;
 	struct tvars *v = notice_vars(p);
-	struct token t;
-	struct notice n;
-	char *detail = NULL, *mid = NULL;
-	int rc = -1;
+	struct token_mail tm = token_mail(p->conf, 'c', word, ref, "", 1);
+	struct notice n = {
+		.to_addr = m->addr,
+		.to_name = m->name,
+		.lang = lang,
+		.tmpl = "consultation.txt",
+		.vars = v,
+		.kind = "consultation",
+		.ref = ref,
+		.cause_key = ref,
+		.reply_to = tm.reply_to,
+		.message_id = tm.message_id,
+		.auto_generated = 1,
+	};
+	int rc;
 
-	if (token_issue(p->store, 'c', ref, NULL, m->addr, &t, cause) != 0)
-		goto out;
-	detail = xasprintf("c-%s", t.word);
-	mid = xasprintf("c-%s.%s.1@%s", t.word, ref, domain);
 	consult_vars(p, ref, lang, v);
-	tvars_set(v, "token_line", detail);
+	tvars_set(v, "token_line", tm.detail);
 	tvars_set(v, "name", m->name);
-	memset(&n, 0, sizeof n);
-	n.to_addr = m->addr;
-	n.to_name = m->name;
-	n.lang = lang;
-	n.tmpl = "consultation.txt";
-	n.vars = v;
-	n.kind = "consultation";
-	n.ref = ref;
-	n.cause_key = ref;
-	n.reply_to = notice_subaddress(p->conf, detail);
-	n.message_id = mid;
-	n.auto_generated = 1;
 	rc = notice_queue(p, &n, now, cause);
-	free((char *)n.reply_to);
-	token_free(&t);
-out:
-	free(detail);
-	free(mid);
+	token_mail_free(&tm);
 	tvars_free(v);
 	return rc;
 }
@@ -95,9 +85,18 @@ consult_open(struct pact *p, const char *ref, time_t now, char **cause)
 	const struct group *g = &p->conf->roster.advisory;
 	const char *lang = notice_lang(p->conf, g->lang);
 
-	for (size_t i = 0; i < g->nmembers; i++)
-		if (consult_mail(p, ref, &g->members[i], lang, now, cause) != 0)
+	for (size_t i = 0; i < g->nmembers; i++) {
+		const struct person *m = &g->members[i];
+		struct token t;
+		int rc;
+
+		rc = token_issue(p->store, 'c', ref, NULL, m->addr, &t, cause);
+		if (rc == 0)
+			rc = consult_mail(p, ref, m, t.word, lang, now, cause);
+		token_free(&t);
+		if (rc != 0)
 			return -1;
+	}
 	return audit_append(p->store, "consultation opened", ref, NULL,
 	    "status sent to the advisory board", cause);
 }
@@ -111,24 +110,23 @@ consult_closed_mail(struct pact *p, const char *ref, time_t now,
 	const char *lang = notice_lang(p->conf, g->lang);
 	sqlite3_stmt *st = store_prepare(p->store, "SELECT count(*) FROM "
 	    "comments WHERE status_ref = ?");
-	struct tvars *v;
-	struct notice n;
+	struct tvars *v = notice_vars(p);
+	struct notice n = {
+		.tmpl = "consultation-closed.txt",
+		.vars = v,
+		.kind = "notice",
+		.ref = ref,
+		.cause_key = ref,
+		.auto_generated = 1,
+	};
 	int ncomments = 0, rc;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ncomments = sqlite3_column_int(st, 0);
 	store_done(st);
-	v = notice_vars(p);
 	consult_vars(p, ref, lang, v);
 	tvars_setf(v, "comments", "%d", ncomments);
-	memset(&n, 0, sizeof n);
-	n.tmpl = "consultation-closed.txt";
-	n.vars = v;
-	n.kind = "notice";
-	n.ref = ref;
-	n.cause_key = ref;
-	n.auto_generated = 1;
 	rc = notice_group(p, g, &n, now, cause);
 	tvars_free(v);
 	return rc;

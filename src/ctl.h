@@ -28,14 +28,60 @@ struct ctl_cmd {
 	int writes;
 };
 
+/* ctl.c: what the commands share. */
 /* Print a finished JSON document or plain text. */
 void ctl_print_json(struct json *);
+/* Print the document with --json, else the table built alongside; free
+ * both. CTL_OK. */
+int ctl_finish(struct ctl *, struct json *, struct table *);
 void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
 /* Give the store the audit key, if one is configured; CTL_OK or
  * CTL_CONFIG after saying why. */
 int ctl_audit_key(struct ctl *);
 void ctl_local(time_t, char *, size_t);	/* [pact] timezone, for people */
 void ctl_field(const char *, const char *);	/* "label: value", one line */
+/* A time column as a JSON member: UTC, or null when NULL. */
+void ctl_json_time(struct json *, const char *, sqlite3_stmt *, int);
+/* Text separated by any of sep as a JSON array of its parts. */
+void ctl_json_lines(struct json *, const char *, const char *s,
+    const char *sep);
+/* A number as a cell, in buf. */
+const char *ctl_num(char *buf, size_t, long long);
+/* A time column as a cell in the pact's zone, NULL when NULL. */
+const char *ctl_when(char *buf, size_t, sqlite3_stmt *, int);
+
+/*
+ * A list command as data: its query, the JSON members of each row (SPEC
+ * section 9) and the columns of its table, each naming a column of the
+ * query and how it is shown.
+ */
+#define CTL_COLS_MAX	8	/* columns a table may have */
+
+enum ctl_type {
+	CTL_TEXT,
+	CTL_NUM,
+	CTL_TIME,	/* UTC in JSON, the pact's zone in tables */
+	CTL_VERSION,	/* a number in JSON, "vN" in tables */
+	CTL_LINES,	/* one JSON array member a line */
+	CTL_COMMAS,	/* one JSON array member a comma-separated part */
+};
+
+struct ctl_col {
+	const char *name;	/* JSON key or table header */
+	int col;		/* of the query */
+	enum ctl_type type;
+};
+
+struct ctl_list {
+	const char *sql;
+	const struct ctl_col *json;
+	size_t njson;
+	const struct ctl_col *text;
+	size_t ntext;		/* at most CTL_COLS_MAX */
+};
+
+/* Run a list command: a JSON array of objects, or a table. */
+int ctl_list(struct ctl *, const struct ctl_list *);
 
 int ctl_outbox(struct ctl *, int, char **);
 int ctl_log(struct ctl *, int, char **);

@@ -9,82 +9,36 @@
 #include "ctl.h"
 #include "util.h"
 
-void
-ctl_print_json(struct json *j)
-{
-	char *s = json_finish(j);
-
-	fputs(s, stdout);
-	free(s);
-}
-
-void
-ctl_time(time_t t, char *buf, size_t len)
-{
-	if (t == 0)
-		snprintf(buf, len, "-");
-	else
-		clock_format_utc(t, buf, len);
-}
-
-void
-ctl_local(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (t == 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M %Z", &tm) == 0)
-		snprintf(buf, len, "-");
-}
-
-void
-ctl_field(const char *label, const char *value)
-{
-	size_t w;
-	char *v = table_cell(value ? value : "-", 0, &w);
-
-	printf("%s: %s\n", label, v);
-	free(v);
-}
-
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : NULL;
-}
-
 /* One mail as a row; one that did not go gets a second with the error. */
 static void
 outbox_row(struct table *tb, sqlite3_stmt *st)
 {
 	char id[24], tries[16], created[40], next[40], *err = NULL;
-	const char *row[7];
-	int queued = strcmp(col(st, 6), "queued") == 0;
+	const char *row[7], *state = store_text(st, 6);
+	const char *status = store_text(st, 12), *diag = store_text(st, 13);
+	int queued = strcmp(state, "queued") == 0;
 
-	snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
-	snprintf(tries, sizeof tries, "%d", sqlite3_column_int(st, 7));
+	ctl_num(id, sizeof id, sqlite3_column_int64(st, 0));
+	ctl_num(tries, sizeof tries, sqlite3_column_int(st, 7));
 	ctl_local(sqlite3_column_int64(st, 10), created, sizeof created);
 	row[0] = id;
-	row[1] = col(st, 6);
+	row[1] = state;
 	row[2] = tries;
 	row[3] = created;
-	row[4] = col(st, 2);
-	row[5] = col(st, 4);
-	row[6] = col(st, 5);
+	row[4] = store_text(st, 2);
+	row[5] = store_text(st, 4);
+	row[6] = store_text(st, 5);
 	table_add(tb, row);
-	if (strcmp(col(st, 6), "bounced") == 0) {
+	if (strcmp(state, "bounced") == 0) {
 		/* Its status and the server's words, under its line. */
 		ctl_local(sqlite3_column_int64(st, 14), next, sizeof next);
-		err = xasprintf("bounced %s: %s%s%s", next, col(st, 12) ?
-		    col(st, 12) : "-", col(st, 13) ? " " : "", col(st, 13) ?
-		    col(st, 13) : "");
-	} else if (col(st, 9) == NULL || strcmp(col(st, 6), "sent") == 0)
+		err = xasprintf("bounced %s: %s%s%s", next, status ? status :
+		    "-", diag ? " " : "", diag ? diag : "");
+	} else if (store_text(st, 9) == NULL || strcmp(state, "sent") == 0)
 		return;
 	else {
 		ctl_local(sqlite3_column_int64(st, 8), next, sizeof next);
-		err = xasprintf("%s%s%s", col(st, 9), queued ?
+		err = xasprintf("%s%s%s", store_text(st, 9), queued ?
 		    "; next try " : "", queued ? next : "");
 	}
 	for (size_t i = 0; i < 6; i++)
@@ -116,23 +70,23 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 		if (ctl->json) {
 			json_obj_begin(&j, NULL);
 			json_int(&j, "id", sqlite3_column_int64(st, 0));
-			json_str(&j, "message_id", col(st, 1));
-			json_str(&j, "to", col(st, 2));
-			json_str(&j, "kind", col(st, 3));
-			json_str(&j, "ref", col(st, 4));
-			json_str(&j, "subject", col(st, 5));
-			json_str(&j, "state", col(st, 6));
+			json_str(&j, "message_id", store_text(st, 1));
+			json_str(&j, "to", store_text(st, 2));
+			json_str(&j, "kind", store_text(st, 3));
+			json_str(&j, "ref", store_text(st, 4));
+			json_str(&j, "subject", store_text(st, 5));
+			json_str(&j, "state", store_text(st, 6));
 			json_int(&j, "attempts", sqlite3_column_int(st, 7));
 			ctl_time(sqlite3_column_int64(st, 8), t2, sizeof t2);
-			json_str(&j, "next_try", strcmp(col(st, 6), "queued") ?
-			    NULL : t2);
-			json_str(&j, "error", col(st, 9));
+			json_str(&j, "next_try", strcmp(store_text(st, 6),
+			    "queued") ? NULL : t2);
+			json_str(&j, "error", store_text(st, 9));
 			json_str(&j, "created", t1);
 			ctl_time(sqlite3_column_int64(st, 11), t2, sizeof t2);
 			json_str(&j, "sent", sqlite3_column_type(st, 11) ==
 			    SQLITE_NULL ? NULL : t2);
-			json_str(&j, "status", col(st, 12));
-			json_str(&j, "diagnostic", col(st, 13));
+			json_str(&j, "status", store_text(st, 12));
+			json_str(&j, "diagnostic", store_text(st, 13));
 			ctl_time(sqlite3_column_int64(st, 14), t2, sizeof t2);
 			json_str(&j, "bounced", sqlite3_column_type(st, 14) ==
 			    SQLITE_NULL ? NULL : t2);
@@ -143,74 +97,39 @@ ctl_outbox(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	if (ctl->json)
-		ctl_print_json(&j);
-	else {
-		free(json_finish(&j));
-		table_print(tb, stdout);
-	}
-	table_free(tb);
-	return CTL_OK;
+	return ctl_finish(ctl, &j, tb);
 }
+
+static const struct ctl_col log_json[] = {
+	{ "id", 0, CTL_NUM },
+	{ "at", 1, CTL_TIME },
+	{ "event", 2, CTL_TEXT },
+	{ "ref", 3, CTL_TEXT },
+	{ "message_id", 4, CTL_TEXT },
+	{ "detail", 5, CTL_TEXT },
+	{ "hash", 6, CTL_TEXT },
+};
+
+static const struct ctl_col log_text[] = {
+	{ "ID", 0, CTL_NUM },
+	{ "AT", 1, CTL_TIME },
+	{ "EVENT", 2, CTL_TEXT },
+	{ "REF", 3, CTL_TEXT },
+	{ "MESSAGE-ID", 4, CTL_TEXT },
+	{ "DETAIL", 5, CTL_TEXT },
+};
+
+static const struct ctl_list log_list = {
+	"SELECT id, at, event, ref, message_id, detail, hash FROM log "
+	"ORDER BY id",
+	log_json, nitems(log_json), log_text, nitems(log_text)
+};
 
 /* The audit log, oldest first. */
 int
 ctl_log(struct ctl *ctl, int argc, char **argv)
 {
-	sqlite3_stmt *st = store_prepare(ctl->store, "SELECT id, at, event, "
-	    "ref, message_id, detail, hash FROM log ORDER BY id");
-	static const char *const head[] = { "ID", "AT", "EVENT", "REF",
-	    "MESSAGE-ID", "DETAIL" };
-	struct table *tb = table_new(head, nitems(head));
-	struct json j;
-	char t[32], id[24], at[40];
-
-	json_init(&j, 1);
-	json_arr_begin(&j, NULL);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ctl_time(sqlite3_column_int64(st, 1), t, sizeof t);
-		if (!ctl->json) {
-			snprintf(id, sizeof id, "%lld",
-			    (long long)sqlite3_column_int64(st, 0));
-			ctl_local(sqlite3_column_int64(st, 1), at, sizeof at);
-			table_add(tb, (const char *const[]){ id, at,
-			    col(st, 2), col(st, 3), col(st, 4), col(st, 5) });
-			continue;
-		}
-		json_obj_begin(&j, NULL);
-		json_int(&j, "id", sqlite3_column_int64(st, 0));
-		json_str(&j, "at", t);
-		json_str(&j, "event", col(st, 2));
-		json_str(&j, "ref", col(st, 3));
-		json_str(&j, "message_id", col(st, 4));
-		json_str(&j, "detail", col(st, 5));
-		json_str(&j, "hash", col(st, 6));
-		json_obj_end(&j);
-	}
-	store_done(st);
-	json_arr_end(&j);
-	if (ctl->json)
-		ctl_print_json(&j);
-	else {
-		free(json_finish(&j));
-		table_print(tb, stdout);
-	}
-	table_free(tb);
-	return CTL_OK;
-}
-
-int
-ctl_audit_key(struct ctl *ctl)
-{
-	char *cause = NULL;
-
-	if (config_audit_key(ctl->conf, &ctl->store->audit_key,
-	    &ctl->store->audit_keylen, &cause) != 0) {
-		fprintf(stderr, "pactctl: %s\n", cause);
-		free(cause);
-		return CTL_CONFIG;
-	}
-	return CTL_OK;
+	return ctl_list(ctl, &log_list);
 }
 
 /* Check the hash chain; exit 1 naming the first broken entry. */
@@ -254,6 +173,17 @@ ctl_verify_log(struct ctl *ctl, int argc, char **argv)
 	return bad == 0 ? CTL_OK : CTL_FAIL;
 }
 
+/* One quarantined mail for people: when, from whom, what; why below. */
+static void
+quarantine_line(sqlite3_stmt *st, const char *at)
+{
+	const char *from = store_text(st, 2), *subject = store_text(st, 3);
+	const char *reason = store_text(st, 5);
+
+	printf("%-20s %-34s %s\n%20s %s\n", at, from ? from : "-",
+	    subject ? subject : "", "", reason ? reason : "");
+}
+
 /* What was quarantined and why, oldest first (SPEC section 9). */
 int
 ctl_quarantine(struct ctl *ctl, int argc, char **argv)
@@ -271,18 +201,16 @@ ctl_quarantine(struct ctl *ctl, int argc, char **argv)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ctl_time(sqlite3_column_int64(st, 0), t, sizeof t);
 		if (!ctl->json) {
-			printf("%-20s %-34s %s\n%20s %s\n", t, col(st, 2) ?
-			    col(st, 2) : "-", col(st, 3) ? col(st, 3) : "",
-			    "", col(st, 5) ? col(st, 5) : "");
+			quarantine_line(st, t);
 			continue;
 		}
 		json_obj_begin(&j, NULL);
 		json_str(&j, "at", t);
-		json_str(&j, "message_id", col(st, 1));
-		json_str(&j, "from", col(st, 2));
-		json_str(&j, "subject", col(st, 3));
-		json_str(&j, "kind", col(st, 4));
-		json_str(&j, "reason", col(st, 5));
+		json_str(&j, "message_id", store_text(st, 1));
+		json_str(&j, "from", store_text(st, 2));
+		json_str(&j, "subject", store_text(st, 3));
+		json_str(&j, "kind", store_text(st, 4));
+		json_str(&j, "reason", store_text(st, 5));
 		json_obj_end(&j);
 	}
 	store_done(st);

@@ -6,14 +6,6 @@
 #include "ctl.h"
 #include "util.h"
 
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : NULL;
-}
-
 static const char meeting_sql[] = "SELECT ref, title, start, end, location, "
     "state, sequence, uid, agenda FROM meetings";
 
@@ -23,16 +15,16 @@ meeting_json(struct json *j, sqlite3_stmt *st)
 {
 	char t[32];
 
-	json_str(j, "ref", col(st, 0));
-	json_str(j, "title", col(st, 1));
+	json_str(j, "ref", store_text(st, 0));
+	json_str(j, "title", store_text(st, 1));
 	ctl_time(sqlite3_column_int64(st, 2), t, sizeof t);
 	json_str(j, "start", t);
 	ctl_time(sqlite3_column_int64(st, 3), t, sizeof t);
 	json_str(j, "end", t);
-	json_str(j, "location", col(st, 4));
-	json_str(j, "state", col(st, 5));
+	json_str(j, "location", store_text(st, 4));
+	json_str(j, "state", store_text(st, 5));
 	json_int(j, "sequence", sqlite3_column_int(st, 6));
-	json_str(j, "uid", col(st, 7));
+	json_str(j, "uid", store_text(st, 7));
 }
 
 static const char *const meeting_head[] = { "REF", "STATE", "START",
@@ -42,13 +34,14 @@ static const char *const meeting_head[] = { "REF", "STATE", "START",
 static void
 meeting_row(struct table *tb, sqlite3_stmt *st)
 {
+	const char *title = store_text(st, 1);
 	char start[40], seq[16];
 
 	ctl_local(sqlite3_column_int64(st, 2), start, sizeof start);
 	snprintf(seq, sizeof seq, "%d", sqlite3_column_int(st, 6));
-	table_add(tb, (const char *const[]){ col(st, 0), col(st, 5), start,
-	    seq, col(st, 1) && *col(st, 1) ? col(st, 1) : "(no title)",
-	    col(st, 4) });
+	table_add(tb, (const char *const[]){ store_text(st, 0),
+	    store_text(st, 5), start, seq, title && *title ? title :
+	    "(no title)", store_text(st, 4) });
 }
 
 /* One meeting for people: its fields, then who comes. */
@@ -57,14 +50,14 @@ meeting_fields(sqlite3_stmt *st)
 {
 	char t[40], seq[16];
 
-	ctl_field("meeting", col(st, 0));
-	ctl_field("title", col(st, 1));
-	ctl_field("state", col(st, 5));
+	ctl_field("meeting", store_text(st, 0));
+	ctl_field("title", store_text(st, 1));
+	ctl_field("state", store_text(st, 5));
 	ctl_local(sqlite3_column_int64(st, 2), t, sizeof t);
 	ctl_field("start", t);
 	ctl_local(sqlite3_column_int64(st, 3), t, sizeof t);
 	ctl_field("end", t);
-	ctl_field("location", col(st, 4));
+	ctl_field("location", store_text(st, 4));
 	snprintf(seq, sizeof seq, "%d", sqlite3_column_int(st, 6));
 	ctl_field("sequence", seq);
 }
@@ -88,14 +81,7 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 	}
 	store_done(st);
 	json_arr_end(&j);
-	if (ctl->json)
-		ctl_print_json(&j);
-	else {
-		free(json_finish(&j));
-		table_print(tb, stdout);
-	}
-	table_free(tb);
-	return CTL_OK;
+	return ctl_finish(ctl, &j, tb);
 }
 
 int
@@ -126,12 +112,12 @@ ctl_meeting(struct ctl *ctl, int argc, char **argv)
 	json_arr_begin(&j, "attendees");
 	while (sqlite3_step(a) == SQLITE_ROW) {
 		json_obj_begin(&j, NULL);
-		json_str(&j, "address", col(a, 0));
-		json_str(&j, "name", col(a, 1));
-		json_str(&j, "partstat", col(a, 2));
+		json_str(&j, "address", store_text(a, 0));
+		json_str(&j, "name", store_text(a, 1));
+		json_str(&j, "partstat", store_text(a, 2));
 		json_obj_end(&j);
-		table_add(tb, (const char *const[]){ col(a, 2), col(a, 1),
-		    col(a, 0) });
+		table_add(tb, (const char *const[]){ store_text(a, 2),
+		    store_text(a, 1), store_text(a, 0) });
 	}
 	store_done(a);
 	json_arr_end(&j);

@@ -21,16 +21,25 @@ struct feed {
 	struct strv	 ids;		/* index.html's ids, sorted */
 };
 
-static void sum_declaration(struct feed *, const char *, struct buf *);
-static void sum_member(struct feed *, const char *, struct buf *);
-static void sum_initiative(struct feed *, const char *, struct buf *);
-static void sum_status(struct feed *, const char *, struct buf *);
-static void sum_comments(struct feed *, const char *, struct buf *);
-static void sum_meeting(struct feed *, const char *, struct buf *);
+static void sum_declaration(struct feed *, sqlite3_stmt *, struct buf *);
+static void sum_member(struct feed *, sqlite3_stmt *, struct buf *);
+static void sum_text(struct feed *, sqlite3_stmt *, struct buf *);
+static void sum_status(struct feed *, sqlite3_stmt *, struct buf *);
+static void sum_comments(struct feed *, sqlite3_stmt *, struct buf *);
+static void sum_meeting(struct feed *, sqlite3_stmt *, struct buf *);
+
+/* The subjects of titles and the rows of summaries several events share. */
+#define MEMBER_NAME	"SELECT organisation FROM associates WHERE ref = ?"
+#define MEMBER_SUM	"SELECT type, cvr, nominated_by, state FROM " \
+			"associates WHERE ref = ?"
+#define STATUS_YEAR	"SELECT year FROM statuses WHERE ref = ?"
+#define MEETING_TITLE	"SELECT coalesce(nullif(title, ''), ref) FROM " \
+			"meetings WHERE ref = ?"
+#define MEETING_SUM	"SELECT start, location FROM meetings WHERE ref = ?"
 
 /* The public events, with Danish and English titles (%s: the subject),
  * where on the page each is (an id by ref, else its section) and what
- * its summary says. */
+ * its summary says (from the row sum_sql gives by ref). */
 static const struct feed_event {
 	const char *event;
 	const char *da;
@@ -38,37 +47,38 @@ static const struct feed_event {
 	const char *sql;	/* the subject of the title, by ref */
 	const char *anchor;	/* the page's id for it, by ref; NULL: ref */
 	const char *section;	/* the section's id */
-	void (*summary)(struct feed *, const char *, struct buf *);
+	const char *sum_sql;	/* the summary's row, by ref */
+	void (*summary)(struct feed *, sqlite3_stmt *, struct buf *);
 } feed_events[] = {
 	{ "declaration", "Erklæring fra %s", "Declaration of %s",
 	    "SELECT party, ' (version ' || version || ')' FROM declarations "
 	    "WHERE ref = ?", "SELECT 'party-' || party FROM declarations "
-	    "WHERE ref = ?", "parter", sum_declaration },
+	    "WHERE ref = ?", "parter", "SELECT d.motivation, d.version, "
+	    "(SELECT max(version) FROM declarations WHERE party = d.party) "
+	    "FROM declarations d WHERE d.ref = ?", sum_declaration },
 	{ "member admitted", "Nyt associeret medlem: %s", "New associate "
-	    "member: %s", "SELECT organisation FROM associates WHERE ref = ?",
-	    NULL, "medlemmer", sum_member },
+	    "member: %s", MEMBER_NAME, NULL, "medlemmer", MEMBER_SUM,
+	    sum_member },
 	{ "member withdrawn", "%s har forladt pagten", "%s has left the pact",
-	    "SELECT organisation FROM associates WHERE ref = ?", NULL,
-	    "medlemmer", sum_member },
+	    MEMBER_NAME, NULL, "medlemmer", MEMBER_SUM, sum_member },
 	{ "initiative", "Initiativ: %s", "Initiative: %s",
 	    "SELECT title || ' (' || by_name || ')' FROM initiatives WHERE "
-	    "ref = ?", NULL, "initiativer", sum_initiative },
-	{ "annual status", "Årsstatus %s", "Annual status %s",
-	    "SELECT year FROM statuses WHERE ref = ?", NULL, "status",
-	    sum_status },
+	    "ref = ?", NULL, "initiativer", "SELECT description FROM "
+	    "initiatives WHERE ref = ?", sum_text },
+	{ "annual status", "Årsstatus %s", "Annual status %s", STATUS_YEAR,
+	    NULL, "status", "SELECT text, deadline FROM statuses WHERE ref = "
+	    "?", sum_status },
 	{ "comments published", "Advisory boardets kommentarer til årsstatus "
 	    "%s", "The advisory board's comments on the annual status %s",
-	    "SELECT year FROM statuses WHERE ref = ?", NULL, "status",
-	    sum_comments },
-	{ "meeting scheduled", "Møde: %s", "Meeting: %s",
-	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?",
-	    NULL, "moeder", sum_meeting },
+	    STATUS_YEAR, NULL, "status", "SELECT count(*), (SELECT text FROM "
+	    "comments WHERE status_ref = ?1 ORDER BY submitted LIMIT 1) FROM "
+	    "comments WHERE status_ref = ?1", sum_comments },
+	{ "meeting scheduled", "Møde: %s", "Meeting: %s", MEETING_TITLE,
+	    NULL, "moeder", MEETING_SUM, sum_meeting },
 	{ "meeting changed", "Møde ændret: %s", "Meeting changed: %s",
-	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?",
-	    NULL, "moeder", sum_meeting },
+	    MEETING_TITLE, NULL, "moeder", MEETING_SUM, sum_meeting },
 	{ "meeting cancelled", "Møde aflyst: %s", "Meeting cancelled: %s",
-	    "SELECT coalesce(nullif(title, ''), ref) FROM meetings WHERE ref = ?",
-	    NULL, "moeder", sum_meeting },
+	    MEETING_TITLE, NULL, "moeder", MEETING_SUM, sum_meeting },
 };
 
 static const char *
@@ -148,37 +158,26 @@ feed_col(sqlite3_stmt *st, int i)
 /* The motivation; a version since replaced says so instead, as the page
  * no longer shows its text. */
 static void
-sum_declaration(struct feed *f, const char *ref, struct buf *b)
+sum_declaration(struct feed *f, sqlite3_stmt *st, struct buf *b)
 {
-	sqlite3_stmt *st = feed_row(f, "SELECT d.motivation, d.version, "
-	    "(SELECT max(version) FROM declarations WHERE party = d.party) "
-	    "FROM declarations d WHERE d.ref = ?", ref);
 	int last;
 
-	if (st == NULL)
-		return;
 	if ((last = sqlite3_column_int(st, 2)) > sqlite3_column_int(st, 1))
 		buf_addf(b, feed_tr(f, "Erstattet af version %d.",
 		    "Replaced by version %d."), last);
 	else
 		feed_sentences(b, feed_col(st, 0));
-	store_done(st);
 }
 
 static const char *feed_party(const struct config *, const char *);
 
 /* What the page says of a member: its kind, CVR, who nominated it. */
 static void
-sum_member(struct feed *f, const char *ref, struct buf *b)
+sum_member(struct feed *f, sqlite3_stmt *st, struct buf *b)
 {
-	sqlite3_stmt *st = feed_row(f, "SELECT type, cvr, nominated_by, "
-	    "state FROM associates WHERE ref = ?", ref);
-	char *clipped;
-
-	if (st == NULL)
-		return;
-	clipped = limit_clip(feed_party(f->conf, feed_col(st, 2)),
+	char *clipped = limit_clip(feed_party(f->conf, feed_col(st, 2)),
 	    LIMIT_NAME_CHARS);
+
 	buf_addf(b, feed_tr(f, "%s, CVR %.20s, indstillet af %s.",
 	    "%s, CVR %.20s, nominated by %s."), strcmp(feed_col(st, 0),
 	    "company") == 0 ? feed_tr(f, "Virksomhed", "Company") :
@@ -187,54 +186,44 @@ sum_member(struct feed *f, const char *ref, struct buf *b)
 		buf_adds(b, feed_tr(f, " Ikke længere associeret medlem.",
 		    " No longer an associate member."));
 	free(clipped);
-	store_done(st);
 }
 
+/* The first sentences of the row's text. */
 static void
-sum_initiative(struct feed *f, const char *ref, struct buf *b)
+sum_text(struct feed *f, sqlite3_stmt *st, struct buf *b)
 {
-	sqlite3_stmt *st = feed_row(f, "SELECT description FROM initiatives "
-	    "WHERE ref = ?", ref);
-
-	if (st == NULL)
-		return;
 	feed_sentences(b, feed_col(st, 0));
-	store_done(st);
+}
+
+/* A time column for people, in the feed's language. */
+static const char *
+feed_when(struct feed *f, sqlite3_stmt *st, int i, char *buf, size_t len)
+{
+	clock_format_local(f->lang, sqlite3_column_int64(st, i), buf, len);
+	return buf;
 }
 
 /* The status text's first sentences, or where its comments stand. */
 static void
-sum_status(struct feed *f, const char *ref, struct buf *b)
+sum_status(struct feed *f, sqlite3_stmt *st, struct buf *b)
 {
-	sqlite3_stmt *st = feed_row(f, "SELECT text, deadline FROM statuses "
-	    "WHERE ref = ?", ref);
 	char when[64];
 
-	if (st == NULL)
-		return;
 	if (*feed_col(st, 0) != '\0')
 		feed_sentences(b, feed_col(st, 0));
-	else {
-		clock_format_local(f->lang, sqlite3_column_int64(st, 1), when,
-		    sizeof when);
+	else
 		buf_addf(b, feed_tr(f, "Årsstatus som PDF. Advisory boardet "
 		    "kommenterer den til %s.", "The annual status as a PDF. "
-		    "The advisory board comments on it until %s."), when);
-	}
-	store_done(st);
+		    "The advisory board comments on it until %s."),
+		    feed_when(f, st, 1, when, sizeof when));
 }
 
 /* How many comments came, and the first one's opening. */
 static void
-sum_comments(struct feed *f, const char *ref, struct buf *b)
+sum_comments(struct feed *f, sqlite3_stmt *st, struct buf *b)
 {
-	sqlite3_stmt *st = feed_row(f, "SELECT count(*), (SELECT text FROM "
-	    "comments WHERE status_ref = ?1 ORDER BY submitted LIMIT 1) FROM "
-	    "comments WHERE status_ref = ?1", ref);
 	int n;
 
-	if (st == NULL)
-		return;
 	if ((n = sqlite3_column_int(st, 0)) == 0)
 		buf_adds(b, feed_tr(f, "Der kom ingen kommentarer.",
 		    "No comments came."));
@@ -243,23 +232,16 @@ sum_comments(struct feed *f, const char *ref, struct buf *b)
 		    n == 1 ? "" : feed_tr(f, "er", "s"));
 		feed_sentences(b, feed_col(st, 1));
 	}
-	store_done(st);
 }
 
 static void
-sum_meeting(struct feed *f, const char *ref, struct buf *b)
+sum_meeting(struct feed *f, sqlite3_stmt *st, struct buf *b)
 {
-	sqlite3_stmt *st = feed_row(f, "SELECT start, location FROM meetings "
-	    "WHERE ref = ?", ref);
 	char when[64];
 
-	if (st == NULL)
-		return;
-	clock_format_local(f->lang, sqlite3_column_int64(st, 0), when,
-	    sizeof when);
-	buf_addf(b, feed_tr(f, "Tid: %s. Sted: ", "Time: %s. Place: "), when);
+	buf_addf(b, feed_tr(f, "Tid: %s. Sted: ", "Time: %s. Place: "),
+	    feed_when(f, st, 0, when, sizeof when));
 	feed_sentences(b, feed_col(st, 1));
-	store_done(st);
 }
 
 static int
@@ -379,6 +361,7 @@ feed_entry(struct buf *b, struct feed *f, const struct feed_event *ev,
     const char *title, const char *ref, long long id, time_t at)
 {
 	struct buf sum;
+	sqlite3_stmt *st;
 	char iso[32], *anchor = feed_anchor(f, ev, ref);
 
 	clock_format_utc(at, iso, sizeof iso);
@@ -392,7 +375,10 @@ feed_entry(struct buf *b, struct feed *f, const struct feed_event *ev,
 	xml_escape(b, anchor);
 	buf_addf(b, "\"/>\n    <updated>%s</updated>\n", iso);
 	buf_init(&sum);
-	ev->summary(f, ref, &sum);
+	if ((st = feed_row(f, ev->sum_sql, ref)) != NULL) {
+		ev->summary(f, st, &sum);
+		store_done(st);
+	}
 	if (sum.len > 0) {
 		buf_adds(b, "    <summary>");
 		xml_escape(b, sum.s);

@@ -10,6 +10,31 @@
 #include "fileio.h"
 #include "util.h"
 
+/*
+ * A rename is an entry in its directory: until the directory is fsynced a
+ * power cut may bring the old file back (or, for a new name, no file at
+ * all), however durable the data under the new name is.
+ */
+static int
+file_sync_dir(const char *path, char **cause)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") : slash == path ?
+	    xstrdup("/") : xstrndup(path, slash - path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1 || fsync(fd) != 0) {
+		*cause = xasprintf("%s: %s", dir, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(dir);
+		return -1;
+	}
+	close(fd);
+	free(dir);
+	return 0;
+}
+
 int
 file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, char **cause)
@@ -28,7 +53,7 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	free(tmp);
-	return 0;
+	return file_sync_dir(path, cause);
 }
 
 int

@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Write data to path through a temporary file, fsync and rename; the file
- * gets mode (whatever the umask). 0, or -1 and *cause. */
+/* Write data to path through a temporary file, fsync, rename and fsync
+ * the directory: on 0 the file is durable, whole, with mode (whatever the
+ * umask). -1 and *cause otherwise; after a failed directory fsync the new
+ * file is in place but a power cut may undo it. */
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, char **cause);
 

@@ -1,7 +1,8 @@
 /*
- * Submission kinds: one file each (kind_help.c, kind_overview.c, ...), one
- * row each in the table of kinds.c. A handler reads the submission, does
- * its work in the caller's transaction and says what to answer.
+ * Submission kinds: one file each (kind_help.c, kind_overview.c, ...) that
+ * defines the kind's entry, one row each in the list of kinds.c, as tmux's
+ * cmd-*.c and cmd.c. A handler reads the submission, does its work in the
+ * caller's transaction and says what to answer.
  */
 #ifndef PACTD_KIND_H
 #define PACTD_KIND_H
@@ -45,23 +46,40 @@ struct answer {
 #define ROLES_ANYONE	(ROLE_BIT(ROLE_DELEGATE) | ROLE_BIT(ROLE_ASSOCIATE) | \
     ROLE_BIT(ROLE_ADVISORY) | ROLE_BIT(ROLE_SECRETARIAT))
 
+/* A word as SPEC writes it, in Danish and in English. */
+struct kind_words {
+	const char *da;
+	const char *en;
+};
+
+/*
+ * What a kind is, said by its own file (kind_NAME.c): a mail is the kind
+ * whose reply token it carries, else the first kind in the list that
+ * claims it, else the kind its subject keyword names, else HELP.
+ */
 struct kind {
-	enum keyword kw;	/* KW_NONE: a reply matched by token or tag */
-	const char *name;	/* for logs, processed.kind and form files */
+	const char *name;	/* for logs, processed.kind */
+	struct kind_words keyword;	/* in the subject; none for a reply */
+	int keyword_ref;	/* a reference follows the keyword */
+	char token;		/* the letter of the reply token it answers */
+	/* Whether a mail without token or keyword is this kind. */
+	int (*claims)(const struct submission *);
+	struct kind_words title;	/* what was sent, when not a keyword */
 	unsigned roles;		/* who may send it */
-	int has_form;		/* templates/LANG/form-NAME.txt exists */
-	int (*handle)(struct submission *, struct answer *, char **cause);
+	const char *form;	/* its fill-in form template, or NULL */
 	unsigned fields;	/* FIELD_BIT()s of the fields it reads */
+	int (*handle)(struct submission *, struct answer *, char **cause);
 };
 
 #define FIELD_BIT(f)	(1u << (f))
 _Static_assert(F_COUNT <= 32, "a kind's fields fit an unsigned");
 
-const struct kind *kind_find(enum keyword);
-const struct kind *kind_named(const char *);
+/* The kinds in the order of kinds.c: HELP lists their forms so. */
+const struct kind *const *kind_list(size_t *n);
+/* Which kind a submission from someone on the roster is. */
+const struct kind *kind_decide(const struct submission *);
 /* What the sender sent, for "... may not be sent by you". */
 const char *kind_title(const struct kind *, const char *lang);
-const struct kind *kind_table(size_t *n);
 
 /* A message in the reply's language: Danish or English. */
 const char *tr(const struct submission *, const char *da, const char *en);
@@ -92,23 +110,13 @@ int kind_limit_text(struct submission *, struct answer *, const char *name,
 /* The reference for what this submission creates. */
 int kind_new_ref(struct submission *, struct answer *, char **cause);
 
-int kind_help(struct submission *, struct answer *, char **);
-int kind_overview(struct submission *, struct answer *, char **);
-int kind_declaration(struct submission *, struct answer *, char **);
-int kind_nomination(struct submission *, struct answer *, char **);
-int kind_vote(struct submission *, struct answer *, char **);
-int kind_initiative(struct submission *, struct answer *, char **);
-int kind_status(struct submission *, struct answer *, char **);
-int kind_comment(struct submission *, struct answer *, char **);
-int kind_withdrawal(struct submission *, struct answer *, char **);
-int kind_meeting(struct submission *, struct answer *, char **);
-int kind_rsvp(struct submission *, struct answer *, char **);
-/* Also KOMMENTAR with an Initiativ field (kind_comment.c). */
-int kind_sparring(struct submission *, struct answer *, char **);
+/* Sparring on an initiative (kind_sparring.c): also what KOMMENTAR with
+ * an Initiativ field is. */
+int kind_sparring(struct submission *, struct answer *, char **cause);
 
-/* Whether a mail holds a calendar answer to one of the pact's meetings. */
-int rsvp_is_calendar_reply(struct store *, const struct mail *);
-/* Pass a calendar answer from a stranger on to the secretariat. */
-int rsvp_stranger(struct pact *, const struct mail *, time_t, char **);
+/* Pass a calendar answer from a stranger on to the secretariat, within
+ * the hour's limit; key is the message's. */
+int rsvp_stranger(struct pact *, const struct mail *, const char *key,
+    time_t, char **);
 
 #endif

@@ -7,8 +7,21 @@
 #include "audit.h"
 #include "clock.h"
 #include "kind.h"
+#include "problem.h"
 #include "subject.h"
 #include "util.h"
+
+static int kind_comment(struct submission *, struct answer *, char **);
+
+const struct kind kind_comment_entry = {
+	.name = "comment",
+	.keyword = { "KOMMENTAR", "COMMENT" },
+	.token = 'c',
+	.roles = ROLE_BIT(ROLE_ADVISORY),
+	.form = "form-comment.txt",
+	.fields = FIELD_BIT(F_YEAR) | FIELD_BIT(F_INITIATIVE),
+	.handle = kind_comment,
+};
 
 /* Which status: the token's, the År/Year field's, or the one open. */
 static char *
@@ -18,7 +31,7 @@ comment_status(struct submission *sub, struct answer *ans)
 	sqlite3_stmt *st;
 	char *ref = NULL;
 
-	if (sub->has_tok && sub->tok.kind == 'c')
+	if (sub->has_tok && sub->tok.kind == kind_comment_entry.token)
 		return xstrdup(sub->tok.ref);
 	if (year != NULL) {
 		st = store_prepare(sub->pact->store, "SELECT ref FROM statuses "
@@ -31,12 +44,9 @@ comment_status(struct submission *sub, struct answer *ans)
 		ref = store_col(st, 0);
 	store_done(st);
 	if (ref == NULL && year != NULL)
-		kind_problem(ans, tr(sub, "der er ingen årsstatus for %s",
-		    "there is no annual status for %s"), year);
+		problem_add(sub, ans, "no-status-year", "year", year, NULL);
 	else if (ref == NULL)
-		kind_problem(ans, tr(sub, "der er ingen åben høring at "
-		    "kommentere", "there is no open consultation to comment "
-		    "on"));
+		problem_add(sub, ans, "no-consultation", NULL);
 	return ref;
 }
 
@@ -105,12 +115,11 @@ comment_open(struct submission *sub, struct answer *ans, const char *ref)
 	}
 	store_done(st);
 	if (!open)
-		kind_problem(ans, tr(sub, "høringen om %s er lukket", "the "
-		    "consultation on %s is closed"), ref);
+		problem_add(sub, ans, "consultation-closed", "ref", ref, NULL);
 	return open;
 }
 
-int
+static int
 kind_comment(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *status, *text;
@@ -125,8 +134,7 @@ kind_comment(struct submission *sub, struct answer *ans, char **cause)
 	text = comment_text(sub->newtext);
 	open = status != NULL && comment_open(sub, ans, status);
 	if (*str_trim(text) == '\0')
-		kind_problem(ans, tr(sub, "kommentaren er tom", "the comment is "
-		    "empty"));
+		problem_add(sub, ans, "comment-empty", NULL);
 	else
 		kind_limit_text(sub, ans, tr(sub, "Kommentaren", "The comment"),
 		    str_trim(text));

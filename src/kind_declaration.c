@@ -6,6 +6,18 @@
 #include "kind.h"
 #include "util.h"
 
+static int kind_declaration(struct submission *, struct answer *, char **);
+
+const struct kind kind_declaration_entry = {
+	.name = "declaration",
+	.keyword = { "ERKLÆRING", "DECLARATION" },
+	.roles = ROLE_BIT(ROLE_DELEGATE),
+	.form = "form-declaration.txt",
+	.fields = FIELD_BIT(F_MOTIVATION) | FIELD_BIT(F_OBJECTIVES) |
+	    FIELD_BIT(F_CONTRIBUTION),
+	.handle = kind_declaration,
+};
+
 static int
 declaration_version(struct store *s, const char *party)
 {
@@ -41,7 +53,7 @@ declaration_insert(struct submission *sub, const char *ref, int version,
 	return store_exec_stmt(s, st, cause);
 }
 
-int
+static int
 kind_declaration(struct submission *sub, struct answer *ans, char **cause)
 {
 	const char *motivation = kind_require(sub, ans, F_MOTIVATION);

@@ -4,9 +4,22 @@
 
 #include "audit.h"
 #include "kind.h"
+#include "problem.h"
 #include "sparring.h"
 #include "util.h"
 #include "validate.h"
+
+static int kind_initiative(struct submission *, struct answer *, char **);
+
+const struct kind kind_initiative_entry = {
+	.name = "initiative",
+	.keyword = { "INITIATIV", "INITIATIVE" },
+	.roles = ROLE_BIT(ROLE_DELEGATE) | ROLE_BIT(ROLE_ASSOCIATE),
+	.form = "form-initiative.txt",
+	.fields = FIELD_BIT(F_TITLE) | FIELD_BIT(F_DESCRIPTION) |
+	    FIELD_BIT(F_PURPOSE) | FIELD_BIT(F_PARTNERS) | FIELD_BIT(F_LINK),
+	.handle = kind_initiative,
+};
 
 struct initiative {
 	const char *title, *description, *link;
@@ -24,15 +37,10 @@ initiative_check(struct submission *sub, struct answer *ans,
 	in->description = kind_require(sub, ans, F_DESCRIPTION);
 	if ((purpose = kind_require(sub, ans, F_PURPOSE)) != NULL &&
 	    (in->purposes = purposes_parse(purpose)) < 0)
-		kind_problem(ans, tr(sub, "\"Formål\" skal være et eller flere "
-		    "af 1, 2 og 3, ikke \"%s\"", "\"Purpose\" must be one or "
-		    "more of 1, 2 and 3, not \"%s\""), purpose);
+		problem_add(sub, ans, "bad-purpose", "value", purpose, NULL);
 	in->link = sub->fields.f[F_LINK].value;
 	if (in->link != NULL && !url_valid(in->link))
-		kind_problem(ans, tr(sub, "\"Link\" skal være en adresse, der "
-		    "begynder med https:// eller http://, ikke \"%s\"", "\"Link\" "
-		    "must be an address starting with https:// or http://, not "
-		    "\"%s\""), in->link);
+		problem_add(sub, ans, "bad-link", "value", in->link, NULL);
 	in->partners = list_join(&sub->fields.f[F_PARTNERS].items);
 }
 
@@ -63,7 +71,7 @@ initiative_insert(struct submission *sub, const char *ref,
 	return store_exec_stmt(sub->pact->store, st, cause);
 }
 
-int
+static int
 kind_initiative(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct initiative in = { 0 };

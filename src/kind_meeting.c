@@ -6,8 +6,47 @@
 
 #include "kind.h"
 #include "meeting.h"
+#include "problem.h"
 #include "util.h"
 #include "validate.h"
+
+static int meeting_new(struct submission *, struct answer *, char **);
+static int kind_meeting_update(struct submission *, struct answer *,
+    char **);
+static int kind_meeting_cancel(struct submission *, struct answer *,
+    char **);
+
+#define MEETING_FIELDS	(FIELD_BIT(F_TITLE) | FIELD_BIT(F_START) | \
+    FIELD_BIT(F_END) | FIELD_BIT(F_LOCATION) | FIELD_BIT(F_AGENDA))
+
+const struct kind kind_meeting_entry = {
+	.name = "meeting",
+	.keyword = { "MØDE", "MEETING" },
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-meeting.txt",
+	.fields = MEETING_FIELDS,
+	.handle = meeting_new,
+};
+
+const struct kind kind_meeting_update_entry = {
+	.name = "meeting",
+	.keyword = { "MØDE ÆNDRING", "MEETING UPDATE" },
+	.keyword_ref = 1,
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-meeting.txt",
+	.fields = MEETING_FIELDS,
+	.handle = kind_meeting_update,
+};
+
+const struct kind kind_meeting_cancel_entry = {
+	.name = "meeting",
+	.keyword = { "MØDE AFLYS", "MEETING CANCEL" },
+	.keyword_ref = 1,
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-meeting.txt",
+	.fields = MEETING_FIELDS,
+	.handle = kind_meeting_cancel,
+};
 
 /* Read a local time field into *t; 1 when present and good. */
 static int
@@ -19,10 +58,8 @@ meeting_time(struct submission *sub, struct answer *ans, enum field_id id,
 	if (v == NULL)
 		return 0;
 	if (datetime_parse_local(v, t) != 0) {
-		kind_problem(ans, tr(sub, "\"%s\" skal skrives ÅÅÅÅ-MM-DD TT:MM "
-		    "eller D.M.ÅÅÅÅ kl. TT.MM, ikke \"%s\"", "\"%s\" must be "
-		    "written YYYY-MM-DD HH:MM or D.M.YYYY kl. HH.MM, not \"%s\""),
-		    field_name(sub, id), v);
+		problem_add(sub, ans, "bad-time", "field", field_name(sub, id),
+		    "value", v, NULL);
 		return 0;
 	}
 	return 1;
@@ -78,11 +115,9 @@ meeting_check(struct submission *sub, struct answer *ans,
     const struct meeting *m)
 {
 	if (m->end <= m->start)
-		kind_problem(ans, tr(sub, "mødet skal slutte efter det begynder",
-		    "the meeting must end after it begins"));
+		problem_add(sub, ans, "meeting-ends-first", NULL);
 	else if (m->start <= sub->now)
-		kind_problem(ans, tr(sub, "mødets start ligger ikke i fremtiden",
-		    "the meeting's start is not in the future"));
+		problem_add(sub, ans, "meeting-not-future", NULL);
 }
 
 static int
@@ -121,23 +156,18 @@ meeting_named(struct submission *sub, struct answer *ans, struct meeting *m)
 	const char *ref = sub->subj.ref;
 
 	if (ref == NULL) {
-		kind_problem(ans, tr(sub, "emnet skal nævne mødets reference, fx "
-		    "\"MØDE ÆNDRING PAGT-2026-0003\"", "the subject must name the "
-		    "meeting's reference, e.g. \"MEETING UPDATE PAGT-2026-0003\""));
+		problem_add(sub, ans, "meeting-ref-missing", NULL);
 		return -1;
 	}
 	if (meeting_load(sub->pact->store, ref, NULL, m) != 0) {
-		kind_problem(ans, tr(sub, "der er intet møde %s", "there is no "
-		    "meeting %s"), ref);
+		problem_add(sub, ans, "no-meeting", "ref", ref, NULL);
 		return -1;
 	}
 	ans->ref = xstrdup(m->ref);
 	if (m->state == MEETING_CANCELLED)
-		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
-		    "is cancelled"), ref);
+		problem_add(sub, ans, "meeting-cancelled", "ref", ref, NULL);
 	else if (m->end <= sub->now)
-		kind_problem(ans, tr(sub, "mødet %s er overstået", "the meeting "
-		    "%s is over"), ref);
+		problem_add(sub, ans, "meeting-over", "ref", ref, NULL);
 	return ans->problems.n > 0 ? -1 : 0;
 }
 
@@ -153,9 +183,7 @@ meeting_change(struct submission *sub, struct answer *ans, int cancel,
 		goto out;
 	if (!cancel && meeting_fields(sub, ans, &m, &times) == 0 &&
 	    ans->problems.n == 0)
-		kind_problem(ans, tr(sub, "der står ingen ændringer (Start, Slut, "
-		    "Sted, Titel eller Dagsorden)", "there are no changes (Start, "
-		    "End, Location, Title or Agenda)"));
+		problem_add(sub, ans, "meeting-no-changes", NULL);
 	if (!cancel && ans->problems.n == 0)
 		meeting_check(sub, ans, &m);
 	if (ans->problems.n > 0)
@@ -174,15 +202,16 @@ out:
 	return rc;
 }
 
-int
-kind_meeting(struct submission *sub, struct answer *ans, char **cause)
+static int
+kind_meeting_update(struct submission *sub, struct answer *ans,
+    char **cause)
 {
-	switch (sub->subj.kw) {
-	case KW_MEETING_UPDATE:
-		return meeting_change(sub, ans, 0, cause);
-	case KW_MEETING_CANCEL:
-		return meeting_change(sub, ans, 1, cause);
-	default:
-		return meeting_new(sub, ans, cause);
-	}
+	return meeting_change(sub, ans, 0, cause);
+}
+
+static int
+kind_meeting_cancel(struct submission *sub, struct answer *ans,
+    char **cause)
+{
+	return meeting_change(sub, ans, 1, cause);
 }

@@ -9,8 +9,23 @@
 #include "audit.h"
 #include "ballot.h"
 #include "kind.h"
+#include "problem.h"
 #include "util.h"
 #include "validate.h"
+
+static int kind_nomination(struct submission *, struct answer *, char **);
+
+const struct kind kind_nomination_entry = {
+	.name = "nomination",
+	.keyword = { "INDSTILLING", "NOMINATION" },
+	.roles = ROLE_BIT(ROLE_DELEGATE),
+	.form = "form-nomination.txt",
+	.fields = FIELD_BIT(F_ORGANISATION) | FIELD_BIT(F_TYPE) |
+	    FIELD_BIT(F_CVR) | FIELD_BIT(F_CONTACT) | FIELD_BIT(F_DIALOGUE) |
+	    FIELD_BIT(F_PRINCIPLES) | FIELD_BIT(F_INITIATIVES) |
+	    FIELD_BIT(F_FIT),
+	.handle = kind_nomination,
+};
 
 struct nominee {
 	const char *org;
@@ -51,9 +66,7 @@ check_type(struct submission *sub, struct answer *ans, struct nominee *nm)
 	else if (!strcmp(w, "forening") || !strcmp(w, "association"))
 		nm->type = "association";
 	else
-		kind_problem(ans, tr(sub, "\"Type\" skal være virksomhed eller "
-		    "forening, ikke \"%s\"", "\"Type\" must be company or "
-		    "association, not \"%s\""), v);
+		problem_add(sub, ans, "bad-type", "value", v, NULL);
 }
 
 static void
@@ -62,10 +75,7 @@ check_cvr(struct submission *sub, struct answer *ans, struct nominee *nm)
 	const char *v = kind_require(sub, ans, F_CVR);
 
 	if (v != NULL && !cvr_valid(v, nm->cvr))
-		kind_problem(ans, tr(sub, "CVR-nummeret \"%s\" er ikke gyldigt "
-		    "(8 cifre, og kontrolcifferet skal passe)", "the CVR number "
-		    "\"%s\" is not valid (8 digits, and the check digit must "
-		    "match)"), v);
+		problem_add(sub, ans, "bad-cvr", "value", v, NULL);
 }
 
 static void
@@ -74,9 +84,7 @@ check_contact(struct submission *sub, struct answer *ans, struct nominee *nm)
 	const char *v = kind_require(sub, ans, F_CONTACT);
 
 	if (v != NULL && person_parse(v, &nm->contact) != 0)
-		kind_problem(ans, tr(sub, "\"%s\" er ikke en kontakt (Navn "
-		    "<adresse> eller en adresse)", "\"%s\" is not a contact "
-		    "(Name <address> or an address)"), v);
+		problem_add(sub, ans, "bad-contact", "value", v, NULL);
 }
 
 static void
@@ -88,13 +96,9 @@ check_dialogue(struct submission *sub, struct answer *ans, struct nominee *nm)
 	if (v == NULL)
 		return;
 	if (date_parse(v, &y, &m, &d) != 0)
-		kind_problem(ans, tr(sub, "datoen for dialogen \"%s\" skal "
-		    "skrives ÅÅÅÅ-MM-DD eller D.M.ÅÅÅÅ", "the dialogue date "
-		    "\"%s\" must be written YYYY-MM-DD or D.M.YYYY"), v);
+		problem_add(sub, ans, "bad-dialogue-date", "value", v, NULL);
 	else if (date_local(y, m, d, 0) > sub->now)
-		kind_problem(ans, tr(sub, "dialogen (%s) ligger i fremtiden; "
-		    "indstil efter dialogen", "the dialogue (%s) is in the "
-		    "future; nominate after the dialogue"), v);
+		problem_add(sub, ans, "dialogue-in-future", "value", v, NULL);
 	else
 		snprintf(nm->dialogue, sizeof nm->dialogue, "%04d-%02d-%02d",
 		    y, m, d);
@@ -110,10 +114,7 @@ check_principles(struct submission *sub, struct answer *ans)
 		return;
 	first_word(v, w, sizeof w);
 	if (strcmp(w, "ja") != 0 && strcmp(w, "yes") != 0)
-		kind_problem(ans, tr(sub, "den indstillede skal forpligte sig til "
-		    "pagtens principper: \"Principper: ja\" (ikke \"%s\")",
-		    "the nominee must commit to the pact's principles: "
-		    "\"Principles: yes\" (not \"%s\")"), v);
+		problem_add(sub, ans, "no-principles", "value", v, NULL);
 }
 
 /* An open ballot or an active member with the same CVR number. */
@@ -127,17 +128,15 @@ check_duplicate(struct submission *sub, struct answer *ans,
 
 	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		kind_problem(ans, tr(sub, "der er allerede en åben indstilling "
-		    "for CVR %s: %s", "there already is an open nomination for "
-		    "CVR %s: %s"), nm->cvr, sqlite3_column_text(st, 0));
+		problem_add(sub, ans, "nomination-open", "cvr", nm->cvr, "ref",
+		    store_text(st, 0), NULL);
 	store_done(st);
 	st = store_prepare(sub->pact->store, "SELECT ref FROM associates "
 	    "WHERE cvr = ? AND state = 'active'");
 	sqlite3_bind_text(st, 1, nm->cvr, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		kind_problem(ans, tr(sub, "CVR %s er allerede associeret medlem "
-		    "(%s)", "CVR %s already is an associate member (%s)"),
-		    nm->cvr, sqlite3_column_text(st, 0));
+		problem_add(sub, ans, "already-member", "cvr", nm->cvr, "ref",
+		    store_text(st, 0), NULL);
 	store_done(st);
 }
 
@@ -169,7 +168,7 @@ nomination_insert(struct submission *sub, const char *ref,
 	return rc;
 }
 
-int
+static int
 kind_nomination(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct nominee nm;

@@ -8,6 +8,16 @@
 #include "kind.h"
 #include "util.h"
 
+static int kind_overview(struct submission *, struct answer *, char **);
+
+const struct kind kind_overview_entry = {
+	.name = "overview",
+	.keyword = { "OVERBLIK", "OVERVIEW" },
+	.roles = ROLES_ANYONE,
+	.form = "form-overview.txt",
+	.handle = kind_overview,
+};
+
 /* Whether the sender's party has voted on a ballot. */
 static int
 party_voted(struct store *s, const char *ref, const char *party)
@@ -73,7 +83,7 @@ overview_meetings(struct submission *sub, struct answer *ans)
 	store_done(st);
 }
 
-int
+static int
 kind_overview(struct submission *sub, struct answer *ans, char **cause)
 {
 	overview_ballots(sub, ans);

@@ -13,8 +13,21 @@
 #include "log.h"
 #include "meeting.h"
 #include "notify.h"
+#include "problem.h"
 #include "util.h"
 #include "vote.h"
+
+static int kind_rsvp(struct submission *, struct answer *, char **);
+static int rsvp_claims(const struct submission *);
+
+const struct kind kind_rsvp_entry = {
+	.name = "rsvp",
+	.token = 'm',
+	.claims = rsvp_claims,
+	.title = { "Et svar på en invitation", "An answer to an invitation" },
+	.roles = ROLES_ANYONE,
+	.handle = kind_rsvp,
+};
 
 /* The first calendar part that reads as a REPLY or COUNTER. */
 static int
@@ -39,35 +52,81 @@ rsvp_find(const struct mail *m, struct ical_reply *r)
 	return -1;
 }
 
-int
-rsvp_is_calendar_reply(struct store *s, const struct mail *m)
+/* A calendar answer to one of the pact's meetings, whatever its subject. */
+static int
+rsvp_claims(const struct submission *sub)
 {
 	struct ical_reply r;
 	struct meeting mt;
 	int found;
 
-	if (rsvp_find(m, &r) != 0)
+	if (rsvp_find(sub->mail, &r) != 0)
 		return 0;
-	found = meeting_load(s, NULL, r.uid, &mt) == 0;
+	found = meeting_load(sub->pact->store, NULL, r.uid, &mt) == 0;
 	if (found)
 		meeting_free(&mt);
 	ical_reply_free(&r);
 	return found;
 }
 
-/* Tell the secretariat about an answer pactd cannot record itself. */
-int
+/*
+ * How many answers were forwarded to the secretariat in the last hour
+ * for mail from this roster address, or (from NULL) for mail from outside
+ * the roster, whose From anyone can write. The forwards are found by the
+ * message that caused them, among the hour's mail to the secretariat's
+ * first member.
+ */
+static int
+rsvp_forwards_recent(struct pact *p, const char *from, time_t now)
+{
+	const struct group *g = &p->conf->roster.secretariat;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (g->nmembers == 0)
+		return 0;
+	st = store_prepare(p->store, "SELECT count(DISTINCT o.cause) FROM "
+	    "outbox AS o JOIN processed AS m ON m.msgkey = o.cause WHERE "
+	    "o.rcpt = ?1 AND o.created > ?2 AND o.kind = 'notice' AND "
+	    "(?3 IS NULL AND m.outcome = 'quarantine' OR m.sender = ?3)");
+	sqlite3_bind_text(st, 1, g->members[0].addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - 3600);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	store_done(st);
+	return n;
+}
+
+/*
+ * Tell the secretariat about an answer pactd cannot record itself: at
+ * most reply_rate_per_hour an hour from one roster address (roster NULL
+ * for a stranger: as many from all strangers together), so that someone
+ * who knows a meeting's UID cannot flood the secretariat. 0 when
+ * forwarded, 1 when the hour's forwards are used up, -1 with *cause.
+ */
+static int
 rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
-    const struct ical_reply *r, const char *from, const char *why,
-    time_t now, char **cause)
+    const struct ical_reply *r, const char *from, const char *roster,
+    const char *why, const char *key, time_t now, char **cause)
 {
 	const struct group *g = &p->conf->roster.secretariat;
 	const char *lang = notice_lang(p->conf, g->lang);
-	struct tvars *v = notice_vars(p);
-	struct notice n;
+	struct tvars *v;
 	char when[64];
 	int rc;
 
+	if (rsvp_forwards_recent(p, roster, now) >=
+	    p->conf->reply_rate_per_hour) {
+		log_warnx("<%s>: not forwarded to the secretariat: %d answers "
+		    "from %s in the last hour", key, p->conf->reply_rate_per_hour,
+		    roster ? roster : "outside the roster");
+		if (audit_append(p->store, "forward suppressed", mt->ref, key,
+		    "reply_rate_per_hour reached", cause) != 0)
+			return -1;
+		return 1;
+	}
+	v = notice_vars(p);
 	meeting_vars(mt, lang, v);
 	tvars_set(v, "why", why);
 	tvars_set(v, "from", from ? from : "?");
@@ -78,13 +137,15 @@ rsvp_to_secretariat(struct pact *p, const struct meeting *mt,
 		clock_format_local(lang, r->counter_start, when, sizeof when);
 		tvars_set(v, "proposed", when);
 	}
-	memset(&n, 0, sizeof n);
-	n.tmpl = "meeting-forward.txt";
-	n.vars = v;
-	n.kind = "notice";
-	n.ref = mt->ref;
-	n.cause_key = mt->ref;
-	n.auto_generated = 1;
+	struct notice n = {
+		.tmpl = "meeting-forward.txt",
+		.vars = v,
+		.kind = "notice",
+		.ref = mt->ref,
+		.cause_key = key,	/* what rsvp_forwards_recent counts by */
+		.auto_generated = 1,
+	};
+
 	rc = notice_group(p, g, &n, now, cause);
 	tvars_free(v);
 	return rc;
@@ -116,8 +177,8 @@ rsvp_record(struct submission *sub, struct answer *ans, struct meeting *mt,
 	ans->ref = xstrdup(mt->ref);
 	meeting_vars(mt, sub->lang, ans->vars);
 	if (rc > 0) {
-		kind_problem(ans, tr(sub, "%s er ikke inviteret til mødet %s",
-		    "%s is not invited to the meeting %s"), addr, mt->ref);
+		problem_add(sub, ans, "not-invited", "addr", addr, "ref",
+		    mt->ref, NULL);
 		return 0;
 	}
 	tvars_set(ans->vars, "answer", rsvp_word_name(sub, ps));
@@ -150,10 +211,21 @@ rsvp_forward(struct submission *sub, struct answer *ans,
 	const char *why = r->is_counter ? "COUNTER" :
 	    strcasecmp(r->attendee, sub->from.addr) != 0 ?
 	    "the answer is for another attendee" : "not invited";
+	int rc;
 
-	if (rsvp_to_secretariat(sub->pact, mt, r, sub->from.addr, why,
-	    sub->now, cause) != 0)
+	rc = rsvp_to_secretariat(sub->pact, mt, r, sub->from.addr,
+	    sub->from.addr, why, sub->msgkey, sub->now, cause);
+	if (rc < 0)
 		return -1;
+	if (rc > 0) {
+		kind_problem(ans, tr(sub, "der er allerede sendt %d svar fra "
+		    "dig videre til sekretariatet i den seneste time; skriv "
+		    "til sekretariatet selv", "%d answers from you have "
+		    "already been forwarded to the secretariat in the last "
+		    "hour; write to the secretariat yourself"),
+		    sub->pact->conf->reply_rate_per_hour);
+		return 0;
+	}
 	meeting_vars(mt, sub->lang, ans->vars);
 	tvars_set(ans->vars, "forwarded", "yes");
 	ans->verdict = VERDICT_ANSWERED;
@@ -176,15 +248,13 @@ rsvp_imip(struct submission *sub, struct answer *ans, struct ical_reply *r,
 		rc = rsvp_forward(sub, ans, &mt, r, cause);
 	} else if (mt.state == MEETING_CANCELLED) {
 		ans->ref = xstrdup(mt.ref);
-		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
-		    "is cancelled"), mt.ref);
+		problem_add(sub, ans, "meeting-cancelled", "ref", mt.ref, NULL);
 	} else if (r->partstat != ICAL_PS_ACCEPTED &&
 	    r->partstat != ICAL_PS_DECLINED &&
 	    r->partstat != ICAL_PS_TENTATIVE) {
 		ans->ref = xstrdup(mt.ref);
-		kind_problem(ans, tr(sub, "svaret siger hverken ja, nej eller "
-		    "måske (PARTSTAT %s)", "the answer says neither yes, no nor "
-		    "maybe (PARTSTAT %s)"), ical_partstat_name(r->partstat));
+		problem_add(sub, ans, "rsvp-partstat", "partstat",
+		    ical_partstat_name(r->partstat), NULL);
 	} else
 		rc = rsvp_record(sub, ans, &mt, sub->from.addr, r->partstat,
 		    cause);
@@ -201,8 +271,7 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	int rc;
 
 	if (meeting_load(sub->pact->store, sub->tok.ref, NULL, &mt) != 0) {
-		kind_problem(ans, tr(sub, "mødet findes ikke længere", "the "
-		    "meeting no longer exists"));
+		problem_add(sub, ans, "meeting-gone", NULL);
 		return 0;
 	}
 	if (first_nonempty_line(sub->newtext, line, sizeof line) != NULL)
@@ -210,15 +279,11 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	else
 		w = rsvp_parse_line(sub->subj.rest);
 	if (strcasecmp(sub->tok.addr, sub->from.addr) != 0)
-		kind_problem(ans, tr(sub, "invitationen blev sendt til en anden; "
-		    "svar på din egen", "the invitation was sent to someone "
-		    "else; answer your own"));
+		problem_add(sub, ans, "invitation-of-another", NULL);
 	else if (mt.state == MEETING_CANCELLED)
-		kind_problem(ans, tr(sub, "mødet %s er aflyst", "the meeting %s "
-		    "is cancelled"), mt.ref);
+		problem_add(sub, ans, "meeting-cancelled", "ref", mt.ref, NULL);
 	else if (w == RSVP_NONE || w == RSVP_AMBIGUOUS)
-		kind_problem(ans, tr(sub, "skriv JA, NEJ eller MÅSKE på første "
-		    "linje", "write YES, NO or MAYBE on the first line"));
+		problem_add(sub, ans, "rsvp-no-word", NULL);
 	if (ans->problems.n > 0) {
 		meeting_free(&mt);
 		return 0;
@@ -230,7 +295,7 @@ rsvp_plain(struct submission *sub, struct answer *ans, char **cause)
 	return rc;
 }
 
-int
+static int
 kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct ical_reply r;
@@ -242,18 +307,17 @@ kind_rsvp(struct submission *sub, struct answer *ans, char **cause)
 		if (rc != 0 || ans->template != NULL || ans->problems.n > 0)
 			return rc;
 	}
-	if (sub->has_tok && sub->tok.kind == 'm')
+	if (sub->has_tok && sub->tok.kind == kind_rsvp_entry.token)
 		return rsvp_plain(sub, ans, cause);
-	kind_problem(ans, tr(sub, "svaret kunne ikke knyttes til et møde",
-	    "the answer could not be matched to a meeting"));
+	problem_add(sub, ans, "rsvp-no-meeting", NULL);
 	return 0;
 }
 
 /* A calendar answer from someone not on the roster: the secretariat
  * hears of it; nobody else is written to. */
 int
-rsvp_stranger(struct pact *p, const struct mail *m, time_t now,
-    char **cause)
+rsvp_stranger(struct pact *p, const struct mail *m, const char *key,
+    time_t now, char **cause)
 {
 	struct ical_reply r;
 	struct meeting mt;
@@ -262,8 +326,8 @@ rsvp_stranger(struct pact *p, const struct mail *m, time_t now,
 	if (rsvp_find(m, &r) != 0)
 		return 0;
 	if (meeting_load(p->store, NULL, r.uid, &mt) == 0) {
-		rc = rsvp_to_secretariat(p, &mt, &r, m->from_addr,
-		    "unknown attendee", now, cause);
+		rc = rsvp_to_secretariat(p, &mt, &r, m->from_addr, NULL,
+		    "unknown attendee", key, now, cause) < 0 ? -1 : 0;
 		meeting_free(&mt);
 	}
 	ical_reply_free(&r);

@@ -11,6 +11,14 @@
 #include "subject.h"
 #include "util.h"
 
+const struct kind kind_sparring_entry = {
+	.name = "sparring",
+	.token = 's',
+	.title = { "Et svar på et initiativ", "An answer on an initiative" },
+	.roles = ROLE_BIT(ROLE_ADVISORY),
+	.handle = kind_sparring,
+};
+
 /* The member as the roster has them: the forward's Reply-To is never an
  * address read from the mail. */
 static const struct person *

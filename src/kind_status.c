@@ -10,8 +10,21 @@
 #include "consult.h"
 #include "fileio.h"
 #include "kind.h"
+#include "problem.h"
 #include "util.h"
 #include "validate.h"
+
+static int kind_status(struct submission *, struct answer *, char **);
+
+const struct kind kind_status_entry = {
+	.name = "status",
+	.keyword = { "ÅRSSTATUS", "ANNUAL STATUS" },
+	.roles = ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-status.txt",
+	.fields = FIELD_BIT(F_YEAR) | FIELD_BIT(F_DEADLINE) |
+	    FIELD_BIT(F_STATUS),
+	.handle = kind_status,
+};
 
 struct status {
 	int year;
@@ -47,28 +60,22 @@ status_check(struct submission *sub, struct answer *ans, struct status *st)
 		st->year = (int)strtol(year, &end, 10);
 		if (*str_trim(end) != '\0' || st->year < 2000 ||
 		    st->year > 2200)
-			kind_problem(ans, tr(sub, "\"År\" skal være et årstal som "
-			    "2026, ikke \"%s\"", "\"Year\" must be a year such as "
-			    "2026, not \"%s\""), year);
+			problem_add(sub, ans, "bad-year", "value", year, NULL);
 	}
 	st->deadline = deadline_after(sub->now,
 	    sub->pact->conf->consultation_days);
 	if (deadline != NULL) {
 		if (date_parse(deadline, &y, &m, &d) != 0)
-			kind_problem(ans, tr(sub, "fristen \"%s\" skal skrives "
-			    "ÅÅÅÅ-MM-DD", "the deadline \"%s\" must be written "
-			    "YYYY-MM-DD"), deadline);
+			problem_add(sub, ans, "bad-deadline", "value",
+			    deadline, NULL);
 		else if ((st->deadline = date_local(y, m, d, 1)) <= sub->now)
-			kind_problem(ans, tr(sub, "fristen %s er allerede "
-			    "passeret", "the deadline %s has already passed"),
-			    deadline);
+			problem_add(sub, ans, "deadline-passed", "value",
+			    deadline, NULL);
 	}
 	st->text = sub->fields.f[F_STATUS].value;
 	st->pdf = status_pdf(sub->mail);
 	if (st->pdf == NULL && (st->text == NULL || *st->text == '\0'))
-		kind_problem(ans, tr(sub, "feltet \"Status\" mangler (eller "
-		    "vedhæft statussen som PDF)", "the field \"Status\" is "
-		    "missing (or attach the status as a PDF)"));
+		problem_add(sub, ans, "status-missing", NULL);
 }
 
 /* A status for the year already exists. */
@@ -77,16 +84,18 @@ status_duplicate(struct submission *sub, struct answer *ans, int year)
 {
 	sqlite3_stmt *st = store_prepare(sub->pact->store, "SELECT ref FROM "
 	    "statuses WHERE year = ?");
+	char y[16];
 
 	sqlite3_bind_int(st, 1, year);
+	snprintf(y, sizeof y, "%d", year);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		kind_problem(ans, tr(sub, "der er allerede en årsstatus for %d: "
-		    "%s", "there already is an annual status for %d: %s"),
-		    year, sqlite3_column_text(st, 0));
+		problem_add(sub, ans, "status-exists", "year", y, "ref",
+		    store_text(st, 0), NULL);
 	store_done(st);
 }
 
-/* Keep the PDF beside the database, written whole or not at all. */
+/* Keep the PDF beside the database, written whole or not at all and
+ * durable before the transaction that names it commits. */
 static int
 status_save_pdf(const struct config *c, const char *ref,
     const struct mime_part *pdf, char **path, char **cause)
@@ -112,7 +121,7 @@ status_insert(struct submission *sub, const char *ref,
 	return store_exec_stmt(sub->pact->store, q, cause);
 }
 
-int
+static int
 kind_status(struct submission *sub, struct answer *ans, char **cause)
 {
 	struct status st = { 0 };

@@ -12,15 +12,46 @@
 #include "ballot.h"
 #include "kind.h"
 #include "log.h"
+#include "problem.h"
 #include "screen.h"
 #include "util.h"
 #include "vote.h"
+
+static int kind_vote(struct submission *, struct answer *, char **);
+static int vote_claims(const struct submission *);
+
+const struct kind kind_vote_entry = {
+	.name = "vote",
+	.token = 'v',
+	.claims = vote_claims,
+	.title = { "En stemme", "A vote" },
+	.roles = ROLE_BIT(ROLE_DELEGATE),
+	.handle = kind_vote,
+};
+
+/* A reply without token that names a ballot only by its subject tag. */
+static int
+vote_claims(const struct submission *sub)
+{
+	const char *tag = subject_ref_tag(&sub->subj);
+	sqlite3_stmt *st;
+	int found;
+
+	if (tag == NULL || sub->subj.kind != NULL)
+		return 0;
+	st = store_prepare(sub->pact->store, "SELECT 1 FROM ballots WHERE "
+	    "ref = ?");
+	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	store_done(st);
+	return found;
+}
 
 /* The ballot this reply names: by token, or (dmarc) by its subject tag. */
 static const char *
 vote_ballot(struct submission *sub)
 {
-	if (sub->has_tok && sub->tok.kind == 'v')
+	if (sub->has_tok && sub->tok.kind == kind_vote_entry.token)
 		return sub->tok.ref;
 	return subject_ref_tag(&sub->subj);
 }
@@ -31,32 +62,29 @@ vote_authorised(struct submission *sub, struct answer *ans, const char *ref)
 {
 	const struct config *c = sub->pact->conf;
 	char *dmarc_why = screen_dmarc_why(sub->mail, c->trusted_authserv_id);
-	const char *why = NULL;
+	const char *key = NULL;
+	char *why = NULL;
 
 	if (c->vote_auth != VOTE_AUTH_DMARC && !sub->has_tok)
-		why = tr(sub, "svaret bærer ikke afstemningens kode; svar på "
-		    "selve afstemningsmailen", "the reply does not carry the "
-		    "ballot's token; reply to the ballot mail itself");
+		key = "vote-no-token";
 	else if (sub->has_tok &&
 	    strcmp(sub->tok.party, sub->from.party->id) != 0)
-		why = tr(sub, "afstemningsmailen blev sendt til en anden part; "
-		    "kun dens egne delegerede kan stemme med den", "the ballot "
-		    "mail was sent to another party; only its own delegates can "
-		    "vote with it");
+		key = "vote-other-party";
 	else if (c->vote_auth != VOTE_AUTH_TOKEN && dmarc_why != NULL)
-		why = tr(sub, "mailen bestod ikke afsenderkontrollen (DMARC)",
-		    "the mail did not pass sender authentication (DMARC)");
-	if (why != NULL) {
+		key = "vote-dmarc";
+	if (key != NULL) {
 		/* the DMARC detail only where vote_auth asks for DMARC */
 		const char *dw = c->vote_auth != VOTE_AUTH_TOKEN ? dmarc_why :
 		    NULL;
 
+		why = problem_text(sub, key, NULL);
 		kind_problem(ans, "%s", why);
 		log_warnx("%s: vote from %s refused: %s%s%s", ref,
 		    sub->from.addr, why, dw ? "; " : "", dw ? dw : "");
+		free(why);
 	}
 	free(dmarc_why);
-	return why == NULL;
+	return key == NULL;
 }
 
 /* The vote word: the new text's first line, else the subject. */
@@ -120,7 +148,7 @@ vote_ballot_state(struct submission *sub, const char *ref)
 	return s;
 }
 
-int
+static int
 kind_vote(struct submission *sub, struct answer *ans, char **cause)
 {
 	const char *ref = vote_ballot(sub);
@@ -128,28 +156,22 @@ kind_vote(struct submission *sub, struct answer *ans, char **cause)
 	int state, replaced;
 
 	if (ref == NULL || (state = vote_ballot_state(sub, ref)) < 0) {
-		kind_problem(ans, tr(sub, "der er ingen afstemning %s", "there "
-		    "is no ballot %s"), ref ? ref : "");
+		problem_add(sub, ans, "no-ballot", "ref", ref, NULL);
 		return 0;
 	}
 	ans->ref = xstrdup(ref);
 	if (!vote_authorised(sub, ans, ref))
 		return 0;
 	if (state != BALLOT_OPEN) {
-		kind_problem(ans, tr(sub, "afstemningen %s er lukket", "the "
-		    "ballot %s is closed"), ref);
+		problem_add(sub, ans, "ballot-closed", "ref", ref, NULL);
 		ballot_vars(sub->pact, ref, sub->lang, ans->vars);
 		ans->template = "vote-closed.txt";
 		return 0;
 	}
 	w = vote_word(sub);
 	if (w == VOTE_NONE || w == VOTE_AMBIGUOUS) {
-		kind_problem(ans, w == VOTE_NONE ? tr(sub, "der står ingen "
-		    "stemme på første linje: skriv JA, NEJ eller UNDLAD",
-		    "there is no vote on the first line: write YES, NO or "
-		    "ABSTAIN") : tr(sub, "første linje nævner mere end ét valg; "
-		    "skriv kun JA, NEJ eller UNDLAD", "the first line names more "
-		    "than one choice; write only YES, NO or ABSTAIN"));
+		problem_add(sub, ans, w == VOTE_NONE ? "vote-none" :
+		    "vote-ambiguous", NULL);
 		return 0;
 	}
 	if (vote_record(sub, ref, w, &replaced, cause) != 0 ||
@@ -157,9 +179,7 @@ kind_vote(struct submission *sub, struct answer *ans, char **cause)
 		return -1;
 	ballot_vars(sub->pact, ref, sub->lang, ans->vars);
 	tvars_set(ans->vars, "party", sub->from.party->name);
-	tvars_set(ans->vars, "vote", strcmp(sub->lang, "en") == 0 ?
-	    vote_word_name(w) : w == VOTE_YES ? "ja" : w == VOTE_NO ? "nej" :
-	    "undlad");
+	tvars_set(ans->vars, "vote", vote_word_say(w, sub->lang));
 	if (replaced)
 		tvars_set(ans->vars, "replaced", "yes");
 	ans->verdict = VERDICT_ACCEPTED;

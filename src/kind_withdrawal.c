@@ -5,7 +5,19 @@
 
 #include "kind.h"
 #include "member.h"
+#include "problem.h"
 #include "util.h"
+
+static int kind_withdrawal(struct submission *, struct answer *, char **);
+
+const struct kind kind_withdrawal_entry = {
+	.name = "withdrawal",
+	.keyword = { "UDMELDELSE", "WITHDRAWAL" },
+	.roles = ROLE_BIT(ROLE_ASSOCIATE) | ROLE_BIT(ROLE_SECRETARIAT),
+	.form = "form-withdrawal.txt",
+	.fields = FIELD_BIT(F_ORGANISATION),
+	.handle = kind_withdrawal,
+};
 
 /* The active associate the secretariat names in "Organisation". */
 static char *
@@ -26,12 +38,11 @@ withdrawal_named(struct submission *sub, struct answer *ans)
 		ref = store_col(st, 0);
 	store_done(st);
 	if (ref == NULL)
-		kind_problem(ans, tr(sub, "\"%s\" er ikke et aktivt associeret "
-		    "medlem", "\"%s\" is not an active associate member"), org);
+		problem_add(sub, ans, "not-a-member", "value", org, NULL);
 	return ref;
 }
 
-int
+static int
 kind_withdrawal(struct submission *sub, struct answer *ans, char **cause)
 {
 	char *ref;

@@ -1,4 +1,5 @@
-/* The table of submission kinds and what they share. */
+/* The list of submission kinds, how a mail is found to be one, and what
+ * the kinds share. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,82 +7,83 @@
 #include "clock.h"
 #include "kind.h"
 #include "limit.h"
+#include "problem.h"
 #include "util.h"
 
-#define R(r)	ROLE_BIT(ROLE_##r)
-#define F(f)	FIELD_BIT(F_##f)
+/* Each kind_NAME.c defines its entry. */
+extern const struct kind kind_declaration_entry;
+extern const struct kind kind_nomination_entry;
+extern const struct kind kind_initiative_entry;
+extern const struct kind kind_status_entry;
+extern const struct kind kind_comment_entry;
+extern const struct kind kind_withdrawal_entry;
+extern const struct kind kind_meeting_entry;
+extern const struct kind kind_meeting_update_entry;
+extern const struct kind kind_meeting_cancel_entry;
+extern const struct kind kind_overview_entry;
+extern const struct kind kind_help_entry;
+extern const struct kind kind_rsvp_entry;
+extern const struct kind kind_vote_entry;
+extern const struct kind kind_sparring_entry;
 
-#define DECLARATION	(F(MOTIVATION) | F(OBJECTIVES) | F(CONTRIBUTION))
-#define NOMINATION	(F(ORGANISATION) | F(TYPE) | F(CVR) | F(CONTACT) | \
-    F(DIALOGUE) | F(PRINCIPLES) | F(INITIATIVES) | F(FIT))
-#define INITIATIVE	(F(TITLE) | F(DESCRIPTION) | F(PURPOSE) | \
-    F(PARTNERS) | F(LINK))
-#define STATUS		(F(YEAR) | F(DEADLINE) | F(STATUS))
-#define MEETING		(F(TITLE) | F(START) | F(END) | F(LOCATION) | \
-    F(AGENDA))
-
-static const struct kind kinds[] = {
-	{ KW_DECLARATION, "declaration", R(DELEGATE), 1, kind_declaration,
-	    DECLARATION },
-	{ KW_NOMINATION, "nomination", R(DELEGATE), 1, kind_nomination,
-	    NOMINATION },
-	{ KW_INITIATIVE, "initiative", R(DELEGATE) | R(ASSOCIATE), 1,
-	    kind_initiative, INITIATIVE },
-	{ KW_STATUS, "status", R(SECRETARIAT), 1, kind_status, STATUS },
-	{ KW_COMMENT, "comment", R(ADVISORY), 1, kind_comment, F(YEAR) |
-	    F(INITIATIVE) },
-	{ KW_WITHDRAWAL, "withdrawal", R(ASSOCIATE) | R(SECRETARIAT), 1,
-	    kind_withdrawal, F(ORGANISATION) },
-	{ KW_MEETING, "meeting", R(SECRETARIAT), 1, kind_meeting, MEETING },
-	{ KW_MEETING_UPDATE, "meeting", R(SECRETARIAT), 1, kind_meeting,
-	    MEETING },
-	{ KW_MEETING_CANCEL, "meeting", R(SECRETARIAT), 1, kind_meeting,
-	    MEETING },
-	{ KW_OVERVIEW, "overview", ROLES_ANYONE, 1, kind_overview, 0 },
-	{ KW_HELP, "help", ROLES_ANYONE, 0, kind_help, 0 },
-	{ KW_NONE, "vote", R(DELEGATE), 0, kind_vote, 0 },
-	{ KW_NONE, "rsvp", ROLES_ANYONE, 0, kind_rsvp, 0 },
-	{ KW_NONE, "sparring", R(ADVISORY), 0, kind_sparring, 0 },
+/* HELP lists the forms in this order; a calendar answer is claimed as an
+ * RSVP before a ballot's subject tag is taken for a vote. */
+static const struct kind *const kinds[] = {
+	&kind_declaration_entry,
+	&kind_nomination_entry,
+	&kind_initiative_entry,
+	&kind_status_entry,
+	&kind_comment_entry,
+	&kind_withdrawal_entry,
+	&kind_meeting_entry,
+	&kind_meeting_update_entry,
+	&kind_meeting_cancel_entry,
+	&kind_overview_entry,
+	&kind_help_entry,
+	&kind_rsvp_entry,
+	&kind_vote_entry,
+	&kind_sparring_entry,
 };
 
-const struct kind *
-kind_find(enum keyword kw)
-{
-	for (size_t i = 0; i < nitems(kinds); i++)
-		if (kinds[i].kw == kw && kw != KW_NONE)
-			return &kinds[i];
-	return NULL;
-}
-
-const struct kind *
-kind_named(const char *name)
-{
-	for (size_t i = 0; i < nitems(kinds); i++)
-		if (strcmp(kinds[i].name, name) == 0)
-			return &kinds[i];
-	return NULL;
-}
-
-const struct kind *
-kind_table(size_t *n)
+const struct kind *const *
+kind_list(size_t *n)
 {
 	*n = nitems(kinds);
 	return kinds;
 }
 
+/* The kind that answers a reply token's letter, or NULL. */
+static const struct kind *
+kind_token(char letter)
+{
+	for (size_t i = 0; i < nitems(kinds); i++)
+		if (kinds[i]->token != '\0' && kinds[i]->token == letter)
+			return kinds[i];
+	return NULL;
+}
+
+const struct kind *
+kind_decide(const struct submission *sub)
+{
+	const struct kind *k;
+
+	if (sub->has_tok && (k = kind_token(sub->tok.kind)) != NULL)
+		return k;
+	for (size_t i = 0; i < nitems(kinds); i++)
+		if (kinds[i]->claims != NULL && kinds[i]->claims(sub))
+			return kinds[i];
+	if (sub->subj.kind != NULL)
+		return sub->subj.kind;
+	return &kind_help_entry;
+}
+
 const char *
 kind_title(const struct kind *k, const char *lang)
 {
-	int en = strcmp(lang, "en") == 0;
+	const struct kind_words *w = k->keyword.da != NULL ? &k->keyword :
+	    &k->title;
 
-	if (k->kw != KW_NONE)
-		return keyword_name(k->kw, lang);
-	if (strcmp(k->name, "vote") == 0)
-		return en ? "A vote" : "En stemme";
-	if (strcmp(k->name, "sparring") == 0)
-		return en ? "An answer on an initiative" :
-		    "Et svar på et initiativ";
-	return en ? "An answer to an invitation" : "Et svar på en invitation";
+	return strcmp(lang, "en") == 0 ? w->en : w->da;
 }
 
 const char *
@@ -95,13 +97,11 @@ kind_form(const struct config *c, const char *lang, const struct kind *k,
     char **out, char **cause)
 {
 	struct tvars *v = tvars_new();
-	char *name = xasprintf("form-%s.txt", k->name);
 	int rc;
 
 	tvars_set(v, "pact_address", c->address);
-	rc = template_render(c->templates, lang, name, v, TEMPLATE_TEXT, out,
-	    cause);
-	free(name);
+	rc = template_render(c->templates, lang, k->form, v, TEMPLATE_TEXT,
+	    out, cause);
 	tvars_free(v);
 	return rc;
 }
@@ -132,8 +132,8 @@ kind_require(struct submission *sub, struct answer *ans, enum field_id id)
 
 	if (v != NULL && *v != '\0')
 		return v;
-	kind_problem(ans, tr(sub, "feltet \"%s\" mangler", "the field "
-	    "\"%s\" is missing"), field_name(sub, id));
+	problem_add(sub, ans, "field-missing", "field", field_name(sub, id),
+	    NULL);
 	return NULL;
 }
 
@@ -145,9 +145,8 @@ kind_require_list(struct submission *sub, struct answer *ans,
 
 	if (items->n > 0)
 		return items;
-	kind_problem(ans, tr(sub, "feltet \"%s\" skal have mindst ét punkt "
-	    "(ét pr. linje)", "the field \"%s\" needs at least one item (one "
-	    "a line)"), field_name(sub, id));
+	problem_add(sub, ans, "field-no-items", "field", field_name(sub, id),
+	    NULL);
 	return NULL;
 }
 

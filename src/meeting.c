@@ -147,24 +147,6 @@ meeting_token(struct pact *p, const struct meeting *m, const char *addr,
 	return 0;
 }
 
-/* "m-TOKEN.REF.N@domain": N counts this attendee's mails for it. */
-static char *
-meeting_message_id(struct pact *p, const char *word, const char *ref)
-{
-	const char *domain = strchr(p->conf->address, '@') + 1;
-	char *like = xasprintf("m-%s.%%", word);
-	sqlite3_stmt *st = store_prepare(p->store, "SELECT count(*) FROM "
-	    "outbox WHERE message_id LIKE ?");
-	int n = 0;
-
-	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	store_done(st);
-	free(like);
-	return xasprintf("m-%s.%s.%d@%s", word, ref, n + 1, domain);
-}
-
 /* What a calendar mail does: invite, cancel the meeting, or take one
  * attendee off a meeting that goes on. */
 enum meeting_how { HOW_REQUEST, HOW_CANCEL, HOW_UNINVITE };
@@ -179,10 +161,11 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 	const struct config *c = p->conf;
 	struct sender who;
 	struct ical_event ev;
+	struct token_mail tm;
 	struct notice n;
 	struct results res;
 	struct tvars *v;
-	char word[TOKEN_CHARS + 1], *detail, *desc, *cal, *mid;
+	char word[TOKEN_CHARS + 1], *desc, *cal;
 	const char *lang;
 	int rc;
 
@@ -220,35 +203,35 @@ meeting_mail(struct pact *p, const struct meeting *m, const char *addr,
 		sender_free(&who);
 		return -1;
 	}
-	detail = xasprintf("m-%s", word);
-	mid = meeting_message_id(p, word, m->ref);
+	/* N in the Message-ID counts this attendee's mails for it. */
+	tm = token_mail(c, 'm', word, m->ref, "",
+	    token_mails_queued(p->store, 'm', word) + 1);
 	v = notice_vars(p);
 	meeting_vars(m, lang, v);
 	if (!cancel)
 		results_vars(&res, lang, v);
 	tvars_set(v, "name", name);
-	tvars_set(v, "token_line", detail);
+	tvars_set(v, "token_line", tm.detail);
 	if (how == HOW_UNINVITE)
 		tvars_set(v, "uninvited", "yes");
-	memset(&n, 0, sizeof n);
-	n.to_addr = addr;
-	n.to_name = name;
-	n.lang = lang;
-	n.tmpl = tmpl;
-	n.vars = v;
-	n.kind = cancel ? "cancellation" : "invitation";
-	n.ref = m->ref;
-	n.cause_key = m->ref;
-	n.reply_to = notice_subaddress(c, detail);
-	n.message_id = mid;
-	n.auto_generated = 1;
-	n.calendar = cal;
-	n.method = cancel ? "CANCEL" : "REQUEST";
+	n = (struct notice){
+		.to_addr = addr,
+		.to_name = name,
+		.lang = lang,
+		.tmpl = tmpl,
+		.vars = v,
+		.kind = cancel ? "cancellation" : "invitation",
+		.ref = m->ref,
+		.cause_key = m->ref,
+		.reply_to = tm.reply_to,
+		.message_id = tm.message_id,
+		.auto_generated = 1,
+		.calendar = cal,
+		.method = cancel ? "CANCEL" : "REQUEST",
+	};
 	rc = notice_queue(p, &n, now, cause);
-	free((char *)n.reply_to);
+	token_mail_free(&tm);
 	tvars_free(v);
-	free(mid);
-	free(detail);
 	free(cal);
 	free(desc);
 	results_free(&res);
@@ -549,7 +532,13 @@ meeting_remind(struct pact *p, time_t last, time_t now, char **cause)
 {
 	const struct group *g = &p->conf->roster.secretariat;
 	struct tvars *v = notice_vars(p);
-	struct notice n;
+	struct notice n = {
+		.tmpl = "meeting-cadence.txt",
+		.vars = v,
+		.kind = "reminder",
+		.cause_key = "cadence",
+		.auto_generated = 1,
+	};
 	char when[64];
 	int rc;
 
@@ -557,12 +546,6 @@ meeting_remind(struct pact *p, time_t last, time_t now, char **cause)
 	    sizeof when);
 	tvars_set(v, "last", when);
 	tvars_setf(v, "months", "%d", p->conf->cadence_months);
-	memset(&n, 0, sizeof n);
-	n.tmpl = "meeting-cadence.txt";
-	n.vars = v;
-	n.kind = "reminder";
-	n.cause_key = "cadence";
-	n.auto_generated = 1;
 	rc = notice_group(p, g, &n, now, cause);
 	tvars_free(v);
 	return rc;

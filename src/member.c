@@ -15,22 +15,22 @@ member_welcome(struct pact *p, const char *ref, const char *org,
     const char *addr, const char *name, time_t now, char **cause)
 {
 	struct tvars *v = notice_vars(p);
-	struct notice n;
+	struct notice n = {
+		.to_addr = addr,
+		.to_name = name,
+		.lang = p->conf->default_language,
+		.tmpl = "welcome.txt",
+		.vars = v,
+		.kind = "welcome",
+		.ref = ref,
+		.cause_key = ref,
+		.auto_generated = 1,
+	};
 	int rc;
 
 	tvars_set(v, "ref", ref);
 	tvars_set(v, "organisation", org);
 	tvars_set(v, "name", name);
-	memset(&n, 0, sizeof n);
-	n.to_addr = addr;
-	n.to_name = name;
-	n.lang = p->conf->default_language;
-	n.tmpl = "welcome.txt";
-	n.vars = v;
-	n.kind = "welcome";
-	n.ref = ref;
-	n.cause_key = ref;
-	n.auto_generated = 1;
 	rc = notice_queue(p, &n, now, cause);
 	tvars_free(v);
 	return rc;

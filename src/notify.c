@@ -59,6 +59,8 @@ notice_render(const struct config *c, const struct notice *n,
 	return 0;
 }
 
+void (*notice_observer)(const struct notice *);
+
 int
 notice_queue(struct pact *p, const struct notice *n, time_t now,
     char **cause)
@@ -84,6 +86,8 @@ notice_queue(struct pact *p, const struct notice *n, time_t now,
 	om.method = n->method;
 	rc = outbox_queue(p->store, p->conf, &om, n->kind, n->ref,
 	    n->cause_key, now, cause);
+	if (rc == 0 && notice_observer != NULL)
+		notice_observer(n);
 	free(subject);
 	free(body);
 	return rc;

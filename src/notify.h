@@ -34,6 +34,10 @@ struct tvars *notice_vars(const struct pact *);
 int notice_queue(struct pact *, const struct notice *, time_t now,
     char **cause);
 
+/* Called with every notice queued, when set: how tests/unit/test_corpus.c
+ * sees which template went to whom without reading rendered mail back. */
+extern void (*notice_observer)(const struct notice *);
+
 /* Queue n to every member of a group (the secretariat, say), filling in
  * each one's address, name and the group's language; n->vars hold what
  * all get, and must be made in notice_lang(c, g->lang). */

@@ -328,7 +328,9 @@ page_failures(struct pact *p, struct strv *failed)
  * last rendered from (the entry, language, templates and folder) is kept
  * in the database too, so that pactd --once run from a timer does not
  * render an unchanged page at every start. Only a render that wrote every
- * file counts: after a failed file the next pass renders again.
+ * file counts: after a failed file the next pass renders again. The files
+ * are durable (directory fsynced) before the stamp commits, so that a power
+ * cut never leaves an old page under a stamp that calls it current.
  */
 static void
 run_page(struct pact *p)

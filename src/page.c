@@ -40,14 +40,6 @@ struct page {
 };
 
 static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : NULL;
-}
-
-static const char *
 tr(const struct page *pg, const char *da, const char *en)
 {
 	return strcmp(pg->lang, "en") == 0 ? en : da;
@@ -162,15 +154,16 @@ page_declaration(struct page *pg, struct tvars *item, const char *party)
 	}
 	page_times(pg, sqlite3_column_int64(st, 4), iso, local, sizeof iso);
 	json_obj_begin(&pg->j, "declaration");
-	page_json(pg, "motivation", col(st, 0), LIMIT_TEXT_CHARS);
-	page_lines(pg, item, "objectives", col(st, 1));
-	page_json(pg, "contribution", col(st, 2), LIMIT_TEXT_CHARS);
+	page_json(pg, "motivation", store_text(st, 0), LIMIT_TEXT_CHARS);
+	page_lines(pg, item, "objectives", store_text(st, 1));
+	page_json(pg, "contribution", store_text(st, 2), LIMIT_TEXT_CHARS);
 	json_int(&pg->j, "version", sqlite3_column_int(st, 3));
 	json_str(&pg->j, "submitted", iso);
 	json_obj_end(&pg->j);
 	tvars_set(item, "declared", "yes");
-	page_show(pg, item, "motivation", col(st, 0), LIMIT_TEXT_CHARS);
-	page_show(pg, item, "contribution", col(st, 2), LIMIT_TEXT_CHARS);
+	page_show(pg, item, "motivation", store_text(st, 0), LIMIT_TEXT_CHARS);
+	page_show(pg, item, "contribution", store_text(st, 2),
+	    LIMIT_TEXT_CHARS);
 	tvars_setf(item, "version", "%d", sqlite3_column_int(st, 3));
 	tvars_set(item, "submitted", local);
 	store_done(st);
@@ -216,7 +209,7 @@ page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 	const char *items;
 
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	items = sqlite3_step(st) == SQLITE_ROW ? col(st, 0) : NULL;
+	items = sqlite3_step(st) == SQLITE_ROW ? store_text(st, 0) : NULL;
 	page_lines(pg, item, "initiatives", items);
 	if (items != NULL && *items != '\0')
 		tvars_set(item, "committed", "yes");
@@ -227,8 +220,8 @@ page_member_initiatives(struct page *pg, struct tvars *item, const char *ref)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct tvars *in = tvars_add_item(item, "announced");
 
-		page_show(pg, in, "ref", col(st, 0), LIMIT_NAME_CHARS);
-		page_show(pg, in, "title", col(st, 1), LIMIT_NAME_CHARS);
+		page_show(pg, in, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, in, "title", store_text(st, 1), LIMIT_NAME_CHARS);
 	}
 	store_done(st);
 }
@@ -247,28 +240,29 @@ page_associates(struct page *pg)
 		struct tvars *item = tvars_add_item(pg->v, "associates");
 
 		n++;
-		const char *type = col(st, 2);
+		const char *type = store_text(st, 2);
 
 		page_times(pg, sqlite3_column_int64(st, 5), iso, local,
 		    sizeof iso);
 		json_obj_begin(&pg->j, NULL);
-		page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
-		page_json(pg, "name", col(st, 1), LIMIT_NAME_CHARS);
+		page_json(pg, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+		page_json(pg, "name", store_text(st, 1), LIMIT_NAME_CHARS);
 		page_json(pg, "type", type, LIMIT_NAME_CHARS);
-		page_json(pg, "cvr", col(st, 3), LIMIT_NAME_CHARS);
+		page_json(pg, "cvr", store_text(st, 3), LIMIT_NAME_CHARS);
 		page_json(pg, "nominated_by", party_name(pg->conf,
-		    col(st, 4)), LIMIT_NAME_CHARS);
+		    store_text(st, 4)), LIMIT_NAME_CHARS);
 		json_str(&pg->j, "approved", iso);
-		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
-		page_show(pg, item, "name", col(st, 1), LIMIT_NAME_CHARS);
+		page_show(pg, item, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, item, "name", store_text(st, 1),
+		    LIMIT_NAME_CHARS);
 		tvars_set(item, "type", strcmp(type, "company") == 0 ?
 		    tr(pg, "virksomhed", "company") : tr(pg, "forening",
 		    "association"));
-		page_show(pg, item, "cvr", col(st, 3), LIMIT_NAME_CHARS);
+		page_show(pg, item, "cvr", store_text(st, 3), LIMIT_NAME_CHARS);
 		page_show(pg, item, "nominated_by", party_name(pg->conf,
-		    col(st, 4)), LIMIT_NAME_CHARS);
+		    store_text(st, 4)), LIMIT_NAME_CHARS);
 		tvars_set(item, "approved", local);
-		page_member_initiatives(pg, item, col(st, 0));
+		page_member_initiatives(pg, item, store_text(st, 0));
 		json_obj_end(&pg->j);
 	}
 	json_arr_end(&pg->j);
@@ -316,13 +310,13 @@ static void
 page_initiative_json(struct page *pg, sqlite3_stmt *st)
 {
 	json_obj_begin(&pg->j, NULL);
-	page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
-	page_json(pg, "title", col(st, 1), LIMIT_NAME_CHARS);
-	page_json(pg, "description", col(st, 2), LIMIT_TEXT_CHARS);
-	page_purpose_numbers(pg, col(st, 3));
-	page_lines(pg, NULL, "partners", col(st, 4));
-	page_json(pg, "link", col(st, 5), LIMIT_TEXT_CHARS);
-	page_json(pg, "by", col(st, 6), LIMIT_NAME_CHARS);
+	page_json(pg, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+	page_json(pg, "title", store_text(st, 1), LIMIT_NAME_CHARS);
+	page_json(pg, "description", store_text(st, 2), LIMIT_TEXT_CHARS);
+	page_purpose_numbers(pg, store_text(st, 3));
+	page_lines(pg, NULL, "partners", store_text(st, 4));
+	page_json(pg, "link", store_text(st, 5), LIMIT_TEXT_CHARS);
+	page_json(pg, "by", store_text(st, 6), LIMIT_NAME_CHARS);
 	json_int(&pg->j, "sparring", sqlite3_column_int(st, 7));
 	json_obj_end(&pg->j);
 }
@@ -345,16 +339,16 @@ page_initiative_html(struct page *pg, struct tvars *group, int purpose,
     sqlite3_stmt *st)
 {
 	struct tvars *in = tvars_add_item(group, "initiatives");
-	char *copy = xstrdup(col(st, 4) ? col(st, 4) : ""), *save;
+	char *copy = xstrdup(store_text(st, 4) ? store_text(st, 4) : ""), *save;
 	size_t n = 0;
 
-	page_show(pg, in, "ref", col(st, 0), LIMIT_NAME_CHARS);
-	if (first_purpose(col(st, 3)) == purpose)
+	page_show(pg, in, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+	if (first_purpose(store_text(st, 3)) == purpose)
 		tvars_set(in, "anchor", "yes");
-	page_show(pg, in, "title", col(st, 1), LIMIT_NAME_CHARS);
-	page_show(pg, in, "description", col(st, 2), LIMIT_TEXT_CHARS);
-	page_show(pg, in, "link", col(st, 5), LIMIT_TEXT_CHARS);
-	page_show(pg, in, "by", col(st, 6), LIMIT_NAME_CHARS);
+	page_show(pg, in, "title", store_text(st, 1), LIMIT_NAME_CHARS);
+	page_show(pg, in, "description", store_text(st, 2), LIMIT_TEXT_CHARS);
+	page_show(pg, in, "link", store_text(st, 5), LIMIT_TEXT_CHARS);
+	page_show(pg, in, "by", store_text(st, 6), LIMIT_NAME_CHARS);
 	for (char *l = strtok_r(copy, "\n", &save); l != NULL &&
 	    n++ < LIMIT_LIST_ITEMS; l = strtok_r(NULL, "\n", &save))
 		page_show_item(pg, in, "partners", l, LIMIT_ITEM_CHARS);
@@ -446,18 +440,18 @@ page_comments(struct page *pg, struct tvars *item, const char *ref)
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	json_arr_begin(&pg->j, "comments");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *by = col(st, 0) ? col(st, 0) : board;
+		const char *by = store_text(st, 0) ? store_text(st, 0) : board;
 		struct tvars *c;
 
 		json_obj_begin(&pg->j, NULL);
 		page_json(pg, "by", by, LIMIT_NAME_CHARS);
-		page_json(pg, "text", col(st, 1), LIMIT_TEXT_CHARS);
+		page_json(pg, "text", store_text(st, 1), LIMIT_TEXT_CHARS);
 		json_obj_end(&pg->j);
 		if (n++ >= PAGE_ROWS_MAX)
 			continue;
 		c = tvars_add_item(item, "comments");
 		page_show(pg, c, "by", by, LIMIT_NAME_CHARS);
-		page_show(pg, c, "text", col(st, 1), LIMIT_TEXT_CHARS);
+		page_show(pg, c, "text", store_text(st, 1), LIMIT_TEXT_CHARS);
 	}
 	json_arr_end(&pg->j);
 	if (n > PAGE_ROWS_MAX)
@@ -479,15 +473,17 @@ page_statuses(struct page *pg)
 
 		json_obj_begin(&pg->j, NULL);
 		json_int(&pg->j, "year", sqlite3_column_int(st, 1));
-		page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
-		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
+		page_json(pg, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, item, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
 		tvars_setf(item, "year", "%d", sqlite3_column_int(st, 1));
-		page_show(pg, item, "text", col(st, 2), LIMIT_TEXT_CHARS);
-		page_json(pg, "text", col(st, 2), LIMIT_TEXT_CHARS);
-		if (col(st, 3) != NULL) {
-			char *pdf = xasprintf("status-%s.pdf", col(st, 0));
+		page_show(pg, item, "text", store_text(st, 2),
+		    LIMIT_TEXT_CHARS);
+		page_json(pg, "text", store_text(st, 2), LIMIT_TEXT_CHARS);
+		if (store_text(st, 3) != NULL) {
+			char *pdf = xasprintf("status-%s.pdf",
+			    store_text(st, 0));
 
-			page_copy_pdf(pg, col(st, 0), col(st, 3));
+			page_copy_pdf(pg, store_text(st, 0), store_text(st, 3));
 			tvars_set(item, "pdf", pdf);
 			json_str(&pg->j, "pdf", pdf);
 			free(pdf);
@@ -500,7 +496,7 @@ page_statuses(struct page *pg)
 			    sizeof iso);
 			json_str(&pg->j, "published", iso);
 			tvars_set(item, "published", local);
-			page_comments(pg, item, col(st, 0));
+			page_comments(pg, item, store_text(st, 0));
 		} else {
 			json_null(&pg->j, "published");
 			json_arr_begin(&pg->j, "comments");
@@ -600,8 +596,8 @@ page_meetings(struct page *pg)
 		char when[64];
 
 		json_obj_begin(&pg->j, NULL);
-		page_json(pg, "ref", col(st, 0), LIMIT_NAME_CHARS);
-		page_json(pg, "title", col(st, 1), LIMIT_NAME_CHARS);
+		page_json(pg, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+		page_json(pg, "title", store_text(st, 1), LIMIT_NAME_CHARS);
 		page_times(pg, sqlite3_column_int64(st, 2), iso, local,
 		    sizeof iso);
 		json_str(&pg->j, "start", iso);
@@ -612,20 +608,21 @@ page_meetings(struct page *pg)
 		page_times(pg, sqlite3_column_int64(st, 3), iso, local,
 		    sizeof iso);
 		json_str(&pg->j, "end", iso);
-		page_json(pg, "location", col(st, 4), LIMIT_TEXT_CHARS);
-		page_json(pg, "state", col(st, 5), LIMIT_NAME_CHARS);
-		if (strcmp(col(st, 5), "cancelled") == 0)
+		page_json(pg, "location", store_text(st, 4), LIMIT_TEXT_CHARS);
+		page_json(pg, "state", store_text(st, 5), LIMIT_NAME_CHARS);
+		if (strcmp(store_text(st, 5), "cancelled") == 0)
 			json_null(&pg->j, "results");
 		else
-			page_meeting_results(pg, item, col(st, 0),
+			page_meeting_results(pg, item, store_text(st, 0),
 			    sqlite3_column_int64(st, 2));
 		json_obj_end(&pg->j);
-		page_show(pg, item, "ref", col(st, 0), LIMIT_NAME_CHARS);
-		page_show(pg, item, "title", col(st, 1) && *col(st, 1) ?
-		    col(st, 1) : tr(pg, "Pagtens møde", "The pact's meeting"),
-		    LIMIT_NAME_CHARS);
-		page_show(pg, item, "location", col(st, 4), LIMIT_TEXT_CHARS);
-		if (strcmp(col(st, 5), "cancelled") == 0)
+		page_show(pg, item, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
+		page_show(pg, item, "title", store_text(st, 1) &&
+		    *store_text(st, 1) ? store_text(st, 1) : tr(pg,
+		    "Pagtens møde", "The pact's meeting"), LIMIT_NAME_CHARS);
+		page_show(pg, item, "location", store_text(st, 4),
+		    LIMIT_TEXT_CHARS);
+		if (strcmp(store_text(st, 5), "cancelled") == 0)
 			tvars_set(item, "cancelled", "yes");
 		tvars_set(pg->v, "has_meetings", "yes");
 	}

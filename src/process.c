@@ -18,6 +18,7 @@
 #include "mime.h"
 #include "notify.h"
 #include "outbox.h"
+#include "problem.h"
 #include "process.h"
 #include "screen.h"
 #include "util.h"
@@ -56,7 +57,7 @@ struct decision {
 
 /* The Message-ID, or a digest of the whole message when it has none. */
 static char *
-message_key(const struct mail *m, const char *raw, size_t len)
+message_id_key(const struct mail *m, const char *raw, size_t len)
 {
 	char hex[65];
 
@@ -65,6 +66,77 @@ message_key(const struct mail *m, const char *raw, size_t len)
 		return xstrdup(m->message_id);
 	sha256_hex(raw, len, hex);
 	return xasprintf("sha256:%s", hex);
+}
+
+/* A digest of the From address and the body: the same in every copy of
+ * one message, whatever the hops on its way added to the header. */
+static void
+message_digest(const struct mail *m, const char *raw, size_t len,
+    char out[65])
+{
+	const char *crlf = memmem(raw, len, "\r\n\r\n", 4);
+	const char *lf = memmem(raw, len, "\n\n", 2);
+	size_t off = len;
+	char body[65], *s;
+
+	if (lf != NULL && (crlf == NULL || lf < crlf))
+		off = (size_t)(lf - raw) + 2;
+	else if (crlf != NULL)
+		off = (size_t)(crlf - raw) + 4;
+	sha256_hex(raw + off, len - off, body);
+	s = xasprintf("%s\n%s", m != NULL && m->from_addr ? m->from_addr : "",
+	    body);
+	sha256_hex(s, strlen(s), out);
+	free(s);
+}
+
+/*
+ * Whether another message holds key: one whose From and body differ, so
+ * that it must not pre-empt this one. A row from before digests were
+ * kept is this message when its sender is. 1, 0, or -1 with *cause.
+ */
+static int
+key_taken(struct store *s, const char *key, const char *digest,
+    const char *from, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT digest IS NOT ?2 AND "
+	    "(digest IS NOT NULL OR sender IS NOT ?3) FROM processed "
+	    "WHERE msgkey = ?1");
+	int rc, taken = 0;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		taken = sqlite3_column_int(st, 0);
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*cause = store_error(s);
+		return -1;
+	}
+	return taken;
+}
+
+/*
+ * The key a message is recorded under: its Message-ID; the Message-ID
+ * and the digest when another message holds the Message-ID (a sender who
+ * reuses one, or a stranger who sent it first to pre-empt the genuine
+ * mail); a digest of the whole message when it has none. NULL and *cause
+ * when the store failed.
+ */
+static char *
+message_key(struct store *s, const struct mail *m, const char *raw,
+    size_t len, const char *digest, char **cause)
+{
+	char *key = message_id_key(m, raw, len);
+	int taken;
+
+	if (strncmp(key, "sha256:", 7) == 0)
+		return key;
+	if ((taken = key_taken(s, key, digest, m->from_addr, cause)) == 0)
+		return key;
+	free(key);
+	return taken < 0 ? NULL : xasprintf("%s %s", m->message_id, digest);
 }
 
 /* The outcome of a message already processed, or -1. */
@@ -83,12 +155,12 @@ already_processed(struct store *s, const char *key)
 }
 
 static int
-record_processed(struct store *s, const char *key, const struct mail *m,
-    const struct decision *d, time_t now, char **cause)
+record_processed(struct store *s, const char *key, const char *digest,
+    const struct mail *m, const struct decision *d, time_t now, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "INSERT INTO processed(msgkey, "
-	    "message_id, sender, subject, kind, ref, outcome, reason, at) "
-	    "VALUES(?,?,?,?,?,?,?,?,?)");
+	    "message_id, sender, subject, kind, ref, outcome, reason, at, "
+	    "digest) VALUES(?,?,?,?,?,?,?,?,?,?)");
 	char *detail;
 	int rc;
 
@@ -101,6 +173,7 @@ record_processed(struct store *s, const char *key, const struct mail *m,
 	sqlite3_bind_text(st, 7, outcome_names[d->outcome], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, d->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_text(st, 10, digest, -1, SQLITE_STATIC);
 	if (store_exec_stmt(s, st, cause) != 0)
 		return -1;
 	detail = xasprintf("from %s: %s%s%s%s", m && m->from_addr ?
@@ -125,7 +198,18 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
     const struct tvars *v, const char *ref, const char *key, time_t now,
     char **cause)
 {
-	struct notice n;
+	struct notice n = {
+		.to_addr = addr,
+		.to_name = name,
+		.lang = lang,
+		.tmpl = tmpl,
+		.vars = v,
+		.kind = "reply",
+		.ref = ref,
+		.cause_key = key,
+		.in_reply_to = m->message_id,
+		.references = m->references,
+	};
 
 	if (outbox_recent_replies(p->store, addr, now,
 	    p->conf->reply_rate_per_hour) >= p->conf->reply_rate_per_hour) {
@@ -134,17 +218,6 @@ reply_queue(struct pact *p, const struct mail *m, const char *addr,
 		return audit_append(p->store, "reply suppressed", ref, key,
 		    "reply_rate_per_hour reached", cause);
 	}
-	memset(&n, 0, sizeof n);
-	n.to_addr = addr;
-	n.to_name = name;
-	n.lang = lang;
-	n.tmpl = tmpl;
-	n.vars = v;
-	n.kind = "reply";
-	n.ref = ref;
-	n.cause_key = key;
-	n.in_reply_to = m->message_id;
-	n.references = m->references;
 	return notice_queue(p, &n, now, cause);
 }
 
@@ -190,7 +263,7 @@ answer_vars(struct pact *p, struct submission *sub, const struct kind *k,
 		tvars_add_string(ans->vars, "warnings", ans->warnings.v[i]);
 	if (ans->warnings.n > 0)
 		tvars_set(ans->vars, "has_warnings", "yes");
-	if (ans->verdict != VERDICT_REJECTED || k == NULL || !k->has_form ||
+	if (ans->verdict != VERDICT_REJECTED || k == NULL || k->form == NULL ||
 	    !(k->roles & ROLE_BIT(sub->from.role)))
 		return 0;
 	if (kind_form(p->conf, sub->lang, k, &form, cause) != 0)
@@ -206,87 +279,39 @@ static char *
 mail_problem(const struct submission *sub)
 {
 	const struct mail *m = sub->mail;
+	char n[24];
 
+	snprintf(n, sizeof n, "%zu", m->limit_value);
 	switch (m->limit) {
 	case MAIL_LIMIT_SIZE:
-		return xasprintf(tr(sub, "beskeden er større end de %zu bytes, "
-		    "pagten tager imod; send teksten uden store vedhæftninger",
-		    "the message is larger than the %zu bytes the pact accepts; "
-		    "send the text without large attachments"), m->limit_value);
+		return problem_text(sub, "mail-too-big", "n", n, NULL);
 	case MAIL_LIMIT_DEPTH:
-		return xasprintf(tr(sub, "beskeden har mere end %zu indlejrede "
-		    "niveauer af dele og kan ikke læses", "the message has more "
-		    "than %zu nested multipart levels and cannot be read"),
-		    m->limit_value);
+		return problem_text(sub, "mail-too-deep", "n", n, NULL);
 	case MAIL_LIMIT_PARTS:
-		return xasprintf(tr(sub, "beskeden har mere end %zu dele og kan "
-		    "ikke læses", "the message has more than %zu parts and cannot "
-		    "be read"), m->limit_value);
+		return problem_text(sub, "mail-too-many-parts", "n", n, NULL);
 	default:
-		return xasprintf("%s: %s", tr(sub, "beskeden kunne ikke læses",
-		    "the message could not be read"), m->problem);
+		return problem_text(sub, "mail-unreadable", "why", m->problem,
+		    NULL);
 	}
 }
 
-/* A ballot named only by its subject tag, in a reply without keyword. */
-static int
-names_ballot(struct pact *p, const struct submission *sub)
-{
-	const char *tag = subject_ref_tag(&sub->subj);
-	sqlite3_stmt *st;
-	int found;
-
-	if (tag == NULL || sub->subj.kw != KW_NONE)
-		return 0;
-	st = store_prepare(p->store, "SELECT 1 FROM ballots WHERE ref = ?");
-	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	store_done(st);
-	return found;
-}
-
-/* The kind a token's letter answers; 's' is sparring on an initiative. */
-static const char *
-token_kind_name(char letter)
-{
-	return letter == 'v' ? "vote" : letter == 'c' ? "comment" :
-	    letter == 's' ? "sparring" : "rsvp";
-}
-
-/* Which kind: the token's answer, else the subject keyword, else HELP. */
-static const struct kind *
-decide_kind(struct pact *p, struct submission *sub)
-{
-	const struct kind *k = NULL;
-
-	if (sub->has_tok)
-		k = kind_named(token_kind_name(sub->tok.kind));
-	else if (rsvp_is_calendar_reply(p->store, sub->mail))
-		k = kind_named("rsvp");
-	else if (names_ballot(p, sub))
-		k = kind_named("vote");
-	if (k == NULL)
-		k = kind_find(sub->subj.kw);
-	return k != NULL ? k : kind_find(KW_HELP);
-}
-
-/* Unknown field names are reported back; the submission still counts. */
+/* Unknown field names are reported back; the submission still counts.
+ * A kind that reads no fields (a vote, OVERVIEW) takes its text as it is. */
 static void
 warn_unknown(struct submission *sub, const struct kind *k, struct answer *ans)
 {
-	if (!k->has_form || k->kw == KW_OVERVIEW)
+	if (k->fields == 0)
 		return;
 	for (size_t i = 0; i < sub->fields.unknown.n; i++)
-		strv_addn(&ans->warnings, xasprintf(tr(sub, "feltet \"%s\" "
-		    "kendes ikke og blev ikke læst", "the field \"%s\" is not "
-		    "known and was not read"), sub->fields.unknown.v[i]));
+		strv_addn(&ans->warnings, problem_text(sub, "field-unknown",
+		    "field", sub->fields.unknown.v[i], NULL));
 }
 
 static int
 decide_submission(struct pact *p, struct submission *sub,
     struct decision *d, char **cause)
 {
-	const struct kind *k = decide_kind(p, sub);
+	const struct kind *k = kind_decide(sub);
 	struct answer ans;
 	int rc = -1;
 
@@ -298,11 +323,9 @@ decide_submission(struct pact *p, struct submission *sub,
 		ans.verdict = VERDICT_REJECTED;
 		strv_addn(&ans.problems, mail_problem(sub));
 	} else if (!(k->roles & ROLE_BIT(sub->from.role))) {
-		ans.verdict = VERDICT_REJECTED;
-		strv_addn(&ans.problems, xasprintf(tr(sub, "%s kan ikke sendes "
-		    "af dig (din rolle i pagten: %s)", "%s cannot be sent by you "
-		    "(your role in the pact: %s)"), kind_title(k, sub->lang),
-		    role_title(sub->from.role, sub->lang)));
+		problem_add(sub, &ans, "not-your-kind", "kind",
+		    kind_title(k, sub->lang), "role",
+		    role_title(sub->from.role, sub->lang), NULL);
 	} else {
 		kind_limits(sub, k, &ans);
 		if (k->handle(sub, &ans, cause) != 0)
@@ -349,7 +372,7 @@ decide_stranger(struct pact *p, const struct mail *m, const char *key,
 		d->reason = xasprintf("sender not on the roster; no reply, no "
 		    "DMARC pass: %s", why);
 	if ((why == NULL || c->sender_auth != SENDER_AUTH_DMARC) &&
-	    rsvp_stranger(p, m, now, cause) != 0)
+	    rsvp_stranger(p, m, key, now, cause) != 0)
 		rc = -1;
 	if (why != NULL || rc != 0) {
 		free(why);
@@ -491,10 +514,13 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 	struct mail *m = mail_parse(raw, len, toobig ? 0 : (size_t)c->max_message_bytes);
 	struct decision d;
 	time_t now = clock_now();
-	char *key = message_key(m, raw, len);
+	char digest[65], *key;
 	int seen, rc = -1;
 
 	memset(&d, 0, sizeof d);
+	message_digest(m, raw, len, digest);
+	if ((key = message_key(p->store, m, raw, len, digest, cause)) == NULL)
+		goto out;
 	if (m != NULL && toobig && m->problem == NULL) {
 		m->problem = xasprintf("the message is larger than %d bytes",
 		    c->max_message_bytes);
@@ -509,7 +535,7 @@ process_message(struct pact *p, const char *raw, size_t len, int toobig,
 		goto out;
 	}
 	if (decide(p, m, key, &d, now, cause) != 0 ||
-	    record_processed(p->store, key, m, &d, now, cause) != 0)
+	    record_processed(p->store, key, digest, m, &d, now, cause) != 0)
 		goto out;
 	log_info("<%s> from %s: %s%s%s%s%s%s%s", key, m && m->from_addr ?
 	    m->from_addr : "?", outcome_names[d.outcome], d.kind ? " " : "",

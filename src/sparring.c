@@ -46,35 +46,30 @@ static int
 sparring_mail(struct pact *p, const char *ref, const struct person *m,
     const char *lang, struct tvars *v, time_t now, char **cause)
 {
-	const char *domain = strchr(p->conf->address, '@') + 1;
 	struct token t;
-	struct notice n;
-	char *detail, *mid;
+	struct token_mail tm;
 	int rc;
 
 	if (token_issue(p->store, 's', ref, NULL, m->addr, &t, cause) != 0)
 		return -1;
-	detail = xasprintf("s-%s", t.word);
-	mid = xasprintf("s-%s.%s.1@%s", t.word, ref, domain);
-	tvars_set(v, "token_line", detail);
+	tm = token_mail(p->conf, 's', t.word, ref, "", 1);
+	tvars_set(v, "token_line", tm.detail);
 	tvars_set(v, "name", m->name);
-	memset(&n, 0, sizeof n);
-	n.to_addr = m->addr;
-	n.to_name = m->name;
-	n.lang = lang;
-	n.tmpl = "sparring.txt";
-	n.vars = v;
-	n.kind = "sparring";
-	n.ref = ref;
-	n.cause_key = ref;
-	n.reply_to = notice_subaddress(p->conf, detail);
-	n.message_id = mid;
-	n.auto_generated = 1;
-	rc = notice_queue(p, &n, now, cause);
-	free((char *)n.reply_to);
+	rc = notice_queue(p, &(struct notice){
+		.to_addr = m->addr,
+		.to_name = m->name,
+		.lang = lang,
+		.tmpl = "sparring.txt",
+		.vars = v,
+		.kind = "sparring",
+		.ref = ref,
+		.cause_key = ref,
+		.reply_to = tm.reply_to,
+		.message_id = tm.message_id,
+		.auto_generated = 1,
+	}, now, cause);
+	token_mail_free(&tm);
 	token_free(&t);
-	free(detail);
-	free(mid);
 	return rc;
 }
 
@@ -136,7 +131,21 @@ sparring_forward_mail(struct pact *p, const struct sparring *sp,
     const char *ref, const struct sender *to, time_t now, char **cause)
 {
 	struct tvars *v = notice_vars(p);
-	struct notice n;
+	/* Not auto_generated: counted as a reply to its recipient, so that
+	 * reply_rate_per_hour bounds what a member who answers again and
+	 * again can cause. */
+	struct notice n = {
+		.to_addr = to->addr,
+		.to_name = to->name,
+		.lang = notice_lang(p->conf, to->lang),
+		.tmpl = "sparring-forward.txt",
+		.vars = v,
+		.kind = "forward",
+		.ref = sp->initiative,
+		.cause_key = sp->cause_key,
+		.reply_to = sp->addr,
+		.reply_to_name = sp->name,
+	};
 	int rc;
 
 	sparring_vars(p->store, sp->initiative, v);
@@ -145,20 +154,6 @@ sparring_forward_mail(struct pact *p, const struct sparring *sp,
 	tvars_set(v, "member", sp->name != NULL ? sp->name : sp->addr);
 	tvars_set(v, "board", p->conf->roster.advisory.name);
 	tvars_set(v, "text", sp->text);
-	memset(&n, 0, sizeof n);
-	n.to_addr = to->addr;
-	n.to_name = to->name;
-	n.lang = notice_lang(p->conf, to->lang);
-	n.tmpl = "sparring-forward.txt";
-	n.vars = v;
-	n.kind = "forward";
-	n.ref = sp->initiative;
-	n.cause_key = sp->cause_key;
-	n.reply_to = sp->addr;
-	n.reply_to_name = sp->name;
-	/* Counted as a reply to its recipient, so that reply_rate_per_hour
-	 * bounds what a member who answers again and again can cause. */
-	n.auto_generated = 0;
 	rc = notice_queue(p, &n, now, cause);
 	tvars_free(v);
 	return rc;

@@ -219,7 +219,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_unnoticed ON outbox(id) "
 	"  WHERE state = 'bounced' AND noticed IS NULL;",
 
-	/* 7: the advisory board's sparring on initiatives (SPEC section
+	/* 7: a digest of each message's From address and body, so that a
+	 * mail that takes a Message-ID first does not pre-empt the one the
+	 * Message-ID belongs to (process.c message_key). */
+	"ALTER TABLE processed ADD COLUMN digest TEXT;",
+
+	/* 8: the advisory board's sparring on initiatives (SPEC section
 	 * 11): each member's answer, kept and counted on the page. */
 	"CREATE TABLE sparring ("
 	"  id INTEGER PRIMARY KEY,"
@@ -459,6 +464,12 @@ store_col(sqlite3_stmt *st, int i)
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return xstrdup(t ? (const char *)t : "");
+}
+
+const char *
+store_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
 }
 
 char *

@@ -57,5 +57,8 @@ char *store_error(struct store *);
 
 /* Column text as an owned string ("" for NULL). */
 char *store_col(sqlite3_stmt *, int);
+/* Column text as the statement holds it until its next step; NULL for
+ * NULL. */
+const char *store_text(sqlite3_stmt *, int);
 
 #endif

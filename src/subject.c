@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kind.h"
 #include "subject.h"
 
 #define TAG_MAX		200	/* longest bracket tag taken as a tag */
@@ -26,34 +27,12 @@ static const char *prefixes[] = {
 	"Re", "SV", "AW", "Fwd", "Fw", "VS", "WG", "Vedr.", "Vedr"
 };
 
-/* Keywords as SPEC writes them, longest first where one starts another. */
-static const struct kwrow {
-	enum keyword	 kw;
-	const char	*lang;
-	const char	*word;
-} kwtab[] = {
-	{ KW_MEETING_UPDATE,	"da", "MØDE ÆNDRING" },
-	{ KW_MEETING_UPDATE,	"en", "MEETING UPDATE" },
-	{ KW_MEETING_CANCEL,	"da", "MØDE AFLYS" },
-	{ KW_MEETING_CANCEL,	"en", "MEETING CANCEL" },
-	{ KW_DECLARATION,	"da", "ERKLÆRING" },
-	{ KW_DECLARATION,	"en", "DECLARATION" },
-	{ KW_NOMINATION,	"da", "INDSTILLING" },
-	{ KW_NOMINATION,	"en", "NOMINATION" },
-	{ KW_INITIATIVE,	"en", "INITIATIVE" },
-	{ KW_INITIATIVE,	"da", "INITIATIV" },
-	{ KW_STATUS,		"da", "ÅRSSTATUS" },
-	{ KW_STATUS,		"en", "ANNUAL STATUS" },
-	{ KW_COMMENT,		"da", "KOMMENTAR" },
-	{ KW_COMMENT,		"en", "COMMENT" },
-	{ KW_MEETING,		"da", "MØDE" },
-	{ KW_MEETING,		"en", "MEETING" },
-	{ KW_WITHDRAWAL,	"da", "UDMELDELSE" },
-	{ KW_WITHDRAWAL,	"en", "WITHDRAWAL" },
-	{ KW_OVERVIEW,		"da", "OVERBLIK" },
-	{ KW_OVERVIEW,		"en", "OVERVIEW" },
-	{ KW_HELP,		"da", "HJÆLP" },
-	{ KW_HELP,		"en", "HELP" },
+/* A keyword found at the start of a subject. */
+struct kwmatch {
+	const struct kind	*kind;
+	const char		*lang;	/* NULL: the same word in both */
+	const char		*word;
+	size_t			 n;	/* the bytes it takes */
 };
 
 /* Subjects of automatic replies (SPEC section 6), and a few more. */
@@ -278,37 +257,63 @@ scan_ref(const char *p)
 	return ref_dup(p, n);
 }
 
-/* The keyword at the start of s, the first row that matches, and in *n
- * the bytes it takes; NULL when there is none. */
-static const struct kwrow *
-keyword_at(const char *s, size_t *n)
+/* Whether word is at the start of s and longer than what m holds. */
+static int
+keyword_longer(const char *s, const char *word, struct kwmatch *m)
 {
-	size_t i;
+	size_t n;
 
-	for (i = 0; i < nitems(kwtab); i++) {
-		*n = fold_prefix(s, kwtab[i].word);
-		if (*n > 0 && word_ends(s[*n]))
-			return &kwtab[i];
+	if (word == NULL || (n = fold_prefix(s, word)) <= m->n ||
+	    !word_ends(s[n]))
+		return 0;
+	m->word = word;
+	m->n = n;
+	return 1;
+}
+
+/* The longest keyword of any kind at the start of s, so that MØDE
+ * ÆNDRING is not taken for MØDE; 0 when there is none. A word that is
+ * the same in both languages does not tell which the sender writes. */
+static int
+keyword_at(const char *s, struct kwmatch *m)
+{
+	const struct kind *const *k;
+	size_t nk;
+
+	memset(m, 0, sizeof *m);
+	k = kind_list(&nk);
+	for (size_t i = 0; i < nk; i++) {
+		if (keyword_longer(s, k[i]->keyword.da, m)) {
+			m->kind = k[i];
+			m->lang = "da";
+		}
+		if (keyword_longer(s, k[i]->keyword.en, m)) {
+			m->kind = k[i];
+			m->lang = "en";
+		}
 	}
-	return NULL;
+	if (m->kind != NULL && m->kind->keyword.da != NULL &&
+	    m->kind->keyword.en != NULL &&
+	    strcmp(m->kind->keyword.da, m->kind->keyword.en) == 0)
+		m->lang = NULL;
+	return m->kind != NULL;
 }
 
 /* Find the keyword at the start of rest. */
 static void
 match_keyword(struct subject *sj)
 {
-	const struct kwrow *r;
+	struct kwmatch m;
 	const char *ref;
-	size_t n;
 
-	if ((r = keyword_at(sj->rest, &n)) != NULL) {
-		sj->kw = r->kw;
-		sj->lang = r->lang;
-		if (r->kw == KW_MEETING_UPDATE || r->kw == KW_MEETING_CANCEL) {
-			sj->ref = scan_ref(sj->rest + n);
-			if (sj->ref == NULL && (ref = subject_ref_tag(sj)) != NULL)
-				sj->ref = xstrdup(ref);
-		}
+	if (!keyword_at(sj->rest, &m))
+		return;
+	sj->kind = m.kind;
+	sj->lang = m.lang;
+	if (m.kind->keyword_ref) {
+		sj->ref = scan_ref(sj->rest + m.n);
+		if (sj->ref == NULL && (ref = subject_ref_tag(sj)) != NULL)
+			sj->ref = xstrdup(ref);
 	}
 }
 
@@ -364,17 +369,15 @@ subject_ref_tag(const struct subject *sj)
 }
 
 const char *
-keyword_name(enum keyword kw, const char *lang)
+keyword_name(const struct kind *k, const char *lang)
 {
-	const char *want = "da";
-	size_t i;
+	const char *w;
 
-	if (lang != NULL && strcmp(lang, "en") == 0)
-		want = "en";
-	for (i = 0; i < nitems(kwtab); i++)
-		if (kwtab[i].kw == kw && strcmp(kwtab[i].lang, want) == 0)
-			return kwtab[i].word;
-	return "";
+	if (k == NULL)
+		return "";
+	w = lang != NULL && strcmp(lang, "en") == 0 ? k->keyword.en :
+	    k->keyword.da;
+	return w != NULL ? w : "";
 }
 
 /* A keyword as a sentence writes it: "MØDE ÆNDRING" as "Møde ændring". */
@@ -396,10 +399,9 @@ char *
 subject_normal_case(const char *s)
 {
 	struct strv tags = { 0 };
-	const struct kwrow *r;
+	struct kwmatch m;
 	const char *p;
 	struct buf b;
-	size_t n;
 
 	if (s == NULL)
 		return xstrdup("");
@@ -407,9 +409,9 @@ subject_normal_case(const char *s)
 	strv_free(&tags);
 	buf_init(&b);
 	buf_add(&b, s, (size_t)(p - s));
-	if ((r = keyword_at(p, &n)) != NULL) {
-		keyword_normal(&b, r->word);
-		p += n;
+	if (keyword_at(p, &m)) {
+		keyword_normal(&b, m.word);
+		p += m.n;
 	}
 	buf_adds(&b, p);
 	return buf_steal(&b);

@@ -5,23 +5,10 @@
 #include "util.h"
 #include "vote.h"
 
-enum keyword {
-	KW_NONE = 0,
-	KW_DECLARATION,
-	KW_NOMINATION,
-	KW_INITIATIVE,
-	KW_STATUS,
-	KW_COMMENT,
-	KW_MEETING,
-	KW_MEETING_UPDATE,
-	KW_MEETING_CANCEL,
-	KW_WITHDRAWAL,
-	KW_OVERVIEW,
-	KW_HELP
-};
+struct kind;
 
 struct subject {
-	enum keyword kw;
+	const struct kind *kind; /* the kind its keyword names, or NULL */
 	const char *lang;	/* "da" or "en" for the keyword used, else NULL */
 	char *ref;		/* PAGT-YYYY-NNNN after MEETING UPDATE/CANCEL */
 	char *rest;		/* the subject after prefixes and tags */
@@ -44,9 +31,10 @@ int subject_is_autoreply(const char *);
 /* The first PAGT-YYYY-NNNN reference among the tags, or NULL. */
 const char *subject_ref_tag(const struct subject *);
 
-/* The keyword as SPEC writes it ("ERKLÆRING", "MEETING UPDATE"); lang "en"
- * gives the English word, anything else the Danish; "" for KW_NONE. */
-const char *keyword_name(enum keyword, const char *lang);
+/* The kind's keyword as SPEC writes it ("ERKLÆRING", "MEETING UPDATE");
+ * lang "en" gives the English word, anything else the Danish; "" for a
+ * kind without keyword or NULL. */
+const char *keyword_name(const struct kind *, const char *lang);
 
 /* Whether s is exactly a reference PAGT-YYYY-NNNN (any case). */
 int subject_is_ref(const char *);

@@ -1,11 +1,12 @@
-/* Reply tokens: issued with the mail they go out in, found again in the
- * places mail clients keep them. */
+/* Reply tokens: issued with the mail they go out in, written into it in
+ * one format, found again in the places mail clients keep them. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
 
 #include "message.h"
+#include "notify.h"
 #include "token.h"
 #include "util.h"
 
@@ -38,6 +39,45 @@ token_free(struct token *t)
 	free(t->party);
 	free(t->addr);
 	memset(t, 0, sizeof *t);
+}
+
+struct token_mail
+token_mail(const struct config *c, char kind, const char *word,
+    const char *ref, const char *tag, int n)
+{
+	const char *domain = strchr(c->address, '@') + 1;
+	struct token_mail tm;
+
+	tm.detail = xasprintf("%c-%s", kind, word);
+	tm.reply_to = notice_subaddress(c, tm.detail);
+	tm.message_id = xasprintf("%s.%s.%s%d@%s", tm.detail, ref, tag, n,
+	    domain);
+	return tm;
+}
+
+void
+token_mail_free(struct token_mail *tm)
+{
+	free(tm->detail);
+	free(tm->reply_to);
+	free(tm->message_id);
+	memset(tm, 0, sizeof *tm);
+}
+
+int
+token_mails_queued(struct store *s, char kind, const char *word)
+{
+	char *like = xasprintf("%c-%s.%%", kind, word);
+	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM outbox "
+	    "WHERE message_id LIKE ?");
+	int n = 0;
+
+	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	store_done(st);
+	free(like);
+	return n;
 }
 
 static int
@@ -73,18 +113,26 @@ token_lookup(struct store *s, char kind, const char *word, struct token *t)
 	return found;
 }
 
-/* The first "K-WORD" in text that names a token. */
+static int
+is_letter(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The first "K-WORD" in text that names a token. Any letter K is looked
+ * up, so that a new reply kind's letter needs nothing here: the tokens
+ * table knows which were issued. */
 static int
 token_scan(struct store *s, const char *text, struct token *t)
 {
 	if (text == NULL)
 		return 0;
-	for (const char *p = text; (p = strpbrk(p, TOKEN_LETTERS)) != NULL;
-	    p++) {
+	for (const char *p = text; *p != '\0'; p++) {
 		char word[TOKEN_CHARS + 1];
 		int i;
 
-		if (p[1] != '-' || (p > text && isalnum((unsigned char)p[-1])))
+		if (!is_letter((unsigned char)*p) || p[1] != '-' ||
+		    (p > text && isalnum((unsigned char)p[-1])))
 			continue;
 		for (i = 0; i < TOKEN_CHARS && is_b32((unsigned char)p[2 + i]);
 		    i++)

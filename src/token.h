@@ -10,9 +10,6 @@
 #include "store.h"
 
 #define TOKEN_CHARS	26	/* 130 bits of lower-case base32 */
-/* The letters before the "-": vote, comment, meeting, sparring; either
- * case, as a client may have changed it. */
-#define TOKEN_LETTERS	"vcmsVCMS"
 
 struct token {
 	char kind;		/* 'v' vote, 'c' comment, 'm' meeting,
@@ -26,6 +23,27 @@ struct token {
 /* Issue a token inside the caller's transaction. */
 int token_issue(struct store *, char kind, const char *ref,
     const char *party, const char *addr, struct token *, char **cause);
+
+/*
+ * How a mail carries a token (SPEC section 4): the detail "v-WORD" that
+ * the footer "Ref: REF/v-WORD" shows, the Reply-To subaddress
+ * pagt+v-WORD@domain and the Message-ID v-WORD.REF.TAGN@domain, where
+ * TAG and N tell apart the mails that carry one token ("", 2: the
+ * second delegate's ballot; "r", 2: their reminder). token_find reads
+ * them back.
+ */
+struct token_mail {
+	char *detail;
+	char *reply_to;
+	char *message_id;
+};
+
+struct token_mail token_mail(const struct config *, char kind,
+    const char *word, const char *ref, const char *tag, int n);
+void token_mail_free(struct token_mail *);
+
+/* How many mails in the outbox carry this token in their Message-ID. */
+int token_mails_queued(struct store *, char kind, const char *word);
 
 /* Find the token a reply carries: in a recipient's subaddress, then
  * In-Reply-To, References, then the quoted text. 1 when found. */

@@ -344,6 +344,16 @@ upload_sftp_renames(struct upload *u, const char *name)
 	return q;
 }
 
+/* A request that sends the file to url: SFTP and WebDAV alike. */
+static void
+upload_setup_file(struct upload *u, const char *url, FILE *fp, off_t size)
+{
+	upload_setup(u, url);
+	curl_easy_setopt(u->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(u->curl, CURLOPT_READDATA, fp);
+	curl_easy_setopt(u->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+}
+
 static int
 upload_sftp(struct upload *u, const char *name, FILE *fp, off_t size,
     char **cause)
@@ -352,10 +362,7 @@ upload_sftp(struct upload *u, const char *name, FILE *fp, off_t size,
 	struct curl_slist *q = upload_sftp_renames(u, name);
 	int rc;
 
-	upload_setup(u, url);
-	curl_easy_setopt(u->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(u->curl, CURLOPT_READDATA, fp);
-	curl_easy_setopt(u->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+	upload_setup_file(u, url, fp, size);
 	curl_easy_setopt(u->curl, CURLOPT_POSTQUOTE, q);
 	rc = upload_done(u, name, "SFTP", curl_easy_perform(u->curl), cause);
 	curl_slist_free_all(q);
@@ -368,10 +375,7 @@ static int
 upload_dav_put(struct upload *u, const char *name, const char *url,
     FILE *fp, off_t size, char **cause)
 {
-	upload_setup(u, url);
-	curl_easy_setopt(u->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(u->curl, CURLOPT_READDATA, fp);
-	curl_easy_setopt(u->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+	upload_setup_file(u, url, fp, size);
 	return upload_done(u, name, "PUT", curl_easy_perform(u->curl), cause);
 }
 

@@ -232,6 +232,23 @@ vote_word_name(enum vote_word v)
 	}
 }
 
+const char *
+vote_word_say(enum vote_word v, const char *lang)
+{
+	if (strcmp(lang, "en") == 0)
+		return vote_word_name(v);
+	switch (v) {
+	case VOTE_YES:
+		return "ja";
+	case VOTE_NO:
+		return "nej";
+	case VOTE_ABSTAIN:
+		return "undlad";
+	default:
+		return NULL;
+	}
+}
+
 /* The length of white space at p, counting a no-break space. */
 static size_t
 space_len(const char *p)

@@ -32,6 +32,9 @@ enum rsvp_word rsvp_parse_line(const char *);
 
 /* "yes", "no", "abstain", or NULL for the others. */
 const char *vote_word_name(enum vote_word);
+/* The vote as a reply in lang ("da" or "en") names it: "ja", "nej",
+ * "undlad" or "yes", "no", "abstain"; NULL for the others. */
+const char *vote_word_say(enum vote_word, const char *lang);
 
 /* Copy the first line holding more than white space, trimmed, into buf
  * (cut to bufsz - 1 bytes); returns buf, or NULL when there is none. */

@@ -26,6 +26,21 @@ import sandbox as sandbox_mod  # noqa: E402
 PACT = "pagt@example.test"
 SANDBOX = None
 
+# make e2e-san: where sanitizer reports are kept for the run to fail on.
+# ASan writes its own there (log_path); UBSan, which GCC's runtime writes
+# to stderr whatever log_path says, is found in what pactd and pactctl
+# wrote to stderr.
+SAN_REPORTS = os.environ.get("PACTD_SAN_REPORTS")
+SAN_MARKS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer")
+
+
+def keep_san_report(text, what):
+    """Keep text where make e2e-san looks when it holds a report."""
+    if SAN_REPORTS and any(m in text for m in SAN_MARKS):
+        os.makedirs(SAN_REPORTS, exist_ok=True)
+        with open(os.path.join(SAN_REPORTS, "stderr.%s.%s" % (what, uuid.uuid4().hex[:8])), "w") as f:
+            f.write(text)
+
 
 def sandbox():
     """The one sandbox of this test run, started on first use."""
@@ -252,6 +267,7 @@ class Pact:
     def ctl(self, *args, json_out=True, check=True):
         cmd = [os.path.join(BUILD, "pactctl"), "-c", self.conf] + (["--json"] if json_out else []) + list(args)
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        keep_san_report(p.stderr, "pactctl")
         if check and p.returncode != 0:
             raise AssertionError("pactctl %s: %d %s" % (" ".join(args), p.returncode, p.stderr))
         return json.loads(p.stdout) if json_out and p.stdout.strip() else p
@@ -262,7 +278,46 @@ class Pact:
 
     def cleanup(self):
         self.stop()
+        if os.path.exists(self.logfile):
+            with open(self.logfile, errors="replace") as f:
+                keep_san_report(f.read(), "pactd")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def make_pact(overrides=None):
+    """A Pact whose pactd.conf has these {(section, key): value} settings,
+    replacing the defaults written above or added to them (a key given
+    twice would be an error: Pact(**kw) takes string keys only)."""
+    pact = Pact()
+    sections, cur = {}, None
+    with open(pact.conf) as f:
+        for line in f:
+            line = line.strip()
+            m = re.match(r"\[(.*)\]$", line)
+            if m:
+                cur = m.group(1)
+                sections.setdefault(cur, {})
+            elif "=" in line:
+                k, v = line.split("=", 1)
+                sections[cur][k.strip()] = v.strip()
+    for (sec, key), val in (overrides or {}).items():
+        sections.setdefault(sec, {})[key] = val
+    with open(pact.conf, "w") as f:
+        for sec, kv in sections.items():
+            f.write("[%s]\n%s\n" % (sec, "".join("%s = %s\n" % i for i in kv.items())))
+    return pact
+
+
+def cvr(seed):
+    """A valid CVR number: seven digits from the seed and the check digit
+    that makes the weighted sum (2,7,6,5,4,3,2,1) divisible by 11."""
+    n = 2000000 + (seed * 104729) % 7000000
+    while True:
+        d = [int(c) for c in str(n)]
+        check = (-sum(w * x for w, x in zip((2, 7, 6, 5, 4, 3, 2), d))) % 11
+        if check < 10:
+            return "%d%d" % (n, check)
+        n += 1
 
 
 def clear_mailbox(user, folder="INBOX"):

@@ -34,8 +34,8 @@ import time
 import unittest
 import uuid
 
-from pactlib import (BUILD, DATA, PACT, Pact, clear_mailbox, folder_message_ids, load_eml,
-                     make_mail, parse, replies_to, sandbox)
+from pactlib import (BUILD, DATA, PACT, clear_mailbox, cvr, folder_message_ids, load_eml,
+                     make_mail, make_pact, parse, replies_to, sandbox)
 
 FORGED = os.path.join(DATA, "forged")
 LOGS = os.path.join(tempfile.gettempdir(), "pactd-forged-logs")
@@ -58,18 +58,6 @@ DELEGATES = ["mette@em.example.test", ANNE, "bo@di.example.test", "jens@danskerh
 EVERYONE = DELEGATES + [CARL, "dorte@vfds.example.test", SECRETARIAT, KAREN, EVE]
 ORG = "Acme Sikkerhed ApS"
 CVR = "10150817"
-
-
-def cvr(seed):
-    """A valid CVR number: seven digits from the seed and the check digit
-    that makes the weighted sum (2,7,6,5,4,3,2,1) divisible by 11."""
-    n = 2000000 + (seed * 104729) % 7000000
-    while True:
-        d = [int(c) for c in str(n)]
-        check = (-sum(w * x for w, x in zip((2, 7, 6, 5, 4, 3, 2), d))) % 11
-        if check < 10:
-            return "%d%d" % (n, check)
-        n += 1
 
 
 def catalogue():
@@ -114,28 +102,6 @@ def with_pass(raw, sender):
     return ("Authentication-Results: %s; dkim=pass header.d=%s header.s=s1; spf=pass "
             "smtp.mailfrom=%s; dmarc=pass (p=reject dis=none) header.from=%s\r\n"
             % (TRUSTED, d, d, d)).encode() + raw
-
-
-def make_pact(overrides):
-    """A Pact whose pactd.conf has these {(section, key): value} settings."""
-    pact = Pact()
-    sections, cur = {}, None
-    with open(pact.conf) as f:
-        for line in f:
-            line = line.strip()
-            m = re.match(r"\[(.*)\]$", line)
-            if m:
-                cur = m.group(1)
-                sections.setdefault(cur, {})
-            elif "=" in line:
-                k, v = line.split("=", 1)
-                sections[cur][k.strip()] = v.strip()
-    for (sec, key), val in overrides.items():
-        sections.setdefault(sec, {})[key] = val
-    with open(pact.conf, "w") as f:
-        for sec, kv in sections.items():
-            f.write("[%s]\n%s\n" % (sec, "".join("%s = %s\n" % i for i in kv.items())))
-    return pact
 
 
 class Forged(unittest.TestCase):

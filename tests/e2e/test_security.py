@@ -23,8 +23,8 @@ import time
 import unittest
 
 import clients
-from pactlib import (PACT, Pact, clear_mailbox, folder_message_ids, make_mail,
-                     parse, replies_to, sandbox, sandbox_mod, text_of)
+from pactlib import (PACT, clear_mailbox, cvr, folder_message_ids, make_mail,
+                     make_pact, parse, replies_to, sandbox, sandbox_mod, text_of)
 
 PROCESSED = "pactd/Processed"
 REJECTED = "pactd/Rejected"
@@ -53,41 +53,6 @@ STRANGER = "mallory@attacker.example.net"
 NOMINEES = ["karen@acme.example.test", "nina@aeroedata.example.test"]
 TOKEN = r"[a-z2-7]{20,}"
 TRUSTED = "mx.example.test"
-
-
-def cvr(seed):
-    """A valid CVR number: seven digits from the seed and the check digit
-    that makes the weighted sum (2,7,6,5,4,3,2,1) divisible by 11."""
-    n = 2000000 + (seed * 104729) % 7000000
-    while True:
-        d = [int(c) for c in str(n)]
-        check = (-sum(w * x for w, x in zip((2, 7, 6, 5, 4, 3, 2), d))) % 11
-        if check < 10:
-            return "%d%d" % (n, check)
-        n += 1
-
-
-def make_pact(overrides=None):
-    """A Pact whose pactd.conf has these {(section, key): value} settings,
-    replacing the defaults pactlib writes (a key given twice is an error)."""
-    pact = Pact()
-    sections, cur = {}, None
-    with open(pact.conf) as f:
-        for line in f:
-            line = line.strip()
-            m = re.match(r"\[(.*)\]$", line)
-            if m:
-                cur = m.group(1)
-                sections.setdefault(cur, {})
-            elif "=" in line:
-                k, v = line.split("=", 1)
-                sections[cur][k.strip()] = v.strip()
-    for (sec, key), val in (overrides or {}).items():
-        sections.setdefault(sec, {})[key] = val
-    with open(pact.conf, "w") as f:
-        for sec, kv in sections.items():
-            f.write("[%s]\n%s\n" % (sec, "".join("%s = %s\n" % kv_ for kv_ in kv.items())))
-    return pact
 
 
 def with_ar(raw, *results):

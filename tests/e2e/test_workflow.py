@@ -18,7 +18,7 @@ import time
 import unittest
 
 import clients
-from pactlib import (PACT, Pact, clear_mailbox, folder_message_ids, make_mail,
+from pactlib import (PACT, clear_mailbox, folder_message_ids, make_mail, make_pact,
                      parse, replies_to, sandbox, text_of)
 
 try:
@@ -286,20 +286,6 @@ class Workflow(unittest.TestCase):
             self.assertEqual(len(got), 1, "%s: result mails for %s: %d" % (addr, ref, len(got)))
             out[addr] = got[0]
         return out
-
-
-def make_pact(overrides):
-    """A Pact whose config has these {(section, key): value} settings too
-    (appended as sections of their own: Pact(**kw) takes string keys only)."""
-    pact = Pact()
-    if overrides:
-        sections = {}
-        for (sec, key), val in overrides.items():
-            sections.setdefault(sec, []).append("%s = %s" % (key, val))
-        with open(pact.conf, "a") as f:
-            for sec, lines in sections.items():
-                f.write("[%s]\n%s\n\n" % (sec, "\n".join(lines)))
-    return pact
 
 
 def rcpt_of(raw):

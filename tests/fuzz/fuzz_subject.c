@@ -18,7 +18,7 @@ parse(const char *s)
 	memset(&sub, 0, sizeof sub);
 	subject_parse(s, &sub);
 	(void)subject_ref_tag(&sub);
-	(void)keyword_name(sub.kw, sub.lang);
+	(void)keyword_name(sub.kind, sub.lang);
 	if (sub.ref != NULL)
 		FUZZ_CHECK(subject_is_ref(sub.ref), "ref is PAGT-YYYY-NNNN");
 	subject_free(&sub);

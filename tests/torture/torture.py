@@ -177,6 +177,8 @@ def declaration_body(marker, objectives=True):
 
 # ------------------------------------------------------------------ the run
 class Torture:
+    RESULT_OK = "RESULT: OK -- nothing lost, nothing twice"
+
     def __init__(self, args):
         self.args = args
         self.rng = random.Random(args.seed)
@@ -890,7 +892,7 @@ class Torture:
             say("pactd's log: %s" % self.log)
             say("RESULT: FAIL")
         else:
-            say("RESULT: OK -- nothing lost, nothing twice")
+            say(self.RESULT_OK)
 
 
 def main(argv=None):

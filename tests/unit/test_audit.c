@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "unit.h"
 #include "util.h"
 
 #define KEY	"0123456789abcdef-a-test-key"
@@ -23,35 +24,14 @@ set_key(struct store *s, const char *key)
 	s->audit_keylen = key ? strlen(key) : 0;
 }
 
+/* A new database with this audit key (or none). */
 static struct store *
 open_temp(char *path, size_t len, const char *key)
 {
-	struct store *s;
-	char *cause = NULL;
-	int fd;
+	struct store *s = unit_store_open(path, len);
 
-	snprintf(path, len, "/tmp/pactd-test-audit-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	if ((s = store_open(path, 0, &cause)) == NULL)
-		fail_msg("store_open: %s", cause);
 	set_key(s, key);
 	return s;
-}
-
-static void
-close_temp(struct store *s, const char *path)
-{
-	char side[4200];
-
-	store_close(s);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
 }
 
 /* A few entries, the way pactd writes them. */
@@ -110,7 +90,7 @@ test_hmac_chain(void **state)
 	assert_int_equal(verify(s, &r), 1);
 	set_key(s, KEY);
 	assert_int_equal(verify(s, &r), 0);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 static void
@@ -175,7 +155,7 @@ test_tampered_entry_found(void **state)
 	/* An HMAC entry turned into a plain one. */
 	exec(s, "UPDATE log SET scheme = 2 WHERE id = 3");
 	assert_int_equal(verify(s, &r), 3);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* A database from before: the old separated scheme, as migration 4
@@ -223,7 +203,7 @@ test_old_plain_chain_still_ok(void **state)
 	set_key(s, NULL);
 	assert_int_equal(audit_open(s, &cause), -1);
 	free(cause);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* Forget blanks data, and the chain still verifies with the key. */
@@ -243,7 +223,7 @@ test_forget_keeps_hmac_chain(void **state)
 	assert_int_equal(r.entries, 5);
 	exec(s, "UPDATE log SET detail = 'x' WHERE id = 2");
 	assert_int_equal(verify(s, &r), 2);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 int

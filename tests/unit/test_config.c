@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "unit.h"
 #include "util.h"
 
-static char dir[] = "/tmp/pactd-config-XXXXXX";
 
 static const char roster_ok[] =
     "[party DI]\n"
@@ -45,7 +45,7 @@ static const char conf_min[] =
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
-	char *path = xasprintf("%s/%s", dir, name);
+	char *path = xasprintf("%s/%s", unit_dir, name);
 	FILE *fp = fopen(path, "w");
 
 	assert_non_null(fp);
@@ -58,7 +58,7 @@ write_file(const char *name, const char *text, mode_t mode)
 static struct config *
 load(const char *conf, const char *roster, struct strv *errors)
 {
-	char *path = xasprintf("%s/pactd.conf", dir);
+	char *path = xasprintf("%s/pactd.conf", unit_dir);
 	struct config *c;
 
 	write_file("pactd.conf", conf, 0600);
@@ -131,7 +131,7 @@ test_roster(void **state)
 	assert_string_equal(c->roster.secretariat.members[0].addr,
 	    "sekretariat@erst.example.test");
 	/* The roster path is relative to the config file. */
-	assert_non_null(strstr(c->roster_path, dir));
+	assert_non_null(strstr(c->roster_path, unit_dir));
 	config_free(c);
 }
 
@@ -220,7 +220,7 @@ static void
 test_missing_files(void **state)
 {
 	struct strv errors = { 0 };
-	char *path = xasprintf("%s/nonexistent.conf", dir);
+	char *path = xasprintf("%s/nonexistent.conf", unit_dir);
 
 	assert_null(config_load(path, &errors));
 	assert_true(has_error(&errors, "nonexistent.conf", "No such file"));
@@ -282,7 +282,7 @@ test_secrets(void **state)
 
 	/* From systemd's credentials directory: its modes are systemd's. */
 	write_file("imap-password", "fromcred\n", 0644);
-	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	setenv("CREDENTIALS_DIRECTORY", unit_dir, 1);
 	c = load_with_login(&errors);
 	assert_int_equal(config_load_secrets(c, &errors, &warnings), 0);
 	assert_string_equal(c->imap_password, "fromcred");
@@ -291,7 +291,7 @@ test_secrets(void **state)
 
 	/* No such credential: the file, checked as ever. */
 	write_file("imap.pw", "s3cret\n", 0604);
-	cred = xasprintf("%s/imap-password", dir);
+	cred = xasprintf("%s/imap-password", unit_dir);
 	unlink(cred);
 	free(cred);
 	c = load_with_login(&errors);
@@ -308,7 +308,7 @@ static void
 test_secret_read(void **state)
 {
 	struct strv errors = { 0 };
-	char *path = xasprintf("%s/key.pem", dir), *out;
+	char *path = xasprintf("%s/key.pem", unit_dir), *out;
 
 	write_file("key.pem", "-----BEGIN X-----\nabc\n-----END X-----\r\n",
 	    0400);
@@ -319,8 +319,8 @@ test_secret_read(void **state)
 	assert_int_equal(secret_read("x", "", &out, &errors, NULL), -1);
 	assert_true(has_error(&errors, "no file is configured", "x"));
 	strv_free(&errors);
-	assert_int_equal(secret_read("x", dir, &out, &errors, NULL), -1);
-	assert_true(has_error(&errors, dir, "regular file"));
+	assert_int_equal(secret_read("x", unit_dir, &out, &errors, NULL), -1);
+	assert_true(has_error(&errors, unit_dir, "regular file"));
 	assert_null(out);
 	strv_free(&errors);
 	free(path);
@@ -440,22 +440,6 @@ test_person(void **state)
 	assert_int_equal(person_parse("<a@b.c> trailing", &p), -1);
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -473,5 +457,6 @@ main(void)
 		cmocka_unit_test(test_person),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_dir_setup,
+	    unit_dir_teardown);
 }

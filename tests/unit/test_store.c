@@ -14,44 +14,14 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "unit.h"
 #include "util.h"
-
-static struct store *
-open_temp(char *path, size_t len)
-{
-	struct store *s;
-	char *cause = NULL;
-	int fd;
-
-	snprintf(path, len, "/tmp/pactd-test-store-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	s = store_open(path, 0, &cause);
-	if (s == NULL)
-		fail_msg("store_open: %s", cause);
-	return s;
-}
-
-static void
-close_temp(struct store *s, const char *path)
-{
-	char side[4200];
-
-	store_close(s);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
 
 static void
 test_kept_and_reset(void **state)
 {
 	char path[4096], *v;
-	struct store *s = open_temp(path, sizeof path);
+	struct store *s = unit_store_open(path, sizeof path);
 	sqlite3_stmt *a, *b;
 
 	(void)state;
@@ -72,14 +42,14 @@ test_kept_and_reset(void **state)
 	assert_ptr_equal(a, b);
 	store_done(b);
 	free(v);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 static void
 test_in_use_gets_a_fresh_one(void **state)
 {
 	char path[4096];
-	struct store *s = open_temp(path, sizeof path);
+	struct store *s = unit_store_open(path, sizeof path);
 	sqlite3_stmt *outer, *inner, *again;
 	char *cause = NULL;
 	int rows = 0;
@@ -102,14 +72,14 @@ test_in_use_gets_a_fresh_one(void **state)
 	again = store_prepare(s, "SELECT x FROM t ORDER BY x");
 	assert_ptr_equal(again, outer);
 	store_done(again);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 static void
 test_error_of_the_last_step(void **state)
 {
 	char path[4096];
-	struct store *s = open_temp(path, sizeof path);
+	struct store *s = unit_store_open(path, sizeof path);
 	sqlite3_stmt *st;
 	char *cause = NULL;
 
@@ -125,15 +95,15 @@ test_error_of_the_last_step(void **state)
 	sqlite3_bind_int(st, 1, 2);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	assert_int_equal(store_done(st), SQLITE_OK);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 static void
 test_two_stores(void **state)
 {
 	char p1[4096], p2[4096];
-	struct store *s1 = open_temp(p1, sizeof p1);
-	struct store *s2 = open_temp(p2, sizeof p2);
+	struct store *s1 = unit_store_open(p1, sizeof p1);
+	struct store *s2 = unit_store_open(p2, sizeof p2);
 	sqlite3_stmt *a, *b;
 
 	(void)state;
@@ -144,11 +114,11 @@ test_two_stores(void **state)
 	store_done(b);
 	assert_ptr_equal(store_prepare(s2, "SELECT 7"), b);
 	store_done(b);
-	close_temp(s1, p1);
+	unit_store_close(s1, p1);
 	/* s2's statements stay kept after s1 is closed. */
 	assert_ptr_equal(store_prepare(s2, "SELECT 7"), b);
 	store_done(b);
-	close_temp(s2, p2);
+	unit_store_close(s2, p2);
 }
 
 int

@@ -87,6 +87,11 @@ test_votes(void **state)
 	assert_string_equal(vote_word_name(VOTE_NO), "no");
 	assert_string_equal(vote_word_name(VOTE_ABSTAIN), "abstain");
 	assert_null(vote_word_name(VOTE_AMBIGUOUS));
+	assert_string_equal(vote_word_say(VOTE_YES, "da"), "ja");
+	assert_string_equal(vote_word_say(VOTE_NO, "da"), "nej");
+	assert_string_equal(vote_word_say(VOTE_ABSTAIN, "da"), "undlad");
+	assert_string_equal(vote_word_say(VOTE_ABSTAIN, "en"), "abstain");
+	assert_null(vote_word_say(VOTE_NONE, "da"));
 }
 
 struct rcase {
