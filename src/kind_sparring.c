@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "kind.h"
+#include "problem.h"
 #include "sparring.h"
 #include "subject.h"
 #include "util.h"
@@ -47,14 +48,11 @@ sparring_which(struct submission *sub, struct answer *ans)
 	for (char *p = ref; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
 	if (!subject_is_ref(ref))
-		kind_problem(ans, tr(sub, "feltet \"%s\" skal være initiativets "
-		    "reference, fx PAGT-2026-0007", "the field \"%s\" must be "
-		    "the initiative's reference, e.g. PAGT-2026-0007"),
-		    field_name(sub, F_INITIATIVE));
+		problem_add(sub, ans, "sparring-bad-ref", "field",
+		    field_name(sub, F_INITIATIVE), NULL);
 	else if (!sparring_initiative(sub->pact->store, ref, NULL))
-		kind_problem(ans, tr(sub, "der er intet initiativ med "
-		    "referencen %s", "there is no initiative with the reference "
-		    "%s"), ref);
+		problem_add(sub, ans, "sparring-no-initiative", "ref", ref,
+		    NULL);
 	if (ans->problems.n == 0)
 		return ref;
 	free(ref);
@@ -130,15 +128,12 @@ kind_sparring(struct submission *sub, struct answer *ans, char **cause)
 	int rc = 0;
 
 	if (*str_trim(text) == '\0')
-		kind_problem(ans, tr(sub, "svaret er tomt", "the answer is "
-		    "empty"));
+		problem_add(sub, ans, "sparring-empty", NULL);
 	else
 		kind_limit_text(sub, ans, tr(sub, "Svaret", "The answer"),
 		    str_trim(text));
 	if (m == NULL)
-		kind_problem(ans, tr(sub, "kun advisory boardets medlemmer kan "
-		    "give sparring på initiativer", "only the advisory board's "
-		    "members can give sparring on initiatives"));
+		problem_add(sub, ans, "sparring-not-member", NULL);
 	if (which == NULL || ans->problems.n > 0)
 		goto out;
 	memset(&sp, 0, sizeof sp);
