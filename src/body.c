@@ -51,6 +51,7 @@ static const struct field_def fieldtab[] = {
 	{ F_END,		"Slut",		"End",		0 },
 	{ F_LOCATION,		"Sted",		"Location",	0 },
 	{ F_AGENDA,		"Dagsorden",	"Agenda",	1 },
+	{ F_INITIATIVE,		"Initiativ",	"Initiative",	0 },
 };
 
 _Static_assert(nitems(fieldtab) == F_COUNT, "fieldtab follows enum field_id");
@@ -721,7 +722,7 @@ static int
 is_one_line(enum field_id id)
 {
 	return id == F_ORGANISATION || id == F_CONTACT || id == F_TITLE ||
-	    id == F_LOCATION;
+	    id == F_LOCATION || id == F_INITIATIVE;
 }
 
 /* Add one line to the text field being read. */

@@ -38,6 +38,7 @@ enum field_id {
 	F_END,
 	F_LOCATION,
 	F_AGENDA,
+	F_INITIATIVE,
 	F_COUNT
 };
 

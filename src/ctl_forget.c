@@ -32,6 +32,8 @@ static const char *const forget_sql[] = {
 	"UPDATE votes SET voter = '[forgotten]' WHERE voter = ?1",
 	"UPDATE comments SET by_addr = '[forgotten]', by_name = NULL, text = "
 	    "'[forgotten]' WHERE by_addr = ?1",
+	"UPDATE sparring SET by_addr = '[forgotten]', by_name = NULL, text = "
+	    "'[forgotten]' WHERE by_addr = ?1",
 	"UPDATE tokens SET addr = '[forgotten]' WHERE addr = ?1",
 	"UPDATE attendees SET addr = '[forgotten]:' || rowid, name = NULL "
 	    "WHERE addr = ?1",

@@ -273,6 +273,7 @@ static const struct ctl_col initiative_json[] = {
 	{ "party", 7, CTL_TEXT },
 	{ "associate", 8, CTL_TEXT },
 	{ "submitted", 9, CTL_TIME },
+	{ "sparring", 10, CTL_NUM },	/* the advisory board's answers */
 };
 
 static const struct ctl_col initiative_text[] = {
@@ -285,8 +286,8 @@ static const struct ctl_col initiative_text[] = {
 
 static const struct ctl_list initiative_list = {
 	"SELECT ref, title, description, purposes, partners, link, by_name, "
-	"by_party, by_associate, submitted FROM initiatives ORDER BY "
-	"submitted",
+	"by_party, by_associate, submitted, (SELECT count(*) FROM sparring s "
+	"WHERE s.initiative = i.ref) FROM initiatives i ORDER BY submitted",
 	initiative_json, nitems(initiative_json),
 	initiative_text, nitems(initiative_text)
 };

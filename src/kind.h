@@ -116,6 +116,10 @@ int kind_limit_text(struct submission *, struct answer *, const char *name,
 /* The reference for what this submission creates. */
 int kind_new_ref(struct submission *, struct answer *, char **cause);
 
+/* Sparring on an initiative (kind_sparring.c): also what KOMMENTAR with
+ * an Initiativ field is. */
+int kind_sparring(struct submission *, struct answer *, char **cause);
+
 /* Pass a calendar answer from a stranger on to the secretariat, within
  * the hour's limit; key is the message's. */
 int rsvp_stranger(struct pact *, const struct mail *, const char *key,

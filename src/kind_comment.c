@@ -19,7 +19,7 @@ const struct kind kind_comment_entry = {
 	.token = 'c',
 	.roles = ROLE_BIT(ROLE_ADVISORY),
 	.form = "form-comment.txt",
-	.fields = FIELD_BIT(F_YEAR),
+	.fields = FIELD_BIT(F_YEAR) | FIELD_BIT(F_INITIATIVE),
 	.handle = kind_comment,
 };
 
@@ -137,6 +137,11 @@ kind_comment(struct submission *sub, struct answer *ans, char **cause)
 	char *status, *text;
 	int open = 0, rc = 0;
 
+	/* Initiativ: PAGT-... makes it sparring on that initiative, unless
+	 * the mail answers a consultation. */
+	if (fields_has(&sub->fields, F_INITIATIVE) &&
+	    !(sub->has_tok && sub->tok.kind == 'c'))
+		return kind_sparring(sub, ans, cause);
 	if (comment_status(sub, ans, &status, cause) != 0)
 		return -1;
 	if (status != NULL && (open = comment_open(sub, ans, status,

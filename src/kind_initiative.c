@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "kind.h"
 #include "problem.h"
+#include "sparring.h"
 #include "util.h"
 #include "validate.h"
 
@@ -84,7 +85,8 @@ kind_initiative(struct submission *sub, struct answer *ans, char **cause)
 	if (kind_new_ref(sub, ans, cause) != 0 ||
 	    initiative_insert(sub, ans->ref, &in, cause) != 0 ||
 	    audit_append(sub->pact->store, "initiative", ans->ref, sub->msgkey,
-	    in.title, cause) != 0)
+	    in.title, cause) != 0 ||
+	    sparring_open(sub->pact, ans->ref, sub->now, cause) != 0)
 		goto out;
 	purposes_format(in.purposes, purposes, sizeof purposes);
 	tvars_set(ans->vars, "title", in.title);
@@ -94,6 +96,8 @@ kind_initiative(struct submission *sub, struct answer *ans, char **cause)
 		tvars_add_string(ans->vars, "partners",
 		    sub->fields.f[F_PARTNERS].items.v[i]);
 	tvars_set(ans->vars, "link", in.link);
+	if (sub->pact->conf->roster.advisory.nmembers > 0)
+		tvars_set(ans->vars, "sparring", "yes");
 	ans->verdict = VERDICT_ACCEPTED;
 	ans->template = "initiative-receipt.txt";
 	rc = 0;

@@ -24,6 +24,7 @@ extern const struct kind kind_overview_entry;
 extern const struct kind kind_help_entry;
 extern const struct kind kind_rsvp_entry;
 extern const struct kind kind_vote_entry;
+extern const struct kind kind_sparring_entry;
 
 /* HELP lists the forms in this order; a calendar answer is claimed as an
  * RSVP before a ballot's subject tag is taken for a vote. */
@@ -41,6 +42,7 @@ static const struct kind *const kinds[] = {
 	&kind_help_entry,
 	&kind_rsvp_entry,
 	&kind_vote_entry,
+	&kind_sparring_entry,
 };
 
 const struct kind *const *

@@ -15,8 +15,10 @@ static const struct {
 	[LIMIT_LIST] = { LIMIT_ITEM_CHARS, LIMIT_LIST_ITEMS },
 };
 
-/* The fields that hold a title or an organisation's name. */
-static const enum field_id name_fields[] = { F_TITLE, F_ORGANISATION };
+/* The fields that hold a title or an organisation's name, and the
+ * reference a comment names (no longer than a title may be). */
+static const enum field_id name_fields[] = { F_TITLE, F_ORGANISATION,
+    F_INITIATIVE };
 
 size_t
 limit_chars(const char *s)

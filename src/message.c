@@ -136,7 +136,8 @@ address_headers(struct buf *b, const struct config *c,
 	    cause) != 0)
 		return -1;
 	if (m->reply_to != NULL &&
-	    header_mailbox(b, "Reply-To", NULL, m->reply_to, cause) != 0)
+	    header_mailbox(b, "Reply-To", m->reply_to_name,
+	    m->reply_to, cause) != 0)
 		return -1;
 	return 0;
 }

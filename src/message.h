@@ -15,6 +15,7 @@ struct outmail {
 	const char *in_reply_to;	/* Message-ID without <>, or NULL */
 	const char *references;		/* the answered mail's References */
 	const char *reply_to;		/* address, or NULL */
+	const char *reply_to_name;	/* its display name, or NULL */
 	const char *message_id;		/* without <>; NULL: a new one */
 	int auto_generated;		/* ballots, reminders, invitations */
 	const char *calendar;		/* iCalendar text (CRLF) or NULL */

@@ -79,6 +79,7 @@ notice_queue(struct pact *p, const struct notice *n, time_t now,
 	om.in_reply_to = n->in_reply_to;
 	om.references = n->references;
 	om.reply_to = n->reply_to;
+	om.reply_to_name = n->reply_to_name;
 	om.message_id = n->message_id;
 	om.auto_generated = n->auto_generated;
 	om.calendar = n->calendar;

@@ -18,6 +18,7 @@ struct notice {
 	const char *ref;
 	const char *cause_key;		/* message key or event that caused it */
 	const char *reply_to;
+	const char *reply_to_name;	/* a person's, from the roster */
 	const char *message_id;
 	int auto_generated;		/* else an auto-reply, rate limited */
 	const char *in_reply_to;

@@ -330,7 +330,20 @@ page_initiative_json(struct page *pg, sqlite3_stmt *st)
 	page_lines(pg, NULL, "partners", store_text(st, 4));
 	page_json(pg, "link", store_text(st, 5), LIMIT_TEXT_CHARS);
 	page_json(pg, "by", store_text(st, 6), LIMIT_NAME_CHARS);
+	json_int(&pg->j, "sparring", sqlite3_column_int(st, 7));
 	json_obj_end(&pg->j);
+}
+
+/* How many answers the advisory board gave on an initiative: the count,
+ * never the text (SPEC section 11). */
+static void
+page_sparring_html(struct tvars *in, int n)
+{
+	if (n <= 0)
+		return;
+	tvars_setf(in, "sparring", "%d", n);
+	if (n != 1)
+		tvars_set(in, "sparring_plural", "yes");
 }
 
 /* One initiative under a purpose in index.html. */
@@ -353,6 +366,7 @@ page_initiative_html(struct page *pg, struct tvars *group, int purpose,
 	    n++ < LIMIT_LIST_ITEMS; l = strtok_r(NULL, "\n", &save))
 		page_show_item(pg, in, "partners", l, LIMIT_ITEM_CHARS);
 	free(copy);
+	page_sparring_html(in, sqlite3_column_int(st, 7));
 }
 
 /* The initiatives of one purpose for the page, at most PAGE_ROWS_MAX and
@@ -362,7 +376,8 @@ static void
 page_purpose(struct page *pg, int purpose, int json)
 {
 	sqlite3_stmt *st = store_prepare(pg->store, "SELECT i.ref, i.title, "
-	    "i.description, i.purposes, i.partners, i.link, i.by_name FROM "
+	    "i.description, i.purposes, i.partners, i.link, i.by_name, "
+	    "(SELECT count(*) FROM sparring s WHERE s.initiative = i.ref) FROM "
 	    "initiatives i LEFT JOIN associates a ON a.ref = i.by_associate "
 	    "WHERE (i.by_associate IS NULL OR a.state = 'active') AND "
 	    "(?1 = 0 OR instr(i.purposes, ?2)) ORDER BY i.submitted");

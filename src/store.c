@@ -223,6 +223,19 @@ static const char *const migrations[] = {
 	 * mail that takes a Message-ID first does not pre-empt the one the
 	 * Message-ID belongs to (process.c message_key). */
 	"ALTER TABLE processed ADD COLUMN digest TEXT;",
+
+	/* 8: the advisory board's sparring on initiatives (SPEC section
+	 * 11): each member's answer, kept and counted on the page. */
+	"CREATE TABLE sparring ("
+	"  id INTEGER PRIMARY KEY,"
+	"  initiative TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  by_addr TEXT,"
+	"  by_name TEXT,"
+	"  text TEXT NOT NULL,"
+	"  forwarded INTEGER NOT NULL DEFAULT 0,"
+	"  submitted INTEGER NOT NULL);"
+	"CREATE INDEX sparring_initiative ON sparring(initiative, submitted);",
 };
 
 /* Why the database's folder cannot be written, or NULL: SQLite's own

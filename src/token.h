@@ -1,6 +1,7 @@
 /* Reply tokens (SPEC sections 4 and 5): an unguessable word per ballot and
- * party, consultation and member, meeting and attendee, so that a reply is
- * matched to what it answers whatever its subject says. */
+ * party, consultation and member, meeting and attendee, initiative and
+ * advisory board member, so that a reply is matched to what it answers
+ * whatever its subject says. */
 #ifndef PACTD_TOKEN_H
 #define PACTD_TOKEN_H
 
@@ -11,7 +12,8 @@
 #define TOKEN_CHARS	26	/* 130 bits of lower-case base32 */
 
 struct token {
-	char kind;		/* 'v' vote, 'c' comment, 'm' meeting */
+	char kind;		/* 'v' vote, 'c' comment, 'm' meeting,
+				   's' sparring on an initiative */
 	char word[TOKEN_CHARS + 1];
 	char *ref;
 	char *party;		/* votes: the party it was issued to */

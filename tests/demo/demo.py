@@ -165,6 +165,15 @@ def main():
            "Formål: 1, 3\nPartnere:\n- Lokale erhvervsråd\nLink: https://example.test/tjek\n")
     d.run("2026-12-04T09:00:00Z")
     d.answers(["karen@sikkersmv.example.test"])
+    # the advisory board as sparring partner: Carl answers; Karen gets it, Reply-To Carl
+    for c in d.new_mail("carl@vfds.example.test"):
+        if "Sparring" in str(c["Subject"]):
+            d.send("Carl Berg <carl@vfds.example.test>", "SV: " + str(c["Subject"]),
+                   "Tag gerne brancheforeningerne med; vi hjælper med at nå de mindste.\n",
+                   to=c["Reply-To"], headers={"In-Reply-To": c["Message-ID"]}, note="sparring by reply")
+    d.new_mail("dorte@vfds.example.test", settle=0)
+    d.run("2026-12-04T10:00:00Z")
+    d.answers(["karen@sikkersmv.example.test"], lines=6)
 
     step("5. The secretariat calls the semi-annual meeting; calendar invitations go out")
     mref_mid = d.send("sekretariat@erst.example.test", "MØDE",
@@ -217,7 +226,7 @@ def main():
     d.run("2026-12-07T09:00:00Z")
     for u in ["carl@vfds.example.test", "dorte@vfds.example.test"]:
         for c in d.new_mail(u):
-            if c["Reply-To"]:
+            if c["Reply-To"] and "Høring" in str(c["Subject"]):
                 d.send(u, "SV: " + str(c["Subject"]), "Flot arbejde; vi savner flere initiativer under formål 2.\n",
                        to=c["Reply-To"], headers={"In-Reply-To": c["Message-ID"]}, note="a comment by reply")
     d.run("2026-12-08T09:00:00Z")
@@ -244,7 +253,8 @@ def main():
     print("   %s/index.html, pact.json, feed.atom" % out)
     print("   parties with a declaration: %s" % ", ".join(p["name"] for p in data["parties"] if p["declaration"]))
     print("   associates: %s" % ", ".join(a["name"] for a in data["associates"]))
-    print("   initiatives: %s" % ", ".join(i["title"] for i in data["initiatives"]))
+    print("   initiatives: %s" % ", ".join("%s (sparring: %d)" % (i["title"], i.get("sparring", 0))
+                                          for i in data["initiatives"]))
     print("   meetings: %s" % ", ".join("%s %s" % (mt["title"], mt["start"]) for mt in data["meetings"]))
     for mt in data["meetings"]:
         r = mt.get("results") or {}

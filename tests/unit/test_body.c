@@ -405,6 +405,35 @@ test_meeting(void **state)
 	fields_free(&fs);
 }
 
+/* A comment that names an initiative (sparring): "Initiativ" is its own
+ * field, not the start of a nomination's "Initiativer", and the reverse. */
+static void
+test_initiative_field(void **state)
+{
+	const char *da = "Initiativ: PAGT-2026-0007\n\nGod idé; tal med os om "
+	    "data.\n";
+	const char *en = "initiative :  pagt-2026-0008 \nInitiatives:\n- One\n";
+	const char *list = "Initiativer:\n- Et tjek\n";
+	struct fields fs;
+
+	body_fields(da, &fs);
+	assert_string_equal(fs.f[F_INITIATIVE].value, "PAGT-2026-0007");
+	assert_false(fields_has(&fs, F_INITIATIVES));
+	fields_free(&fs);
+	body_fields(en, &fs);
+	assert_string_equal(fs.f[F_INITIATIVE].value, "pagt-2026-0008");
+	assert_int_equal(fs.f[F_INITIATIVES].items.n, 1);
+	fields_free(&fs);
+	body_fields(list, &fs);
+	assert_false(fields_has(&fs, F_INITIATIVE));
+	assert_int_equal(fs.f[F_INITIATIVES].items.n, 1);
+	assert_string_equal(fs.f[F_INITIATIVES].items.v[0], "Et tjek");
+	fields_free(&fs);
+	assert_false(field_def(F_INITIATIVE)->is_list);
+	assert_string_equal(field_def(F_INITIATIVE)->da, "Initiativ");
+	assert_string_equal(field_def(F_INITIATIVE)->en, "Initiative");
+}
+
 static void
 test_field_def(void **state)
 {
@@ -517,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_bold_names),
 		cmocka_unit_test(test_nomination),
 		cmocka_unit_test(test_meeting),
+		cmocka_unit_test(test_initiative_field),
 		cmocka_unit_test(test_field_def),
 		cmocka_unit_test(test_quoted_text),
 		cmocka_unit_test(test_hostile),

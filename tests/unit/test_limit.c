@@ -125,6 +125,7 @@ test_kind(void **state)
 {
 	assert_int_equal(limit_kind(F_TITLE), LIMIT_NAME);
 	assert_int_equal(limit_kind(F_ORGANISATION), LIMIT_NAME);
+	assert_int_equal(limit_kind(F_INITIATIVE), LIMIT_NAME);
 	assert_int_equal(limit_kind(F_DESCRIPTION), LIMIT_TEXT);
 	assert_int_equal(limit_kind(F_LOCATION), LIMIT_TEXT);
 	assert_int_equal(limit_kind(F_STATUS), LIMIT_TEXT);

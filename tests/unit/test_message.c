@@ -93,6 +93,45 @@ test_tokens(void **state)
 	assert_int_equal(strspn(a, "abcdefghijklmnopqrstuvwxyz234567"), 26);
 }
 
+/* A forward's Reply-To names the member with the roster's display name:
+ * quoted or encoded, never a second header or a second address. */
+static void
+test_reply_to_name(void **state)
+{
+	struct config c;
+	struct outmail m;
+	char *mid, *cause = NULL, *data;
+
+	memset(&c, 0, sizeof c);
+	c.address = "pagt@example.test";
+	c.smtp_from = "Cybersikkerhedspagten <pagt@example.test>";
+	memset(&m, 0, sizeof m);
+	m.to_addr = "sofie@itb.example.test";
+	m.subject = "[PAGT-2026-0002] Sparring";
+	m.body = "Tekst.\n";
+	m.reply_to = "carl@vfds.example.test";
+	m.reply_to_name = "Carl \"Berg\", VFDS\r\nBcc: eve@evil.example";
+	data = message_build(&c, &m, 0, &mid, &cause);
+	assert_non_null(data);
+	assert_null(strstr(data, "\r\nBcc:"));
+	assert_non_null(strstr(data, "Reply-To: \"Carl \\\"Berg\\\", VFDS Bcc: "
+	    "eve@evil.example\" <carl@vfds.example.test>\r\n"));
+	free(data);
+	free(mid);
+	m.reply_to_name = "Søren Ærøskøbing";
+	data = message_build(&c, &m, 0, &mid, &cause);
+	assert_non_null(data);
+	assert_non_null(strstr(data, "Reply-To: =?UTF-8?"));
+	assert_non_null(strstr(data, "<carl@vfds.example.test>\r\n"));
+	free(data);
+	free(mid);
+	m.reply_to_name = NULL;
+	data = message_build(&c, &m, 0, &mid, &cause);
+	assert_non_null(strstr(data, "Reply-To: carl@vfds.example.test\r\n"));
+	free(data);
+	free(mid);
+}
+
 int
 main(void)
 {
@@ -101,6 +140,7 @@ main(void)
 		cmocka_unit_test(test_qp_trailing_space_and_utf8),
 		cmocka_unit_test(test_header_encoding),
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_reply_to_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
