@@ -56,9 +56,11 @@ all: $(BUILD)/pactd $(BUILD)/pactctl
 
 # Each object depends on the headers it includes, as the compiler found
 # them (-MMD); -MP keeps a removed header from stopping the build.
+# An object without its .d (a build from before -MMD) is rebuilt: the
+# empty rule makes a missing .d count as changed.
 DEPFLAGS = -MMD -MP
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+$(BUILD)/%.o: src/%.c $(BUILD)/%.d | $(BUILD)
 	$(CC) $(DEPFLAGS) $(PACTD_CPPFLAGS) $(PACTD_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libpactd.a: $(LIB_OBJS)
@@ -85,6 +87,8 @@ $(BUILD):
 
 # The dependencies of the last build; none before the first.
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+DEPFILES = $(patsubst src/%.c,$(BUILD)/%.d,$(wildcard src/*.c))
+$(DEPFILES):
 
 # Unit tests, each binary on its own.
 unit: $(UNIT_BINS)
