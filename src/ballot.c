@@ -9,6 +9,7 @@
 #include "log.h"
 #include "member.h"
 #include "notify.h"
+#include "roster.h"
 #include "token.h"
 #include "util.h"
 #include "validate.h"
@@ -83,16 +84,6 @@ ballot_tally(struct store *s, const char *ref, int nparties, struct tally *t,
 	}
 	store_done(st);
 	return r;
-}
-
-/* A party's name from its id in the roster. */
-static const char *
-party_name(const struct config *c, const char *id)
-{
-	for (size_t i = 0; i < c->roster.nparties; i++)
-		if (strcmp(c->roster.parties[i].id, id) == 0)
-			return c->roster.parties[i].name;
-	return id;
 }
 
 /* Each party's vote (or none) as a list for result mails; -1 with
@@ -173,7 +164,7 @@ ballot_vars(struct pact *p, const char *ref, const char *lang,
 		    (strcmp(type, "company") == 0 ? "virksomhed" : "forening"));
 		tvars_set(v, "cvr", (const char *)sqlite3_column_text(st, 2));
 		ballot_contact(st, v);
-		tvars_set(v, "nominated_by", party_name(p->conf,
+		tvars_set(v, "nominated_by", roster_party_name(p->conf,
 		    (const char *)sqlite3_column_text(st, 4)));
 		tvars_set(v, "dialogue",
 		    (const char *)sqlite3_column_text(st, 5));
@@ -210,8 +201,6 @@ ballot_mail(struct pact *p, const char *ref, const struct party *pt,
 	const struct person *d = &pt->delegates[di];
 	const char *lang = notice_lang(p->conf, pt->lang);
 	struct tvars *v = notice_vars(p);
-	struct token_mail tm = token_mail(p->conf, 'v', word, ref, tag,
-	    (int)di + 1);
 	struct notice n = {
 		.to_addr = d->addr,
 		.to_name = d->name,
@@ -220,20 +209,15 @@ ballot_mail(struct pact *p, const char *ref, const struct party *pt,
 		.vars = v,
 		.kind = *tag ? "reminder" : "ballot",
 		.ref = ref,
-		.cause_key = ref,
-		.reply_to = tm.reply_to,
-		.message_id = tm.message_id,
-		.auto_generated = 1,
 	};
 	int rc;
 
 	if ((rc = ballot_vars(p, ref, lang, v, cause)) == 0) {
-		tvars_set(v, "token_line", tm.detail);
 		tvars_set(v, "party", pt->name);
 		tvars_set(v, "name", d->name);
-		rc = notice_queue(p, &n, now, cause);
+		rc = token_notice_queue(p, &n, v, 'v', word, tag, (int)di + 1,
+		    now, cause);
 	}
-	token_mail_free(&tm);
 	tvars_free(v);
 	return rc;
 }

@@ -57,7 +57,6 @@ consult_mail(struct pact *p, const char *ref, const struct person *m,
     const char *word, const char *lang, time_t now, char **cause)
 {
 	struct tvars *v = notice_vars(p);
-	struct token_mail tm = token_mail(p->conf, 'c', word, ref, "", 1);
 	struct notice n = {
 		.to_addr = m->addr,
 		.to_name = m->name,
@@ -66,19 +65,14 @@ consult_mail(struct pact *p, const char *ref, const struct person *m,
 		.vars = v,
 		.kind = "consultation",
 		.ref = ref,
-		.cause_key = ref,
-		.reply_to = tm.reply_to,
-		.message_id = tm.message_id,
-		.auto_generated = 1,
 	};
 	int rc;
 
 	if ((rc = consult_vars(p, ref, lang, v, cause)) == 0) {
-		tvars_set(v, "token_line", tm.detail);
 		tvars_set(v, "name", m->name);
-		rc = notice_queue(p, &n, now, cause);
+		rc = token_notice_queue(p, &n, v, 'c', word, "", 1, now,
+		    cause);
 	}
-	token_mail_free(&tm);
 	tvars_free(v);
 	return rc;
 }

@@ -731,25 +731,8 @@ draft_status_text(struct draft *d, char **cause)
 static int
 draft_mail(struct draft *d, char **subject, char **body, char **cause)
 {
-	char *out, *nl;
-
-	if (template_render(d->conf->templates, d->lang, "status-draft.txt",
-	    d->v, TEMPLATE_TEXT, &out, cause) != 0)
-		return -1;
-	if (strncmp(out, "Subject: ", 9) != 0 ||
-	    (nl = strchr(out, '\n')) == NULL) {
-		*cause = xasprintf("%s/%s/status-draft.txt: first line must "
-		    "be 'Subject: ...'", d->conf->templates, d->lang);
-		free(out);
-		return -1;
-	}
-	*subject = xstrndup(out + 9, nl - out - 9);
-	str_trim(*subject);
-	while (*nl == '\n')
-		nl++;
-	*body = template_wrap(nl, TEMPLATE_WIDTH);
-	free(out);
-	return 0;
+	return notice_render_text(d->conf, d->lang, "status-draft.txt", d->v,
+	    subject, body, cause);
 }
 
 int

@@ -33,19 +33,20 @@ notice_subaddress(const struct config *c, const char *detail)
 }
 
 /* A template: a "Subject:" line, a blank line, the text. */
-static int
-notice_render(const struct config *c, const struct notice *n,
-    char **subject, char **body, char **cause)
+int
+notice_render_text(const struct config *c, const char *lang,
+    const char *tmpl, const struct tvars *v, char **subject, char **body,
+    char **cause)
 {
 	char *out, *nl;
 
-	if (template_render(c->templates, n->lang, n->tmpl, n->vars,
-	    TEMPLATE_TEXT, &out, cause) != 0)
+	if (template_render(c->templates, lang, tmpl, v, TEMPLATE_TEXT, &out,
+	    cause) != 0)
 		return -1;
 	if (strncmp(out, "Subject: ", 9) != 0 ||
 	    (nl = strchr(out, '\n')) == NULL) {
 		*cause = xasprintf("%s/%s/%s: first line must be 'Subject: ...'",
-		    c->templates, n->lang, n->tmpl);
+		    c->templates, lang, tmpl);
 		free(out);
 		return -1;
 	}
@@ -69,7 +70,8 @@ notice_queue(struct pact *p, const struct notice *n, time_t now,
 	char *subject, *body;
 	int rc;
 
-	if (notice_render(p->conf, n, &subject, &body, cause) != 0)
+	if (notice_render_text(p->conf, n->lang, n->tmpl, n->vars, &subject,
+	    &body, cause) != 0)
 		return -1;
 	memset(&om, 0, sizeof om);
 	om.to_addr = n->to_addr;

@@ -30,6 +30,12 @@ struct notice {
 /* A new variable set with the pact's name and address in it. */
 struct tvars *notice_vars(const struct pact *);
 
+/* Render a mail template: its "Subject:" line into *subject, the rest,
+ * wrapped after filling, into *body; -1 with *cause. */
+int notice_render_text(const struct config *, const char *lang,
+    const char *tmpl, const struct tvars *, char **subject, char **body,
+    char **cause);
+
 /* Render and queue, inside the caller's transaction. */
 int notice_queue(struct pact *, const struct notice *, time_t now,
     char **cause);

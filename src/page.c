@@ -20,6 +20,7 @@
 #include "limit.h"
 #include "page.h"
 #include "results.h"
+#include "roster.h"
 #include "template.h"
 #include "util.h"
 
@@ -202,15 +203,6 @@ page_parties(struct page *pg)
 	json_arr_end(&pg->j);
 }
 
-static const char *
-party_name(const struct config *c, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < c->roster.nparties; i++)
-		if (strcmp(c->roster.parties[i].id, id) == 0)
-			return c->roster.parties[i].name;
-	return id;
-}
-
 /* An associate's initiatives: the items its nomination listed, in order
  * (SPEC section 10); with links to those it announced later, which stand
  * among all initiatives with "by" naming it. */
@@ -262,7 +254,7 @@ page_associates(struct page *pg)
 		page_json(pg, "name", store_text(st, 1), LIMIT_NAME_CHARS);
 		page_json(pg, "type", type, LIMIT_NAME_CHARS);
 		page_json(pg, "cvr", store_text(st, 3), LIMIT_NAME_CHARS);
-		page_json(pg, "nominated_by", party_name(pg->conf,
+		page_json(pg, "nominated_by", roster_party_name(pg->conf,
 		    store_text(st, 4)), LIMIT_NAME_CHARS);
 		json_str(&pg->j, "approved", iso);
 		page_show(pg, item, "ref", store_text(st, 0), LIMIT_NAME_CHARS);
@@ -272,7 +264,7 @@ page_associates(struct page *pg)
 		    tr(pg, "virksomhed", "company") : tr(pg, "forening",
 		    "association"));
 		page_show(pg, item, "cvr", store_text(st, 3), LIMIT_NAME_CHARS);
-		page_show(pg, item, "nominated_by", party_name(pg->conf,
+		page_show(pg, item, "nominated_by", roster_party_name(pg->conf,
 		    store_text(st, 4)), LIMIT_NAME_CHARS);
 		tvars_set(item, "approved", local);
 		page_member_initiatives(pg, item, store_text(st, 0));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "results.h"
+#include "roster.h"
 #include "util.h"
 
 /* Associates admitted in the window and still members: one who left is
@@ -30,15 +31,6 @@
 
 #define SQL_STATUSES	"SELECT ref, year, NULL, 0 FROM statuses " \
 	"WHERE submitted BETWEEN ?1 AND ?2 ORDER BY submitted, ref"
-
-static const char *
-party_name(const struct config *c, const char *id)
-{
-	for (size_t i = 0; i < c->roster.nparties; i++)
-		if (strcmp(c->roster.parties[i].id, id) == 0)
-			return c->roster.parties[i].name;
-	return id;
-}
 
 /* The previous meeting that was not cancelled: an earlier start, or the
  * same start and an earlier reference. */
@@ -101,7 +93,7 @@ results_party_names(const struct config *c, struct result_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].by);
 		l->v[i].by = l->v[i].name;
-		l->v[i].name = xstrdup(party_name(c, l->v[i].by));
+		l->v[i].name = xstrdup(roster_party_name(c, l->v[i].by));
 	}
 }
 

@@ -7,6 +7,15 @@
 #include "util.h"
 
 const char *
+roster_party_name(const struct config *c, const char *id)
+{
+	for (size_t i = 0; id != NULL && i < c->roster.nparties; i++)
+		if (strcmp(c->roster.parties[i].id, id) == 0)
+			return c->roster.parties[i].name;
+	return id;
+}
+
+const char *
 role_name(enum role r)
 {
 	static const char *const names[] = { "none", "delegate", "associate",

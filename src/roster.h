@@ -26,6 +26,10 @@ int roster_lookup(const struct config *, struct store *, const char *addr,
     struct sender *, char **cause);
 void sender_free(struct sender *);
 
+/* A founding party's name from its id; the id itself when the roster
+ * no longer has it. */
+const char *roster_party_name(const struct config *, const char *id);
+
 const char *role_name(enum role);
 /* The role as people say it: "stiftende part", "founding party", ... */
 const char *role_title(enum role, const char *lang);

@@ -50,16 +50,7 @@ static int
 sparring_mail(struct pact *p, const char *ref, const struct person *m,
     const char *lang, struct tvars *v, time_t now, char **cause)
 {
-	struct token t;
-	struct token_mail tm;
-	int rc;
-
-	if (token_issue(p->store, 's', ref, NULL, m->addr, &t, cause) != 0)
-		return -1;
-	tm = token_mail(p->conf, 's', t.word, ref, "", 1);
-	tvars_set(v, "token_line", tm.detail);
-	tvars_set(v, "name", m->name);
-	rc = notice_queue(p, &(struct notice){
+	struct notice n = {
 		.to_addr = m->addr,
 		.to_name = m->name,
 		.lang = lang,
@@ -67,12 +58,14 @@ sparring_mail(struct pact *p, const char *ref, const struct person *m,
 		.vars = v,
 		.kind = "sparring",
 		.ref = ref,
-		.cause_key = ref,
-		.reply_to = tm.reply_to,
-		.message_id = tm.message_id,
-		.auto_generated = 1,
-	}, now, cause);
-	token_mail_free(&tm);
+	};
+	struct token t;
+	int rc;
+
+	if (token_issue(p->store, 's', ref, NULL, m->addr, &t, cause) != 0)
+		return -1;
+	tvars_set(v, "name", m->name);
+	rc = token_notice_queue(p, &n, v, 's', t.word, "", 1, now, cause);
 	token_free(&t);
 	return rc;
 }

@@ -65,6 +65,26 @@ token_mail_free(struct token_mail *tm)
 }
 
 int
+token_notice_queue(struct pact *p, struct notice *n, struct tvars *v,
+    char kind, const char *word, const char *tag, int nth, time_t now,
+    char **cause)
+{
+	struct token_mail tm = token_mail(p->conf, kind, word, n->ref, tag,
+	    nth);
+	int rc;
+
+	tvars_set(v, "token_line", tm.detail);
+	n->reply_to = tm.reply_to;
+	n->message_id = tm.message_id;
+	n->cause_key = n->ref;
+	n->auto_generated = 1;
+	rc = notice_queue(p, n, now, cause);
+	n->reply_to = n->message_id = NULL;
+	token_mail_free(&tm);
+	return rc;
+}
+
+int
 token_mails_queued(struct store *s, char kind, const char *word,
     char **cause)
 {

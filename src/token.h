@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "mime.h"
+#include "notify.h"
 #include "store.h"
 
 #define TOKEN_CHARS	26	/* 130 bits of lower-case base32 */
@@ -41,6 +42,13 @@ struct token_mail {
 struct token_mail token_mail(const struct config *, char kind,
     const char *word, const char *ref, const char *tag, int n);
 void token_mail_free(struct token_mail *);
+
+/* Queue n (to, language, template, kind, ref filled in) as a mail that
+ * carries the token: its Reply-To, Message-ID and the footer's
+ * "token_line" in v, which are n's vars. */
+int token_notice_queue(struct pact *, struct notice *, struct tvars *v,
+    char kind, const char *word, const char *tag, int nth, time_t now,
+    char **cause);
 
 /* How many mails in the outbox carry this token in their Message-ID; -1
  * with *cause when the store failed. */
