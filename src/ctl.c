@@ -38,6 +38,28 @@ ctl_finish(struct ctl *ctl, struct json *j, struct table *tb)
 	return CTL_OK;
 }
 
+sqlite3_stmt *
+ctl_one(struct ctl *ctl, const char *sql, const char *key, const char *ref,
+    const char *what, int *rc)
+{
+	char *q = xasprintf("%s WHERE %s = ?", sql, key);
+	sqlite3_stmt *st = store_prepare(ctl->store, q);
+	int r;
+
+	free(q);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if ((r = store_row(st, NULL)) > 0)
+		return st;
+	store_done(st);
+	if (r < 0)
+		*rc = CTL_FAIL;
+	else {
+		fprintf(stderr, "pactctl: no %s %s\n", what, ref);
+		*rc = CTL_DATAERR;
+	}
+	return NULL;
+}
+
 int
 ctl_unread(struct json *j, struct table *tb)
 {

@@ -37,6 +37,11 @@ int ctl_finish(struct ctl *, struct json *, struct table *);
 /* A read failed (store_row said why): print nothing half-listed, free
  * both. CTL_FAIL. */
 int ctl_unread(struct json *, struct table *);
+/* The row of one reference, "SQL WHERE key = ?", ref kept by the caller
+ * while the statement lives; NULL with the exit status in *rc after
+ * saying why (no such WHAT, or a failed read). */
+sqlite3_stmt *ctl_one(struct ctl *, const char *sql, const char *key,
+    const char *ref, const char *what, int *rc);
 void ctl_time(time_t, char *, size_t);	/* UTC, ISO 8601 */
 /* Give the store the audit key, if one is configured; CTL_OK or
  * CTL_CONFIG after saying why. */

@@ -88,23 +88,16 @@ ctl_meetings(struct ctl *ctl, int argc, char **argv)
 int
 ctl_meeting(struct ctl *ctl, int argc, char **argv)
 {
-	char *sql = xasprintf("%s WHERE ref = ?", meeting_sql);
-	sqlite3_stmt *st = store_prepare(ctl->store, sql), *a;
 	static const char *const head[] = { "ANSWER", "NAME", "ADDRESS" };
-	struct table *tb = table_new(head, nitems(head));
+	sqlite3_stmt *st, *a;
+	struct table *tb;
 	struct json j;
 	int r;
 
-	free(sql);
-	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
-	if ((r = store_row(st, NULL)) <= 0) {
-		store_done(st);
-		table_free(tb);
-		if (r < 0)
-			return CTL_FAIL;
-		fprintf(stderr, "pactctl: no meeting %s\n", argv[0]);
-		return CTL_DATAERR;
-	}
+	if ((st = ctl_one(ctl, meeting_sql, "ref", argv[0], "meeting",
+	    &r)) == NULL)
+		return r;
+	tb = table_new(head, nitems(head));
 	json_init(&j, 1);
 	json_obj_begin(&j, NULL);
 	meeting_json(&j, st);

@@ -202,20 +202,13 @@ ballot_text(struct ctl *ctl, sqlite3_stmt *st, const char *ref)
 int
 ctl_ballot(struct ctl *ctl, int argc, char **argv)
 {
-	char *sql = xasprintf("%s WHERE b.ref = ?", ballot_sql);
-	sqlite3_stmt *st = store_prepare(ctl->store, sql);
+	sqlite3_stmt *st;
 	struct json j;
 	int r;
 
-	free(sql);
-	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
-	if ((r = store_row(st, NULL)) <= 0) {
-		store_done(st);
-		if (r < 0)
-			return CTL_FAIL;
-		fprintf(stderr, "pactctl: no ballot %s\n", argv[0]);
-		return CTL_DATAERR;
-	}
+	if ((st = ctl_one(ctl, ballot_sql, "b.ref", argv[0], "ballot",
+	    &r)) == NULL)
+		return r;
 	json_init(&j, 1);
 	json_obj_begin(&j, NULL);
 	r = ballot_json(ctl, &j, st, 1);

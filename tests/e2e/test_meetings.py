@@ -430,7 +430,11 @@ class Invitations(Meetings):
         self.submit((raw, "anne@di.example.test"))
         self.assertEqual(len(replies_to("anne@di.example.test", mid)), 1)
         self.assertEqual(self.pact.ctl("meetings"), [])
-
+        # pactctl on a reference that does not exist: exit 65, one line
+        for cmd in ("meeting", "ballot"):
+            p = self.pact.ctl(cmd, "PAGT-2099-0001", json_out=False, check=False)
+            self.assertEqual((p.returncode, p.stdout, p.stderr),
+                             (65, "", "pactctl: no %s PAGT-2099-0001\n" % cmd))
 
     def test_dst_switch_days_and_english_fields(self):
         # On the Sundays the clocks change (28 March, 31 October 2027) a
