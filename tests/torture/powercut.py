@@ -479,31 +479,7 @@ def main(argv=None):
         ap.error("--mails must be at least 20")
     if args.mails * 0.03 > 100:
         ap.error("--mails: at most 100 statuses (years %d-%d)" % (FIRST_YEAR, FIRST_YEAR + 99))
-    t = Powercut(args)
-    t.pact = t.sb = None
-    ok = False
-    try:
-        t.setup()
-        counts, kinds = t.plan(args.mails)
-        nvotes = kinds.count("vote")
-        t.prepare(max(1, -(-nvotes // 9)) + 1)
-        t.make(kinds)
-        say("powercut: seed %d; %s" % (args.seed, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
-        t.run()
-        t.check()
-        t.report(counts)
-        ok = not t.violations
-    except (HarnessError, pactlib.sandbox_mod.SandboxError) as e:
-        say("powercut: harness error: %s" % e)
-        t.cleanup(keep=True)
-        return 2
-    except KeyboardInterrupt:
-        say("powercut: interrupted")
-        t.cleanup(keep=True)
-        return 2
-    t.cleanup(keep=args.keep or not ok)
-    return 0 if ok else 1
-
+    return torture.drive(Powercut, args, "powercut")
 
 if __name__ == "__main__":
     sys.exit(main())

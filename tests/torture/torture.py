@@ -910,7 +910,14 @@ def main(argv=None):
         args.seed = int(time.time()) % 100000
     if args.mails < 20:
         ap.error("--mails must be at least 20")
-    t = Torture(args)
+    return drive(Torture, args, "torture")
+
+
+def drive(cls, args, name):
+    """Run one torture of class cls (Torture or a subclass) to the end:
+    0 when nothing was violated, 1 when something was, 2 when the harness
+    itself failed; the directories are kept unless all went well."""
+    t = cls(args)
     t.pact = t.sb = None
     ok = False
     try:
@@ -919,17 +926,17 @@ def main(argv=None):
         nvotes = kinds.count("vote")
         t.prepare(max(1, -(-nvotes // 9)) + 1)
         t.make(kinds)
-        say("torture: seed %d; %s" % (args.seed, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+        say("%s: seed %d; %s" % (name, args.seed, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
         t.run()
         t.check()
         t.report(counts)
         ok = not t.violations
     except (HarnessError, pactlib.sandbox_mod.SandboxError) as e:
-        say("torture: harness error: %s" % e)
+        say("%s: harness error: %s" % (name, e))
         t.cleanup(keep=True)
         return 2
     except KeyboardInterrupt:
-        say("torture: interrupted")
+        say("%s: interrupted" % name)
         t.cleanup(keep=True)
         return 2
     t.cleanup(keep=args.keep or not ok)
