@@ -49,6 +49,7 @@
 #include "pact.h"
 #include "process.h"
 #include "store.h"
+#include "unit.h"
 #include "util.h"
 
 #define DATA		"../data"
@@ -677,19 +678,6 @@ fixture_store(char *path, size_t len)
 	return s;
 }
 
-static void
-store_remove(struct store *s, const char *path)
-{
-	char side[4200];
-
-	store_close(s);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
 /* One pass of the mail through process_message, as inbox.c runs it. */
 static const char *
 run_once(struct pact *p, const struct corpus_case *c, const char *raw,
@@ -840,7 +828,7 @@ test_mail(void **state)
 	strv_free(&queued);
 	strv_free(&before);
 	strv_free(&after);
-	store_remove(p.store, dbpath);
+	unit_store_close(p.store, dbpath);
 	config_free(p.conf);
 	free(raw);
 }
@@ -912,7 +900,7 @@ security_open(int rate)
 static void
 security_close(void)
 {
-	store_remove(security_pact.store, security_db);
+	unit_store_close(security_pact.store, security_db);
 	config_free(security_pact.conf);
 	strv_free(&queued);
 }

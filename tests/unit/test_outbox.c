@@ -14,38 +14,8 @@
 
 #include "outbox.h"
 #include "store.h"
+#include "unit.h"
 #include "util.h"
-
-static struct store *
-open_temp(char *path, size_t len)
-{
-	struct store *s;
-	char *cause = NULL;
-	int fd;
-
-	snprintf(path, len, "/tmp/pactd-test-outbox-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	s = store_open(path, 0, &cause);
-	if (s == NULL)
-		fail_msg("store_open: %s", cause);
-	return s;
-}
-
-static void
-close_temp(struct store *s, const char *path)
-{
-	char side[4200];
-
-	store_close(s);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
 
 /* A mail in the given state, as the database stores it; its id. */
 static long long
@@ -112,7 +82,7 @@ static void
 test_moves(void **state)
 {
 	char path[4096], *cause = NULL;
-	struct store *s = open_temp(path, sizeof path);
+	struct store *s = unit_store_open(path, sizeof path);
 	long long id = mail_in(s, "queued");
 
 	(void)state;
@@ -127,7 +97,7 @@ test_moves(void **state)
 	assert_int_equal(outbox_enter(s, id, OUTBOX_SENT, &cause), 0);
 	assert_state(s, id, "failed");
 	assert_null(cause);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* Sent mail may bounce later, but a bounce is not undone by a send. */
@@ -135,7 +105,7 @@ static void
 test_sent_then_bounced(void **state)
 {
 	char path[4096], *cause = NULL;
-	struct store *s = open_temp(path, sizeof path);
+	struct store *s = unit_store_open(path, sizeof path);
 	long long id = mail_in(s, "queued"), old = mail_in(s, "sending");
 
 	(void)state;
@@ -152,7 +122,7 @@ test_sent_then_bounced(void **state)
 	/* No such mail: nothing moves, and it is no error. */
 	assert_int_equal(outbox_enter(s, id + 100, OUTBOX_SENT, &cause), 0);
 	assert_null(cause);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* The mail left delivering by a kill was taken: recovery counts it sent,
@@ -161,7 +131,7 @@ static void
 test_recover(void **state)
 {
 	char path[4096], *cause = NULL;
-	struct store *s = open_temp(path, sizeof path);
+	struct store *s = unit_store_open(path, sizeof path);
 	long long d = mail_in(s, "delivering"), q = mail_in(s, "sending");
 	long long f = mail_in(s, "failed");
 
@@ -170,7 +140,7 @@ test_recover(void **state)
 	assert_state(s, d, "sent");
 	assert_state(s, q, "queued");
 	assert_state(s, f, "failed");
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 int

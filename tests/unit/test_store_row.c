@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "unit.h"
 #include "util.h"
 
 /* A VFS that passes everything to the default one, but fails reads of
@@ -251,19 +252,6 @@ open_temp(char *path, size_t len)
 }
 
 static void
-close_temp(struct store *s, const char *path)
-{
-	char side[4200];
-
-	store_close(s);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
-static void
 test_rows_then_done(void **state)
 {
 	char path[4096], *cause = NULL;
@@ -285,7 +273,7 @@ test_rows_then_done(void **state)
 	assert_int_equal(store_row(st, &cause), 0);
 	assert_null(cause);
 	store_done(st);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* An error while stepping is -1 with the database's words and path. */
@@ -304,7 +292,7 @@ test_error_is_not_no_row(void **state)
 	assert_non_null(strstr(cause, path));
 	free(cause);
 	store_done(st);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* The disk fails a read: SQLite's I/O error comes back as -1, and once
@@ -335,7 +323,7 @@ test_failed_read(void **state)
 	assert_int_equal(store_row(st, &cause), 1);
 	assert_int_equal(sqlite3_column_int(st, 0), 3);
 	store_done(st);
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 /* The tests' read fault: the first matching statement fails, once. */
@@ -363,7 +351,7 @@ test_fault_read(void **state)
 	assert_int_equal(store_row(st, &cause), 1);
 	store_done(st);
 	unsetenv("PACTD_FAULT_READ");
-	close_temp(s, path);
+	unit_store_close(s, path);
 }
 
 int
