@@ -566,6 +566,39 @@ check_config(const char *path, int connect)
 	return rc;
 }
 
+/* Everything after the configuration: the database, the audit log, the
+ * servers, then the pass or the loop. What it made, main frees, also
+ * when it stops early (a full or read-only disk: exit 75). */
+static int
+start(struct pact *p, int once, int fg)
+{
+	char *cause = NULL;
+	int rc;
+
+	set_timezone(p->conf);
+	if (ical_init(p->conf->timezone, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return EX_CONFIG;
+	}
+	if ((p->store = store_open(p->conf->database, 0, &cause)) == NULL ||
+	    outbox_recover(p->store, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return EX_TEMPFAIL;
+	}
+	if ((rc = audit_start(p)) != EX_OK)
+		return rc;
+	p->imap = imap_new(p->conf);
+	p->smtp = smtp_new(p->conf);
+	p->stop = &stop_flag;
+	p->rendered = -1;
+	signals_setup();
+	if (!once && !fg && daemon(1, 1) == -1)
+		fatal("daemon");
+	return once ? run_once(p) : run_loop(p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -614,26 +647,7 @@ main(int argc, char **argv)
 	memset(&p, 0, sizeof p);
 	if ((p.conf = load_config(path, 1)) == NULL)
 		return EX_CONFIG;
-	set_timezone(p.conf);
-	if (ical_init(p.conf->timezone, &cause) != 0) {
-		log_warnx("%s", cause);
-		return EX_CONFIG;
-	}
-	if ((p.store = store_open(p.conf->database, 0, &cause)) == NULL ||
-	    outbox_recover(p.store, &cause) != 0) {
-		log_warnx("%s", cause);
-		return EX_TEMPFAIL;
-	}
-	if ((rc = audit_start(&p)) != EX_OK)
-		return rc;
-	p.imap = imap_new(p.conf);
-	p.smtp = smtp_new(p.conf);
-	p.stop = &stop_flag;
-	p.rendered = -1;
-	signals_setup();
-	if (!once && !fg && daemon(1, 1) == -1)
-		fatal("daemon");
-	rc = once ? run_once(&p) : run_loop(&p);
+	rc = start(&p, once, fg);
 	imap_free(p.imap);
 	smtp_free(p.smtp);
 	store_close(p.store);
