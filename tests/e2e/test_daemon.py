@@ -531,10 +531,12 @@ class Packaging(unittest.TestCase):
         """CPPFLAGS, CFLAGS and LDFLAGS reach every command; -Werror only
         with WERROR=1, as make check sets it."""
         tmp = tempfile.mkdtemp()
+        # a packager's make, not one under make check's WERROR=1
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
         try:
             args = ["make", "-n", "-C", TOP, "BUILD=" + tmp, "CPPFLAGS=-DPKG_CPP", "CFLAGS=-O1 -DPKG_C",
                     "LDFLAGS=-Wl,-z,now"]
-            out = subprocess.run(args + ["all"], capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(args + ["all"], capture_output=True, text=True, check=True, env=env).stdout
             compiles = [l for l in out.splitlines() if " -c " in l]
             links = [l for l in out.splitlines() if "libpactd.a" in l and " -c " not in l and "ar rcs" not in l]
             self.assertTrue(compiles and links, out)
@@ -544,7 +546,8 @@ class Packaging(unittest.TestCase):
                 self.assertNotIn("-Werror", line)
             for line in links:
                 self.assertIn("-Wl,-z,now", line)
-            out = subprocess.run(args + ["WERROR=1", "all"], capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(args + ["WERROR=1", "all"], capture_output=True, text=True, check=True,
+                                 env=env).stdout
             self.assertIn("-Werror", out)
         finally:
             shutil.rmtree(tmp)
