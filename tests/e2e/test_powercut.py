@@ -11,6 +11,7 @@ import email.mime.text
 import email.utils
 import json
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -49,9 +50,16 @@ class PowerCutAtExit(unittest.TestCase):
     def tearDown(self):
         self.pact.cleanup()
 
+    def preload(self, binary):
+        """The shim; after the ASan runtime when binary is the sanitizer
+        build's, which wants its runtime first in the library list."""
+        out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+        asan = re.search(r"libasan\.so\S* => (\S+)", out)
+        return " ".join(([asan.group(1)] if asan else []) + [self.so])
+
     def run_cut(self, *cmd):
         env = self.pact.env()
-        env.update(LD_PRELOAD=self.so, PACTD_TEST_VFS="exit",
+        env.update(LD_PRELOAD=self.preload(cmd[0]), PACTD_TEST_VFS="exit",
                    PACTD_TEST_CUTFS="%s:%s" % (self.out, self.pact.dir))
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, POWER_EXIT, p.stderr[-3000:])
