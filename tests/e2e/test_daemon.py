@@ -531,8 +531,10 @@ class Packaging(unittest.TestCase):
         """CPPFLAGS, CFLAGS and LDFLAGS reach every command; -Werror only
         with WERROR=1, as make check sets it."""
         tmp = tempfile.mkdtemp()
-        # a packager's make, not one under make check's WERROR=1
-        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        # a packager's make, not one under make check's WERROR=1 (which
+        # make exports to its recipes, also as a variable of its own)
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "WERROR", "SANITIZE", "BUILD")}
         try:
             args = ["make", "-n", "-C", TOP, "BUILD=" + tmp, "CPPFLAGS=-DPKG_CPP", "CFLAGS=-O1 -DPKG_C",
                     "LDFLAGS=-Wl,-z,now"]
