@@ -245,14 +245,7 @@ class Powercut(torture.Torture):
 
     def run(self):
         a = self.args
-        first = len(self.subs) // 2
-        self.append(self.subs[:first])
-        rest = self.subs[first:]
-        slices = [[] for _ in range(max(a.cuts, 1))]
-        for j, s in enumerate(rest):
-            slices[j * len(slices) // len(rest)].append(s)
-        say("powercut: %d submissions in the INBOX, %d more in %d slices, one after each restart"
-            % (first, len(rest), len(slices)))
+        slices = self.deal(a.cuts, "powercut")
         t0 = time.time()
         for n in range(a.cuts):
             self.cut_life(n, slices[n])

@@ -497,16 +497,22 @@ class Torture:
             logf.close()
         return how, proc.returncode
 
-    def run(self):
-        a = self.args
+    def deal(self, lives, name):
+        """Half the submissions into the INBOX now, the rest dealt into
+        one slice for each restart to come."""
         first = len(self.subs) // 2
         self.append(self.subs[:first])
         rest = self.subs[first:]
-        slices = [[] for _ in range(max(a.kills, 1))]
+        slices = [[] for _ in range(max(lives, 1))]
         for j, s in enumerate(rest):
             slices[j * len(slices) // len(rest)].append(s)
-        say("torture: %d submissions in the INBOX, %d more in %d slices, one after each restart"
-            % (first, len(rest), len(slices)))
+        say("%s: %d submissions in the INBOX, %d more in %d slices, one after each restart"
+            % (name, first, len(rest), len(slices)))
+        return slices
+
+    def run(self):
+        a = self.args
+        slices = self.deal(a.kills, "torture")
         t0 = time.time()
         lives = kills = 0
         last, stuck = None, 0
